@@ -1,0 +1,208 @@
+//! The newsroom's vocabulary shared by every stage: what a parser yields (`Item`, `Teaser`),
+//! what the store keeps (`Story`, `TeaserRecord`) and the small value types they share.
+//!
+//! The model is built for a wire story that changes over time: a story has a stable id
+//! derived from the story itself, a version that counts content changes, a status
+//! (active, withdrawn), an optional embargo and urgency, and the links under which other
+//! sources carried it. Fields added later must be `#[serde(default)]` so that older
+//! records still read.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use url::Url;
+
+/// An image that belongs to an item or a teaser: the picture, its caption and its credit
+/// ("© POOL/AFP", "Foto: dpa") kept apart so outputs can put each where it belongs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Image {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit: Option<String>,
+    /// MIME type when the source said it (`image/jpeg`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<u64>,
+}
+
+/// One entry as a parser read it from a source, before deduplication.
+///
+/// Text fields are already decoded (no entities, no CDATA markers). `title` is plain text.
+/// `summary_html` and `content_html` are HTML as the source sent it, with relative URLs
+/// already made absolute; they are sanitized only at publish time, the last step before
+/// anything leaves wirefeed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Item {
+    /// The source's own id for the entry (RSS guid, Atom id, JSON Feed id).
+    pub guid: Option<String>,
+    /// The entry's link to the article page, absolute.
+    pub link: Option<Url>,
+    pub title: String,
+    pub summary_html: Option<String>,
+    pub content_html: Option<String>,
+    pub authors: Vec<String>,
+    pub categories: Vec<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    pub image: Option<Image>,
+    /// BCP 47 language tag (`de`, `de-DE`) when the source declared one.
+    pub lang: Option<String>,
+}
+
+/// What one fetch of a feed yielded: the items and the feed-level hints.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ParsedFeed {
+    pub title: Option<String>,
+    pub link: Option<Url>,
+    pub lang: Option<String>,
+    /// RSS `<ttl>`: the source asks not to be polled more often than this.
+    pub ttl: Option<Duration>,
+    pub items: Vec<Item>,
+    /// Entries that were skipped, with the reason (no link and no guid, no title …).
+    pub skipped: Vec<String>,
+}
+
+/// A teaser as found in the recommendation section ("Empfohlen") at the foot of a page.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Teaser {
+    pub title: String,
+    pub link: Option<Url>,
+    pub summary: Option<String>,
+    pub image: Option<Image>,
+}
+
+/// The article read from one article page.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Article {
+    /// The bare headline: no site name prefix, no repeats.
+    pub headline: String,
+    pub published: Option<DateTime<Utc>>,
+    pub modified: Option<DateTime<Utc>>,
+    pub byline: Option<String>,
+    pub lead: Option<String>,
+    /// Sanitized-later body HTML with page furniture removed.
+    pub body_html: String,
+    /// The body as plain text, paragraphs separated by blank lines.
+    pub body_text: String,
+    pub image: Option<Image>,
+    pub lang: Option<String>,
+    pub canonical: Option<Url>,
+    pub teasers: Vec<Teaser>,
+}
+
+/// Where a story stands in its life on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum StoryStatus {
+    #[default]
+    Active,
+    /// The agency withdrew the story: it leaves every output but stays in the store so a
+    /// later redelivery is recognised.
+    Withdrawn,
+}
+
+/// Hex id of a story, stable across store rebuilds: a hash of what identifies the story at
+/// its first source (source id and guid, else the normalized link, else the fingerprint).
+pub type StoryId = String;
+
+/// One story as the store keeps it. A story may have been carried by several sources; the
+/// first-seen copy is kept, the others' links are recorded as `alternates`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Story {
+    pub id: StoryId,
+    /// The source that delivered the kept copy.
+    pub source: String,
+    /// Every source that carried the story (the first one first).
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[serde(default)]
+    pub guid: Option<String>,
+    #[serde(default)]
+    pub link: Option<String>,
+    #[serde(default)]
+    pub alternates: Vec<String>,
+    pub title: String,
+    #[serde(default)]
+    pub summary_html: Option<String>,
+    #[serde(default)]
+    pub content_html: Option<String>,
+    /// Full text of the article page, when it was read (`follow_links`).
+    #[serde(default)]
+    pub content_text: Option<String>,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub image: Option<Image>,
+    #[serde(default)]
+    pub lang: Option<String>,
+    /// The date the source gave; `None` when it gave none (then `first_seen` stands in).
+    #[serde(default)]
+    pub published: Option<DateTime<Utc>>,
+    pub first_seen: DateTime<Utc>,
+    /// When the story's content last changed, as seen by wirefeed.
+    pub updated: DateTime<Utc>,
+    /// Counts content changes: 1 for the first delivery.
+    #[serde(default = "one")]
+    pub version: u32,
+    #[serde(default)]
+    pub status: StoryStatus,
+    /// IPTC urgency (1 = flash … 8 = lowest), when the source gave one.
+    #[serde(default)]
+    pub urgency: Option<u8>,
+    /// Tags of the sources that carried it, for output filters.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Exact-content fingerprint (hex), see `store::dedup`.
+    #[serde(default)]
+    pub fingerprint: String,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Story {
+    /// The date outputs sort and filter by: the source's date, else when we first saw it.
+    pub fn date(&self) -> DateTime<Utc> {
+        self.published.unwrap_or(self.first_seen)
+    }
+
+    /// Held back from outputs: dated in the future beyond clock skew (embargoed copy).
+    pub fn is_embargoed(&self, now: DateTime<Utc>, skew: chrono::Duration) -> bool {
+        self.published.is_some_and(|p| p > now + skew)
+    }
+}
+
+/// A teaser as the store keeps it: one record per recommended story, however many pages
+/// recommended it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeaserRecord {
+    /// Key: hash of the normalized link, else of the normalized title.
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub link: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub image: Option<Image>,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    /// Distinct pages (normalized URLs) that recommended it, capped to keep records small.
+    #[serde(default)]
+    pub pages: Vec<String>,
+    /// How many distinct pages recommended it (keeps counting past the cap of `pages`).
+    #[serde(default)]
+    pub page_count: u32,
+    /// Sources whose pages carried it, for `sources:`/`tags:` filters of teaser feeds.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// The story in the store that the teaser points to, when known.
+    #[serde(default)]
+    pub story: Option<StoryId>,
+}

@@ -1,0 +1,1 @@
+//! Article pages: headline, body, image credit and the teaser section ("Empfohlen").

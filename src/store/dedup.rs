@@ -1,0 +1,1 @@
+//! Duplicate detection: link normalization, exact fingerprints and near-duplicate signatures.
