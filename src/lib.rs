@@ -10,3 +10,4 @@ pub mod model;
 pub mod parse;
 pub mod publish;
 pub mod store;
+pub mod text;

@@ -1,0 +1,142 @@
+//! Small text helpers shared by the stages: HTML to plain text, whitespace folding.
+
+/// Plain text of an HTML fragment: tags dropped, entities decoded, block boundaries kept
+/// as line breaks, runs of spaces folded. Tolerant of broken markup (an unclosed `<` ends
+/// the text). `<script>` and `<style>` contents are dropped.
+pub fn html_to_text(html: &str) -> String {
+    if !html.contains(['<', '&']) {
+        return fold_whitespace(html);
+    }
+    let mut raw = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        raw.push_str(&rest[..start]);
+        let tag = &rest[start..];
+        let Some(end) = tag.find('>') else {
+            rest = "";
+            break;
+        };
+        let name = tag_name(&tag[1..end]);
+        // Script and style bodies are not text; an unclosed one swallows the rest.
+        let skip_body = matches!(name.as_str(), "script" | "style") && !tag[1..].starts_with('/');
+        if is_block(&name) {
+            raw.push('\n');
+        } else {
+            raw.push(' ');
+        }
+        rest = if skip_body {
+            let close = format!("</{name}");
+            match tag.to_ascii_lowercase().find(&close) {
+                Some(i) => tag[i..].find('>').map_or("", |j| &tag[i + j + 1..]),
+                None => "",
+            }
+        } else {
+            &tag[end + 1..]
+        };
+    }
+    raw.push_str(rest);
+    let decoded = html_escape::decode_html_entities(&raw);
+    fold_whitespace_keep_lines(&decoded)
+}
+
+fn tag_name(inner: &str) -> String {
+    inner
+        .trim_start_matches('/')
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "br"
+            | "div"
+            | "li"
+            | "ul"
+            | "ol"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "blockquote"
+            | "tr"
+            | "table"
+            | "section"
+            | "article"
+            | "figure"
+            | "figcaption"
+            | "pre"
+            | "hr"
+    )
+}
+
+/// Folds every run of whitespace (including newlines) into one space and trims.
+pub fn fold_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Folds spaces within lines, keeps single line breaks between non-empty lines.
+fn fold_whitespace_keep_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for line in s.lines() {
+        let folded = fold_whitespace(line);
+        if folded.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&folded);
+    }
+    out
+}
+
+/// Cuts `s` to at most `max` characters at a word boundary, adding "…" when cut.
+pub fn truncate_words(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max).collect();
+    let at = cut.rfind(char::is_whitespace).unwrap_or(cut.len());
+    format!("{}…", cut[..at].trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_tags_and_decodes_entities() {
+        assert_eq!(
+            html_to_text("<p>Gr&uuml;ne &amp; <b>SPD</b></p><p>zweiter&nbsp;Absatz</p>"),
+            "Grüne & SPD\nzweiter Absatz"
+        );
+    }
+
+    #[test]
+    fn drops_script_and_style_and_survives_broken_markup() {
+        assert_eq!(
+            html_to_text("a<script>alert(1)</script>b<style>p{}</style>c"),
+            "a b c"
+        );
+        assert_eq!(html_to_text("Text <b unclosed"), "Text");
+        assert_eq!(html_to_text("<SCRIPT>x"), "");
+    }
+
+    #[test]
+    fn truncates_at_word_boundary() {
+        assert_eq!(truncate_words("eins zwei drei", 9), "eins…");
+        assert_eq!(truncate_words("kurz", 9), "kurz");
+    }
+}
