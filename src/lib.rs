@@ -6,6 +6,7 @@
 //! (output feed filters) → `publish` (rss, atom, json, opml; atomic writes) → `serve`
 //! (HTTP for feed readers). `cycle` runs one poll-and-publish pass; `daemon` schedules them.
 
+pub mod config;
 pub mod model;
 pub mod parse;
 pub mod publish;
