@@ -10,5 +10,6 @@ pub mod config;
 pub mod model;
 pub mod parse;
 pub mod publish;
+pub mod source;
 pub mod store;
 pub mod text;

@@ -124,6 +124,9 @@ pub struct Story {
     pub link: Option<String>,
     #[serde(default)]
     pub alternates: Vec<String>,
+    /// `(source, guid)` of the other sources' copies, so their index entries can be removed.
+    #[serde(default)]
+    pub seen_guids: Vec<(String, String)>,
     pub title: String,
     #[serde(default)]
     pub summary_html: Option<String>,
