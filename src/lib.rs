@@ -7,6 +7,9 @@
 //! (HTTP for feed readers). `cycle` runs one poll-and-publish pass; `daemon` schedules them.
 
 pub mod config;
+pub mod curate;
+pub mod cycle;
+pub mod daemon;
 pub mod model;
 pub mod parse;
 pub mod publish;

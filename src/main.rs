@@ -1,1 +1,182 @@
-fn main() {}
+//! The `wirefeed` command line: `once`, `run`, `check` and `status`, with the exit codes
+//! that cron, systemd and scripts rely on (0 ran, 1 store trouble, 2 invalid config).
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use wirefeed::config::{Config, ConfigError};
+use wirefeed::cycle::{CycleReport, SourceOutcome};
+use wirefeed::daemon;
+
+#[derive(Parser)]
+#[command(
+    name = "wirefeed",
+    version,
+    about = "Polls news-agency sources, keeps every story once, publishes curated RSS, Atom and JSON feeds"
+)]
+struct Cli {
+    /// The config file; relative paths in it resolve against its folder.
+    #[arg(long, global = true, default_value = "config.yaml")]
+    config: PathBuf,
+    /// Report every source on stderr, not only failures.
+    #[arg(long, short, global = true)]
+    verbose: bool,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// One poll-and-publish cycle over the sources that are due, then exit.
+    Once {
+        /// Poll every source now, ignoring intervals and backoff.
+        #[arg(long)]
+        all: bool,
+    },
+    /// The daemon: polls each source at its own interval until SIGTERM.
+    Run,
+    /// Validate config.yaml: exit 0, or print every problem and exit 2.
+    Check,
+}
+
+fn init_logging(format: LogFormat, default_level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WIREFEED_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("wirefeed={default_level},warn"))
+    });
+    // Under systemd the journal adds its own timestamps.
+    let under_journald = std::env::var_os("JOURNAL_STREAM").is_some();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match (format, under_journald) {
+        (LogFormat::Json, _) => builder.json().init(),
+        (LogFormat::Text, true) => builder.without_time().init(),
+        (LogFormat::Text, false) => builder.init(),
+    }
+}
+
+fn load_config(path: &PathBuf) -> Result<Config, ExitCode> {
+    Config::load(path).map_err(|e| {
+        eprintln!("{e}");
+        if let ConfigError::Invalid { problems, .. } = &e {
+            eprintln!(
+                "{} problem(s) in {}; wirefeed did not start",
+                problems.len(),
+                path.display()
+            );
+        }
+        ExitCode::from(2)
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = match (&cli.command, cli.verbose) {
+        (_, true) => "info",
+        (Command::Run, false) => "info",
+        _ => "warn",
+    };
+    init_logging(cli.log_format, level);
+    let config = match load_config(&cli.config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if let Command::Check = cli.command {
+        if cli.verbose {
+            eprintln!(
+                "{}: ok ({} sources, {} feeds)",
+                cli.config.display(),
+                config.sources.len(),
+                config.feeds.len()
+            );
+        }
+        return ExitCode::SUCCESS;
+    }
+    let store = match daemon::open_store(&config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("wirefeed: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("wirefeed: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match cli.command {
+        Command::Once { all } => match runtime.block_on(daemon::once(config, store, all)) {
+            Ok(report) => {
+                for s in &report.sources {
+                    if let SourceOutcome::Failed(reason) = &s.outcome {
+                        eprintln!("wirefeed: source {} failed: {reason}", s.id);
+                    }
+                }
+                if cli.verbose {
+                    print_summary(&report);
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("wirefeed: {e}");
+                ExitCode::from(1)
+            }
+        },
+        Command::Run => {
+            match runtime.block_on(daemon::run(config, store, Arc::new(daemon::NoObserver))) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("wirefeed: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Check => ExitCode::SUCCESS,
+    }
+}
+
+fn print_summary(report: &CycleReport) {
+    eprintln!(
+        "{:<24} {:>6} {:>6} {:>8} {:>6}  result",
+        "source", "status", "new", "updated", "dups"
+    );
+    for s in &report.sources {
+        let status = s
+            .status
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "-".into());
+        let (new, updated, dups, result) = match &s.outcome {
+            SourceOutcome::Ingested {
+                items,
+                new,
+                updated,
+                duplicates,
+            } => (*new, *updated, *duplicates, format!("{items} items")),
+            SourceOutcome::NotModified => (0, 0, 0, "not modified".into()),
+            SourceOutcome::Unchanged => (0, 0, 0, "unchanged".into()),
+            SourceOutcome::Failed(reason) => (0, 0, 0, format!("FAILED: {reason}")),
+        };
+        eprintln!(
+            "{:<24} {:>6} {:>6} {:>8} {:>6}  {result}",
+            s.id, status, new, updated, dups
+        );
+    }
+    eprintln!("{}", daemon::summarize(report));
+}

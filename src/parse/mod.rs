@@ -2,3 +2,49 @@
 
 pub mod article;
 pub mod feed;
+
+/// Does this body look like an HTML page rather than a feed? Looks only at the start,
+/// past a BOM, whitespace, comments and an XML declaration.
+pub fn looks_like_html(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(2048)];
+    let text = String::from_utf8_lossy(head);
+    let mut rest = text.trim_start_matches('\u{feff}').trim_start();
+    loop {
+        if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after
+                .find("-->")
+                .map_or("", |i| &after[i + 3..])
+                .trim_start();
+        } else if rest.starts_with("<?xml") {
+            rest = rest.find("?>").map_or("", |i| &rest[i + 2..]).trim_start();
+        } else {
+            break;
+        }
+    }
+    let lower: String = rest
+        .chars()
+        .take(15)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    lower.starts_with("<!doctype html")
+        || lower.starts_with("<html")
+        || lower.starts_with("<head")
+        || lower.starts_with("<body")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_html;
+
+    #[test]
+    fn sniffs_html_pages_not_feeds() {
+        assert!(looks_like_html(b"\xef\xbb\xbf  <!DOCTYPE html><html>"));
+        assert!(looks_like_html(b"<!-- x --><html lang=de>"));
+        assert!(!looks_like_html(
+            b"<?xml version=\"1.0\"?><rss version=\"2.0\">"
+        ));
+        assert!(!looks_like_html(
+            b"{\"version\": \"https://jsonfeed.org/version/1.1\"}"
+        ));
+    }
+}

@@ -42,7 +42,7 @@ fn is_delivery(path: &Path) -> bool {
         .unwrap_or_default();
     matches!(
         ext.as_str(),
-        "xml" | "rss" | "atom" | "rdf" | "json" | "feed"
+        "xml" | "rss" | "atom" | "rdf" | "json" | "feed" | "html" | "htm"
     )
 }
 

@@ -222,6 +222,20 @@ impl Store {
         }
     }
 
+    /// Does the store already hold this item (same source guid, or same normalized link)?
+    /// Used to fetch article pages only for stories that are new.
+    pub fn is_known(&self, source: &str, item: &Item) -> Result<bool> {
+        if let Some(guid) = &item.guid {
+            if self.guids.contains_key(guid_key(source, guid))? {
+                return Ok(true);
+            }
+        }
+        match &item.link {
+            Some(link) => Ok(self.links.contains_key(dedup::normalize_link(link))?),
+            None => Ok(false),
+        }
+    }
+
     /// Stores the items of one source fetch; each is matched against the store in the order
     /// guid, normalized link, fingerprint, near-duplicate.
     pub fn ingest(

@@ -1,0 +1,266 @@
+//! Curate stage: which stories and teasers each output feed carries. Pure functions of the
+//! feed's config, the record and `now`.
+
+use crate::config::{FeedConfig, Matcher};
+use crate::model::{Story, StoryStatus, TeaserRecord};
+use crate::text::html_to_text;
+use chrono::{DateTime, Utc};
+
+/// Why a story is or is not in a feed, decided from the story alone.
+pub fn story_matches(
+    feed: &FeedConfig,
+    story: &Story,
+    now: DateTime<Utc>,
+    skew: chrono::Duration,
+) -> bool {
+    if story.status != StoryStatus::Active || story.is_embargoed(now, skew) {
+        return false;
+    }
+    if let Some(max_age) = feed.max_age {
+        if let Ok(max_age) = chrono::Duration::from_std(max_age) {
+            if story.date() < now - max_age {
+                return false;
+            }
+        }
+    }
+    if let Some(sources) = &feed.sources {
+        if !story.sources.iter().any(|s| sources.contains(s)) {
+            return false;
+        }
+    }
+    if !feed.tags.is_empty() {
+        let tagged = feed.tags.iter().any(|t| {
+            story.tags.iter().any(|s| s.eq_ignore_ascii_case(t))
+                || story
+                    .categories
+                    .iter()
+                    .any(|c| c.to_lowercase() == t.to_lowercase())
+        });
+        if !tagged {
+            return false;
+        }
+    }
+    if feed.include.is_empty() && feed.exclude.is_empty() {
+        return true;
+    }
+    let summary = story
+        .summary_html
+        .as_deref()
+        .map(html_to_text)
+        .unwrap_or_default();
+    let fields = [story.title.as_str(), summary.as_str()];
+    let hit = |m: &Matcher| {
+        fields.iter().any(|f| m.is_match(f)) || story.categories.iter().any(|c| m.is_match(c))
+    };
+    if !feed.include.is_empty() && !feed.include.iter().any(hit) {
+        return false;
+    }
+    !feed.exclude.iter().any(hit)
+}
+
+/// Picks the newest `limit` matching stories from stories given newest first.
+pub fn select_stories<I>(
+    feed: &FeedConfig,
+    newest_first: I,
+    now: DateTime<Utc>,
+    skew: chrono::Duration,
+) -> Vec<Story>
+where
+    I: IntoIterator<Item = Story>,
+{
+    newest_first
+        .into_iter()
+        .filter(|s| story_matches(feed, s, now, skew))
+        .take(feed.limit)
+        .collect()
+}
+
+/// Picks the teasers of a `from: teasers` feed: newest first by first-seen time, filtered by
+/// the sources (and their tags) whose pages carried them.
+pub fn select_teasers(
+    feed: &FeedConfig,
+    mut teasers: Vec<TeaserRecord>,
+    source_tags: &dyn Fn(&str) -> Vec<String>,
+    now: DateTime<Utc>,
+) -> Vec<TeaserRecord> {
+    teasers.retain(|t| {
+        if let Some(max_age) = feed
+            .max_age
+            .and_then(|d| chrono::Duration::from_std(d).ok())
+        {
+            if t.first_seen < now - max_age {
+                return false;
+            }
+        }
+        if let Some(sources) = &feed.sources {
+            if !t.sources.iter().any(|s| sources.contains(s)) {
+                return false;
+            }
+        }
+        if !feed.tags.is_empty() {
+            let tagged = t
+                .sources
+                .iter()
+                .flat_map(|s| source_tags(s))
+                .any(|tag| feed.tags.iter().any(|f| f.eq_ignore_ascii_case(&tag)));
+            if !tagged {
+                return false;
+            }
+        }
+        let summary = t.summary.as_deref().unwrap_or("");
+        let hit = |m: &Matcher| m.is_match(&t.title) || m.is_match(summary);
+        (feed.include.is_empty() || feed.include.iter().any(hit)) && !feed.exclude.iter().any(hit)
+    });
+    // Newest first; ties broken by id so the order (and so the published bytes) is stable.
+    teasers.sort_by(|a, b| {
+        b.first_seen
+            .cmp(&a.first_seen)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    teasers.truncate(feed.limit);
+    teasers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{compile_matcher, FeedFrom};
+    use chrono::TimeZone;
+
+    fn feed() -> FeedConfig {
+        FeedConfig {
+            id: "politik".into(),
+            title: "Politik".into(),
+            description: String::new(),
+            from: FeedFrom::Items,
+            sources: None,
+            tags: vec![],
+            include: vec![],
+            exclude: vec![],
+            max_age: None,
+            limit: 50,
+            lang: None,
+        }
+    }
+
+    fn story(title: &str, published: DateTime<Utc>) -> Story {
+        Story {
+            id: "0".repeat(32),
+            source: "afp".into(),
+            sources: vec!["afp".into()],
+            guid: None,
+            link: None,
+            alternates: vec![],
+            seen_guids: vec![],
+            title: title.into(),
+            summary_html: Some("<p>Der Bundestag berät über den Haushalt.</p>".into()),
+            content_html: None,
+            content_text: None,
+            authors: vec![],
+            categories: vec!["Inland".into()],
+            image: None,
+            lang: None,
+            published: Some(published),
+            first_seen: published,
+            updated: published,
+            version: 1,
+            status: StoryStatus::Active,
+            urgency: None,
+            tags: vec!["politik".into()],
+            fingerprint: String::new(),
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap()
+    }
+
+    const SKEW: chrono::Duration = chrono::Duration::minutes(5);
+
+    #[test]
+    fn include_and_exclude_words_and_regexes() {
+        let mut f = feed();
+        f.include = vec![
+            compile_matcher("Haushalt").unwrap(),
+            compile_matcher("/Nord-?korea/i").unwrap(),
+        ];
+        f.exclude = vec![compile_matcher("Sport").unwrap()];
+        assert!(
+            story_matches(&f, &story("Streit im Kabinett", now()), now(), SKEW),
+            "include matches the summary"
+        );
+        assert!(story_matches(
+            &f,
+            &story("Nordkorea testet Rakete", now()),
+            now(),
+            SKEW
+        ));
+        assert!(!story_matches(
+            &f,
+            &story("Sport: Haushalt des Vereins", now()),
+            now(),
+            SKEW
+        ));
+        let mut s = story("Wetter", now());
+        s.summary_html = None;
+        assert!(!story_matches(&f, &s, now(), SKEW));
+    }
+
+    #[test]
+    fn embargo_withdrawal_age_sources_and_tags() {
+        let f = feed();
+        assert!(
+            !story_matches(
+                &f,
+                &story("Später", now() + chrono::Duration::hours(2)),
+                now(),
+                SKEW
+            ),
+            "embargoed"
+        );
+        assert!(
+            story_matches(
+                &f,
+                &story("Uhr geht vor", now() + chrono::Duration::minutes(2)),
+                now(),
+                SKEW
+            ),
+            "skew"
+        );
+        let mut w = story("Zurückgezogen", now());
+        w.status = StoryStatus::Withdrawn;
+        assert!(!story_matches(&f, &w, now(), SKEW));
+        let mut aged = feed();
+        aged.max_age = Some(std::time::Duration::from_secs(86400));
+        assert!(!story_matches(
+            &aged,
+            &story("Alt", now() - chrono::Duration::days(2)),
+            now(),
+            SKEW
+        ));
+        let mut by_source = feed();
+        by_source.sources = Some(vec!["dpa".into()]);
+        assert!(!story_matches(&by_source, &story("x", now()), now(), SKEW));
+        let mut by_tag = feed();
+        by_tag.tags = vec!["INLAND".into()];
+        assert!(
+            story_matches(&by_tag, &story("x", now()), now(), SKEW),
+            "category names the tag"
+        );
+        by_tag.tags = vec!["sport".into()];
+        assert!(!story_matches(&by_tag, &story("x", now()), now(), SKEW));
+    }
+
+    #[test]
+    fn limit_keeps_the_newest() {
+        let mut f = feed();
+        f.limit = 2;
+        let stories =
+            (0..5).map(|i| story(&format!("Meldung {i}"), now() - chrono::Duration::hours(i)));
+        let picked = select_stories(&f, stories, now(), SKEW);
+        assert_eq!(
+            picked.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(),
+            ["Meldung 0", "Meldung 1"]
+        );
+    }
+}

@@ -1,0 +1,239 @@
+//! The daemon (`wirefeed run`) and the single cycle (`wirefeed once`): opening the store,
+//! scheduling each source at its own interval, reloading config.yaml on SIGHUP or when the
+//! file changes, and stopping cleanly on SIGTERM/SIGINT.
+
+use crate::config::{Config, SourceConfig};
+use crate::cycle::{self, Context, CycleReport, SourceOutcome};
+use crate::source::fetch::Fetcher;
+use crate::store::{dedup::NearDupConfig, Store, StoreError};
+use chrono::{DateTime, Utc};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tokio::signal::unix::{signal, SignalKind};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Cycle(#[from] cycle::CycleError),
+    #[error("cannot set up: {0}")]
+    Setup(String),
+}
+
+/// Opens the store named by the config, with the configured near-duplicate threshold.
+pub fn open_store(config: &Config) -> Result<Store, StoreError> {
+    if let Some(parent) = config.store.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    let mut near = NearDupConfig::default();
+    if let Some(t) = config.dedup.near_duplicate_threshold {
+        near.threshold = t;
+    }
+    Store::open(&config.store, near)
+}
+
+fn context(config: Arc<Config>, store: Arc<Store>) -> Result<Context, RunError> {
+    let fetcher = Fetcher::new(&config.poll).map_err(|e| RunError::Setup(e.to_string()))?;
+    Ok(Context {
+        config,
+        store,
+        fetcher: Arc::new(fetcher),
+    })
+}
+
+/// Sources whose next poll is due (never polled counts as due).
+pub fn due_sources(config: &Config, store: &Store, now: DateTime<Utc>) -> Vec<SourceConfig> {
+    config
+        .sources
+        .iter()
+        .filter(|s| {
+            store
+                .source_state(&s.id)
+                .map(|st| st.next_poll.is_none_or(|t| t <= now))
+                .unwrap_or(true)
+        })
+        .cloned()
+        .collect()
+}
+
+/// One cycle: the sources that are due (or all of them), then publish.
+pub async fn once(config: Config, store: Store, all: bool) -> Result<CycleReport, RunError> {
+    let config = Arc::new(config);
+    let store = Arc::new(store);
+    let ctx = context(config.clone(), store.clone())?;
+    let sources = if all {
+        config.sources.clone()
+    } else {
+        due_sources(&config, &store, Utc::now())
+    };
+    let report = cycle::run(&ctx, &sources, true).await?;
+    forget_removed_sources(&config, &store);
+    store.flush()?;
+    Ok(report)
+}
+
+/// Drops the poll state of sources no longer in the config.
+fn forget_removed_sources(config: &Config, store: &Store) {
+    if let Ok(ids) = store.source_ids() {
+        for id in ids {
+            if config.source(&id).is_none() {
+                let _ = store.remove_source_state(&id);
+            }
+        }
+    }
+}
+
+/// A one-line summary of a cycle for the log.
+pub fn summarize(report: &CycleReport) -> String {
+    let mut new = 0;
+    let mut failed = 0;
+    let mut not_modified = 0;
+    for s in &report.sources {
+        match &s.outcome {
+            SourceOutcome::Ingested { new: n, .. } => new += n,
+            SourceOutcome::Failed(_) => failed += 1,
+            SourceOutcome::NotModified | SourceOutcome::Unchanged => not_modified += 1,
+        }
+    }
+    format!(
+        "{} sources polled ({} unchanged, {} failed), {} new stories, {} files published, {} expired",
+        report.sources.len(),
+        not_modified,
+        failed,
+        new,
+        report.published.len(),
+        report.expired
+    )
+}
+
+fn mtime(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Hooks the daemon calls after each cycle and on reload (metrics, status, serving).
+pub trait Observer: Send + Sync {
+    fn cycle_finished(&self, _config: &Config, _store: &Store, _report: &CycleReport) {}
+    fn config_reloaded(&self, _config: &Config) {}
+}
+
+/// The observer that does nothing, for `once` and tests.
+pub struct NoObserver;
+impl Observer for NoObserver {}
+
+/// Runs until SIGTERM or SIGINT. Each source is polled when due; after a cycle that changed
+/// anything the outputs are published. SIGHUP, or a change of config.yaml on disk, reloads the
+/// config; an invalid new config is logged and the old one keeps running.
+pub async fn run(
+    config: Config,
+    store: Store,
+    observer: Arc<dyn Observer>,
+) -> Result<(), RunError> {
+    let config_path: PathBuf = config.path.clone();
+    let store = Arc::new(store);
+    let mut config = Arc::new(config);
+    let mut ctx = context(config.clone(), store.clone())?;
+    let mut term = signal(SignalKind::terminate()).map_err(|e| RunError::Setup(e.to_string()))?;
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| RunError::Setup(e.to_string()))?;
+    let mut hup = signal(SignalKind::hangup()).map_err(|e| RunError::Setup(e.to_string()))?;
+    let mut config_mtime = mtime(&config_path);
+    let mut publish_next = true;
+    observer.config_reloaded(&config);
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+    tracing::info!(
+        sources = config.sources.len(),
+        feeds = config.feeds.len(),
+        "wirefeed running"
+    );
+    loop {
+        let due = due_sources(&config, &store, Utc::now());
+        if !due.is_empty() || publish_next {
+            let cycle = cycle::run(&ctx, &due, publish_next);
+            tokio::select! {
+                report = cycle => {
+                    match report {
+                        Ok(report) => {
+                            publish_next = false;
+                            tracing::info!("{}", summarize(&report));
+                            observer.cycle_finished(&config, &store, &report);
+                        }
+                        Err(e) => {
+                            tracing::error!("cycle failed: {e}");
+                            tokio::time::sleep(Duration::from_secs(5)).await;
+                        }
+                    }
+                }
+                _ = term.recv() => { tracing::info!("SIGTERM: stopping"); break; }
+                _ = int.recv() => { tracing::info!("SIGINT: stopping"); break; }
+            }
+        }
+        let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+        let wait = next_wake(&config, &store);
+        let reload = tokio::select! {
+            _ = tokio::time::sleep(wait) => {
+                // The config file is watched by polling its mtime, which works on every
+                // filesystem and under every editor's save strategy.
+                let now_mtime = mtime(&config_path);
+                if now_mtime != config_mtime {
+                    config_mtime = now_mtime;
+                    tracing::info!(file = %config_path.display(), "config file changed: reloading");
+                    true
+                } else {
+                    false
+                }
+            }
+            _ = hup.recv() => { tracing::info!("SIGHUP: reloading config"); config_mtime = mtime(&config_path); true }
+            _ = term.recv() => { tracing::info!("SIGTERM: stopping"); break; }
+            _ = int.recv() => { tracing::info!("SIGINT: stopping"); break; }
+        };
+        if reload {
+            let _ = sd_notify::notify(&[sd_notify::NotifyState::Reloading]);
+            match Config::load(&config_path) {
+                Ok(new) => {
+                    if new.store != config.store {
+                        tracing::warn!("the store path changed in config.yaml; it takes effect after a restart");
+                    }
+                    config = Arc::new(new);
+                    match context(config.clone(), store.clone()) {
+                        Ok(c) => ctx = c,
+                        Err(e) => tracing::error!("{e}"),
+                    }
+                    forget_removed_sources(&config, &store);
+                    observer.config_reloaded(&config);
+                    publish_next = true;
+                    tracing::info!(
+                        sources = config.sources.len(),
+                        feeds = config.feeds.len(),
+                        "config reloaded"
+                    );
+                }
+                Err(e) => {
+                    for line in e.to_string().lines() {
+                        tracing::error!("config not reloaded, keeping the running one: {line}");
+                    }
+                }
+            }
+            let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+        }
+    }
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+    store.flush()?;
+    tracing::info!("store flushed; stopped");
+    Ok(())
+}
+
+/// How long to sleep: until the next source is due, but at least 200 ms and at most 2 s so
+/// that config changes and signals are noticed promptly.
+fn next_wake(config: &Config, store: &Store) -> Duration {
+    let now = Utc::now();
+    let earliest = config
+        .sources
+        .iter()
+        .filter_map(|s| store.source_state(&s.id).ok().and_then(|st| st.next_poll))
+        .min();
+    let wait = earliest
+        .map(|t| (t - now).to_std().unwrap_or_default())
+        .unwrap_or(Duration::from_secs(2));
+    wait.clamp(Duration::from_millis(200), Duration::from_secs(2))
+}
