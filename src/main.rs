@@ -124,11 +124,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Once { all } => match runtime.block_on(daemon::once(config, store, all)) {
             Ok(report) => {
-                for s in &report.sources {
-                    if let SourceOutcome::Failed(reason) = &s.outcome {
-                        eprintln!("wirefeed: source {} failed: {reason}", s.id);
-                    }
-                }
+                // Failures were already logged at warn level, one line per source.
                 if cli.verbose {
                     print_summary(&report);
                 }

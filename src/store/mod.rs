@@ -616,7 +616,8 @@ impl Ingest<'_> {
             categories: item.categories,
             image: item.image,
             lang: item.lang,
-            published: item.published,
+            // Atom entries often carry only <updated>: it is the best date they give.
+            published: item.published.or(item.updated),
             first_seen: self.now,
             updated: item.updated.unwrap_or(self.now).min(self.now),
             version: 1,
