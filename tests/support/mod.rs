@@ -176,9 +176,6 @@ async fn answer(State(inner): State<Arc<Mutex<Inner>>>, request: Request) -> Res
             .body(Body::from("not found"))
             .unwrap();
     };
-    if !route.delay.is_zero() {
-        tokio::time::sleep(route.delay).await;
-    }
     let not_modified = route.status == 200
         && ((route.etag.is_some() && inm.is_some() && route.etag == inm)
             || (route.etag.is_none()
@@ -191,6 +188,10 @@ async fn answer(State(inner): State<Arc<Mutex<Inner>>>, request: Request) -> Res
         if_modified_since: ims,
         status,
     });
+    // Recorded on arrival, so a test can see a slow request while it is still in flight.
+    if !route.delay.is_zero() {
+        tokio::time::sleep(route.delay).await;
+    }
     let mut builder = Response::builder().status(StatusCode::from_u16(status).unwrap());
     if let Some(etag) = &route.etag {
         builder = builder.header("etag", HeaderValue::from_str(etag).unwrap());
