@@ -63,7 +63,13 @@ pub fn render_atom(meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
 fn entry(x: &mut Xml, meta: &FeedMeta, entry: &Entry) {
     let clean = Cleaned::new(entry, meta);
     let lang = text(&entry.lang).filter(|l| Some(*l) != text(&meta.lang));
-    x.open("entry", &lang.map(|l| ("xml:lang", l)).into_iter().collect::<Vec<_>>());
+    x.open(
+        "entry",
+        &lang
+            .map(|l| ("xml:lang", l))
+            .into_iter()
+            .collect::<Vec<_>>(),
+    );
     x.leaf("id", &[], &entry.id);
     x.leaf("title", &[("type", "text")], &entry.title);
     x.leaf("updated", &[], &rfc3339(entry.updated));

@@ -356,7 +356,10 @@ mod tests {
         s.content_html = Some("<p>Volltext</p>".into());
         s.updated = t(13);
         let with = Entry::from_teaser(&teaser(), Some(&s));
-        assert_eq!(with.id, alone.id, "id must not change when the story becomes known");
+        assert_eq!(
+            with.id, alone.id,
+            "id must not change when the story becomes known"
+        );
         assert_ne!(with.id, Entry::from_story(&s).id);
         assert_eq!(with.published, t(11));
         assert_eq!(with.updated, t(13));

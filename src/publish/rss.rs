@@ -112,7 +112,11 @@ fn item(x: &mut Xml, meta: &FeedMeta, entry: &Entry) {
         if let (Some(size), Some(mime)) = (&size, text(&image.mime)) {
             x.empty(
                 "enclosure",
-                &[("url", image.url.as_str()), ("length", size), ("type", mime)],
+                &[
+                    ("url", image.url.as_str()),
+                    ("length", size),
+                    ("type", mime),
+                ],
             );
         }
     }

@@ -64,8 +64,8 @@ const TAGS: &[&str] = &[
 /// furniture, never article text. (`form` is not here: some CMS wrap the whole page in a
 /// form, so the tag goes but its text stays.)
 const CLEAN_CONTENT_TAGS: &[&str] = &[
-    "script", "style", "iframe", "object", "embed", "template", "svg", "math", "button",
-    "select", "textarea",
+    "script", "style", "iframe", "object", "embed", "template", "svg", "math", "button", "select",
+    "textarea",
 ];
 
 /// URL schemes a link or image may use; `javascript:`, `data:`, `vbscript:` and every
