@@ -1,61 +1,65 @@
 //! Publish stage: renders output feeds and writes them atomically into `feeds_dir`.
-//! (Temporary stand-in while the real renderers are built on their own branch.)
+//!
+//! Renderers are pure: `FeedMeta` and already selected, newest-first `Entry`s in, bytes out.
+//! No clock is read (feed update times come from the entries), and the same input gives
+//! byte-identical output, so `write_if_changed` leaves unchanged feeds untouched and
+//! readers polling with `If-Modified-Since` see nothing new. HTML is sanitized inside the
+//! renderers, the last step before anything leaves wirefeed (see `sanitize`).
 
-use crate::model::{Story, TeaserRecord};
-use std::path::Path;
+mod atom;
+mod entry;
+mod json;
+mod opml;
+mod rss;
+pub mod sanitize;
+mod write;
+mod xml;
 
-pub struct FeedMeta {
-    pub id: String,
-    pub title: String,
-    pub description: String,
-    pub base_url: url::Url,
-    pub lang: Option<String>,
-    pub hubs: Vec<String>,
-    pub stylesheet: Option<String>,
+pub use self::atom::render_atom;
+pub use self::entry::{story_urn, Entry, FeedMeta};
+pub use self::json::render_json;
+pub use self::opml::render_opml;
+pub use self::rss::render_rss;
+pub use self::sanitize::sanitize_html;
+pub use self::write::write_if_changed;
+
+use crate::model::Image;
+
+/// An entry's HTML sanitized and its image checked, computed once per render.
+struct Cleaned {
+    summary_html: Option<String>,
+    content_html: Option<String>,
+    image: Option<Image>,
 }
 
-pub struct Entry {
-    pub title: String,
-}
-
-impl Entry {
-    pub fn from_story(s: &Story) -> Entry {
-        Entry {
-            title: s.title.clone(),
+impl Cleaned {
+    /// Sanitizes against the entry's link (where its relative URLs came from), else the
+    /// feed's base URL. Markup that sanitizes to nothing counts as absent, so
+    /// `content:encoded` never appears empty.
+    fn new(entry: &Entry, meta: &FeedMeta) -> Cleaned {
+        let base = entry.link.as_ref().unwrap_or(&meta.base_url);
+        let clean = |html: &Option<String>| {
+            html.as_deref()
+                .map(|h| sanitize_html(h, base))
+                .filter(|h| !h.trim().is_empty())
+        };
+        let image = entry.image.as_ref().and_then(|img| {
+            // Same rule as for <img src>: absolute http(s) only, no data: or javascript:.
+            let url = base.join(img.url.trim()).ok()?;
+            matches!(url.scheme(), "http" | "https").then(|| Image {
+                url: url.to_string(),
+                ..img.clone()
+            })
+        });
+        Cleaned {
+            summary_html: clean(&entry.summary_html),
+            content_html: clean(&entry.content_html),
+            image,
         }
     }
-    pub fn from_teaser(t: &TeaserRecord, _s: Option<&Story>) -> Entry {
-        Entry {
-            title: t.title.clone(),
-        }
-    }
 }
 
-pub fn render_rss(meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
-    let mut out = format!(
-        "<rss version=\"2.0\"><channel><title>{}</title>",
-        meta.title
-    );
-    for e in entries {
-        out.push_str(&format!("<item><title>{}</title></item>", e.title));
-    }
-    out.push_str("</channel></rss>");
-    out.into_bytes()
-}
-pub fn render_atom(meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
-    render_rss(meta, entries)
-}
-pub fn render_json(meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
-    render_rss(meta, entries)
-}
-pub fn render_opml(feeds: &[FeedMeta]) -> Vec<u8> {
-    format!("<opml>{}</opml>", feeds.len()).into_bytes()
-}
-
-pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
-    if std::fs::read(path).is_ok_and(|old| old == bytes) {
-        return Ok(false);
-    }
-    std::fs::write(path, bytes)?;
-    Ok(true)
+/// Non-empty trimmed text, for optional plain-text fields (captions, credits).
+fn text(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }

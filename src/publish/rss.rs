@@ -1,0 +1,124 @@
+//! RSS 2.0 renderer with the atom (self/hub links), content (full text), Dublin Core
+//! (authors) and Media RSS (images with credit and caption) extensions.
+
+use super::entry::{newest_update, rfc822, Entry, FeedMeta};
+use super::xml::Xml;
+use super::{text, Cleaned};
+
+const NS_ATOM: &str = "http://www.w3.org/2005/Atom";
+const NS_CONTENT: &str = "http://purl.org/rss/1.0/modules/content/";
+const NS_DC: &str = "http://purl.org/dc/elements/1.1/";
+const NS_MEDIA: &str = "http://search.yahoo.com/mrss/";
+
+/// Renders an RSS 2.0 feed. Entries are written in the order given.
+///
+/// `lastBuildDate` is the newest entry's `updated` and is left out for an empty feed (the
+/// element is optional, and a clock-made date would break byte-identical output).
+pub fn render_rss(meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
+    let mut x = Xml::document(meta.stylesheet.as_deref());
+    x.open(
+        "rss",
+        &[
+            ("version", "2.0"),
+            ("xmlns:atom", NS_ATOM),
+            ("xmlns:content", NS_CONTENT),
+            ("xmlns:dc", NS_DC),
+            ("xmlns:media", NS_MEDIA),
+        ],
+    );
+    x.open("channel", &[]);
+    x.leaf("title", &[], &meta.title);
+    x.leaf("link", &[], meta.base_url.as_str());
+    // <description> is required; an unset one would make validators complain.
+    let description = if meta.description.trim().is_empty() {
+        &meta.title
+    } else {
+        &meta.description
+    };
+    x.leaf("description", &[], description);
+    if let Some(lang) = text(&meta.lang) {
+        x.leaf("language", &[], lang);
+    }
+    x.leaf("generator", &[], "wirefeed");
+    if let Some(t) = newest_update(entries) {
+        x.leaf("lastBuildDate", &[], &rfc822(t));
+    }
+    x.empty(
+        "atom:link",
+        &[
+            ("href", &meta.self_url("rss")),
+            ("rel", "self"),
+            ("type", "application/rss+xml"),
+        ],
+    );
+    for hub in &meta.hubs {
+        x.empty("atom:link", &[("href", hub), ("rel", "hub")]);
+    }
+    for entry in entries {
+        item(&mut x, meta, entry);
+    }
+    x.close("channel");
+    x.close("rss");
+    x.finish()
+}
+
+fn item(x: &mut Xml, meta: &FeedMeta, entry: &Entry) {
+    let clean = Cleaned::new(entry, meta);
+    x.open("item", &[]);
+    x.leaf("title", &[], &entry.title);
+    if let Some(link) = &entry.link {
+        x.leaf("link", &[], link.as_str());
+    }
+    if let Some(summary) = &clean.summary_html {
+        x.leaf("description", &[], summary);
+    }
+    // Not a permalink: the id is ours and stays when the story's link changes.
+    x.leaf("guid", &[("isPermaLink", "false")], &entry.id);
+    x.leaf("pubDate", &[], &rfc822(entry.published));
+    for category in &entry.categories {
+        x.leaf("category", &[], category);
+    }
+    for author in &entry.authors {
+        x.leaf("dc:creator", &[], author);
+    }
+    if let Some(content) = &clean.content_html {
+        x.leaf("content:encoded", &[], content);
+    }
+    if let Some(image) = &clean.image {
+        let mut attrs = vec![("url", image.url.as_str()), ("medium", "image")];
+        if let Some(mime) = text(&image.mime) {
+            attrs.push(("type", mime));
+        }
+        let size = image.length.map(|l| l.to_string());
+        if let Some(size) = &size {
+            attrs.push(("fileSize", size));
+        }
+        let caption = text(&image.caption);
+        let credit = text(&image.credit);
+        if caption.is_none() && credit.is_none() {
+            x.empty("media:content", &attrs);
+        } else {
+            x.open("media:content", &attrs);
+            if let Some(caption) = caption {
+                x.leaf("media:description", &[("type", "plain")], caption);
+            }
+            if let Some(credit) = credit {
+                x.leaf("media:credit", &[], credit);
+            }
+            x.close("media:content");
+        }
+        // <enclosure> requires both length and type; readers that ignore Media RSS
+        // still show the picture then.
+        if let (Some(size), Some(mime)) = (&size, text(&image.mime)) {
+            x.empty(
+                "enclosure",
+                &[
+                    ("url", image.url.as_str()),
+                    ("length", size),
+                    ("type", mime),
+                ],
+            );
+        }
+    }
+    x.close("item");
+}
