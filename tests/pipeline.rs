@@ -551,5 +551,5 @@ fn a_removed_feed_loses_its_files() {
     ws.once();
     assert!(!ws.feed_path("extra.rss").exists());
     assert!(!ws.feed_path("extra.atom").exists());
-    assert!(!ws.feed(("index.opml")).contains("extra"));
+    assert!(!ws.feed("index.opml").contains("extra"));
 }
