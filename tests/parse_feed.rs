@@ -244,6 +244,17 @@ fn undeclared_html_entities_are_decoded() {
 }
 
 #[test]
+fn bare_ampersands_are_repaired() {
+    let feed = parse("rss2/ampersand.xml");
+    assert_eq!(titles(&feed), ["Müller & Söhne übernimmt Traditionswerft"]);
+    assert_eq!(
+        feed.items[0].link,
+        url("https://ampersand.example/werft.html?ressort=wirtschaft&id=17")
+    );
+    assert_eq!(feed.items[0].categories, ["Wirtschaft & Finanzen"]);
+}
+
+#[test]
 fn lenient_dates_one_by_one() {
     let feed = parse("rss2/daten.xml");
     let cases = [

@@ -473,30 +473,79 @@ fn parse_xml(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
     let closed = root_is_closed(&prepared, &root);
     let feed_base = own_link(&prepared, &root, base).unwrap_or_else(|| base.clone());
 
+    let missing = || format!("the closing </{}> tag", root.qname);
+    if !closed {
+        // Whatever feed-rs would make of it, a cut-off document must not become a feed.
+        return Err(truncated(&prepared, &missing()));
+    }
+    // feed-rs unwraps number parses in places (a 25-digit media:thumbnail time panics),
+    // so a panic inside it is one more way for a feed to be malformed.
+    match run_feed_rs(&prepared, &feed_base) {
+        Err(_) => Err(FeedError::Malformed {
+            reason: "a value feed-rs cannot read (it gave up on the document)".into(),
+            line: None,
+            column: None,
+        }),
+        Ok(Err(e)) => match escape_bare_ampersands(&prepared) {
+            // "Müller & Söhne" unescaped is the most common breakage in hand-made feeds;
+            // repaired only on this error path, so well-formed feeds pay nothing.
+            Some(repaired) => match run_feed_rs(&repaired, &feed_base) {
+                Ok(Ok(feed)) => Ok(map_feed(feed, &feed_base, &repaired, root.local())),
+                _ => Err(xml_error(e, &prepared)),
+            },
+            None => Err(xml_error(e, &prepared)),
+        },
+        Ok(Ok(feed)) => Ok(map_feed(feed, &feed_base, &prepared, root.local())),
+    }
+}
+
+/// One feed-rs run on a fresh parser: a parser that failed once keeps half-built state
+/// (its media-RSS scope) and panics on the next document.
+fn run_feed_rs(s: &str, base: &Url) -> std::thread::Result<Result<Feed, ParseFeedError>> {
     let parser = feed_rs::parser::Builder::new()
-        .base_uri(Some(feed_base.as_str()))
+        .base_uri(Some(base.as_str()))
         // feed-rs invents ids (a SipHash of link and title, or a random UUID) for entries
         // without one; an empty id lets us tell "no guid" apart.
         .id_generator(|_, _, _| String::new())
         .sanitize_content(false)
         .timestamp_parser(parse_date)
         .build();
-    let missing = || format!("the closing </{}> tag", root.qname);
-    // feed-rs unwraps number parses in places (a 25-digit media duration panics), so a
-    // panic inside it is one more way for a feed to be malformed.
-    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        parser.parse(prepared.as_bytes())
-    }));
-    match parsed {
-        _ if !closed => Err(truncated(&prepared, &missing())),
-        Err(_) => Err(FeedError::Malformed {
-            reason: "a value feed-rs cannot read (it gave up on the document)".into(),
-            line: None,
-            column: None,
-        }),
-        Ok(Err(e)) => Err(xml_error(e, &prepared)),
-        Ok(Ok(feed)) => Ok(map_feed(feed, &feed_base, &prepared, root.local())),
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(s.as_bytes())))
+}
+
+/// The text with every `&` that does not start an entity or character reference written
+/// as `&amp;`, or `None` when there is no such `&`.
+fn escape_bare_ampersands(s: &str) -> Option<String> {
+    let is_reference = |rest: &str| {
+        let body = &rest[1..];
+        let end = body.find(';').filter(|&e| e > 0 && e <= 32);
+        end.is_some_and(|e| {
+            let r = &body[..e];
+            match r.strip_prefix('#') {
+                Some(n) => match n.strip_prefix(['x', 'X']) {
+                    Some(h) => !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()),
+                    None => !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()),
+                },
+                None => r
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.'),
+            }
+        })
+    };
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    for (i, _) in s.match_indices('&') {
+        if is_reference(&s[i..]) {
+            continue;
+        }
+        let o = out.get_or_insert_with(|| String::with_capacity(s.len() + 64));
+        o.push_str(&s[copied..i]);
+        o.push_str("&amp;");
+        copied = i + 1;
     }
+    let mut o = out?;
+    o.push_str(&s[copied..]);
+    Some(o)
 }
 
 fn xml_error(e: ParseFeedError, s: &str) -> FeedError {
