@@ -353,7 +353,12 @@ fn rss091_with_doctype() {
     assert_eq!(feed.items[0].link, url("https://rss091.example/sturm.html"));
     assert_eq!(feed.items[0].guid, None);
     assert_eq!(feed.items[0].published, None);
-    assert_eq!(feed.lang.as_deref(), Some("de-de"));
+    assert_eq!(
+        feed.lang.as_deref(),
+        Some("de-DE"),
+        "feed-rs lowercases it; we restore BCP 47 case"
+    );
+    assert_eq!(feed.items[1].lang.as_deref(), Some("de-DE"));
 }
 
 #[test]

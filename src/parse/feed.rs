@@ -801,9 +801,30 @@ fn dedup(values: impl Iterator<Item = String>) -> Vec<String> {
     out
 }
 
+/// A language tag in the usual BCP 47 case (`de-DE`, `sr-Latn-RS`); feed-rs lowercases
+/// RSS `<language>`, and feeds write `de_de` or `DE`.
 fn clean_lang(s: &str) -> Option<String> {
     let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
+    if t.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(t.len());
+    for (i, part) in t.split(['-', '_']).enumerate() {
+        if i > 0 {
+            out.push('-');
+        }
+        let alpha = part.bytes().all(|b| b.is_ascii_alphabetic());
+        match (i, part.len()) {
+            (0, _) => out.push_str(&part.to_ascii_lowercase()),
+            (_, 2) if alpha => out.push_str(&part.to_ascii_uppercase()),
+            (_, 4) if alpha => {
+                out.push_str(&part[..1].to_ascii_uppercase());
+                out.push_str(&part[1..].to_ascii_lowercase());
+            }
+            _ => out.push_str(&part.to_ascii_lowercase()),
+        }
+    }
+    Some(out)
 }
 
 fn text_as_html(t: &Text, base: &Url) -> Option<String> {
@@ -1401,6 +1422,15 @@ mod tests {
         ] {
             assert_eq!(parse_date(s), None, "{s}");
         }
+    }
+
+    #[test]
+    fn language_tags_get_bcp47_case() {
+        assert_eq!(clean_lang(" de-de ").as_deref(), Some("de-DE"));
+        assert_eq!(clean_lang("DE").as_deref(), Some("de"));
+        assert_eq!(clean_lang("sr_latn_rs").as_deref(), Some("sr-Latn-RS"));
+        assert_eq!(clean_lang("es-419").as_deref(), Some("es-419"));
+        assert_eq!(clean_lang("  "), None);
     }
 
     #[test]
