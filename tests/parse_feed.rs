@@ -740,6 +740,18 @@ proptest! {
     }
 
     #[test]
+    fn arbitrary_root_tags_and_declarations_never_panic(
+        root in "(rss|feed|rdf:RDF|html|entry)",
+        attrs in "[ a-z:=\"'/>?<-]{0,40}",
+        enc in "[a-zA-Z0-9_-]{0,12}",
+    ) {
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"{enc}\"?><{root}{attrs}><channel><item><title>T</title><link>/x</link></item></channel></{root}>"
+        );
+        let _ = parse_feed(body.as_bytes(), &base());
+    }
+
+    #[test]
     fn arbitrary_xmlish_text_never_panics(body in "[<>/?!a-z=\"' &;#\\[\\]{}:,-]{0,300}") {
         let _ = parse_feed(body.as_bytes(), &base());
         let wrapped = format!("<rss version=\"2.0\"><channel><item>{body}</item></channel></rss>");
