@@ -6,8 +6,12 @@
 //! (output feed filters) → `publish` (rss, atom, json, opml; atomic writes) → `serve`
 //! (HTTP for feed readers). `cycle` runs one poll-and-publish pass; `daemon` schedules them.
 
+pub mod metrics;
 pub mod model;
 pub mod parse;
 pub mod publish;
+pub mod serve;
+pub mod status;
 pub mod store;
 pub mod text;
+pub mod websub;
