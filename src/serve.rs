@@ -10,6 +10,13 @@
 //! Compression is done here rather than by a tower layer so that each encoding gets its
 //! own strong ETag (`"<hash>"`, `"<hash>-gzip"`, `"<hash>-br"`): a strong ETag names
 //! exact bytes, and a gzip body is not the same bytes as the identity body.
+//!
+//! A browser opening an RSS or Atom URL gets the same bytes labelled `application/xml`
+//! (ETag suffix `-xml`, `Vary: Accept`): Chromium shows `application/rss+xml` and
+//! `application/atom+xml` as plain text and never runs the `feed.xsl` stylesheet, but
+//! it does for `application/xml`. Feed readers, which name feed types or `*/*` in
+//! `Accept`, get the registered feed types; a reader that imitates a browser still gets
+//! the feed's bytes, only labelled as generic XML.
 
 use crate::metrics::Metrics;
 use crate::status::relative_time;
@@ -124,7 +131,7 @@ pub enum FeedKind {
 }
 
 impl FeedKind {
-    /// The `Content-Type` the file is served with.
+    /// The `Content-Type` the file is served with to feed readers.
     pub fn content_type(self) -> &'static str {
         match self {
             FeedKind::Rss => "application/rss+xml; charset=utf-8",
@@ -155,6 +162,32 @@ pub fn feed_file_name(raw_path: &str) -> Option<(&str, FeedKind)> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
     stem_ok.then_some((name, kind))
+}
+
+/// Whether an `Accept` header comes from a browser navigating to the page rather than
+/// from a feed reader: it names `text/html` (with q > 0) and none of the feed types.
+pub fn wants_browser_view(accept: Option<&str>) -> bool {
+    let Some(accept) = accept else {
+        return false;
+    };
+    let mut html = false;
+    for part in accept.split(',') {
+        let mut pieces = part.split(';');
+        let media = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q_zero = pieces.any(|p| {
+            p.split_once('=').is_some_and(|(k, v)| {
+                k.trim().eq_ignore_ascii_case("q") && v.trim().parse::<f32>().unwrap_or(1.0) <= 0.0
+            })
+        });
+        match media.as_str() {
+            "text/html" if !q_zero => html = true,
+            "application/rss+xml" | "application/atom+xml" | "application/feed+json" if !q_zero => {
+                return false
+            }
+            _ => {}
+        }
+    }
+    html
 }
 
 /// Reads a regular file directly inside `dir` without following symlinks. `Ok(None)`
@@ -243,14 +276,20 @@ pub fn negotiate_encoding(accept: Option<&str>) -> Encoding {
     }
 }
 
-/// The strong ETag of one representation: the content hash, plus the coding.
-fn etag_for(hash: &blake3::Hash, enc: Encoding) -> String {
+/// The strong ETag of one representation: the content hash, plus `-xml` for the
+/// browser label and the coding.
+fn etag_for(hash: &blake3::Hash, enc: Encoding, browser: bool) -> String {
     let hex = hash.to_hex();
-    let short = &hex.as_str()[..32];
-    match enc.token() {
-        None => format!("\"{short}\""),
-        Some(t) => format!("\"{short}-{t}\""),
+    let mut tag = format!("\"{}", &hex.as_str()[..32]);
+    if browser {
+        tag.push_str("-xml");
     }
+    if let Some(t) = enc.token() {
+        tag.push('-');
+        tag.push_str(t);
+    }
+    tag.push('"');
+    tag
 }
 
 /// Whether an `If-None-Match` header matches `etag`, with the weak comparison RFC 9110
@@ -352,7 +391,9 @@ async fn feed_file(
 
     let hash = blake3::hash(&bytes);
     let enc = negotiate_encoding(header_str(&headers, header::ACCEPT_ENCODING));
-    let etag = etag_for(&hash, enc);
+    let browser = matches!(kind, FeedKind::Rss | FeedKind::Atom)
+        && wants_browser_view(header_str(&headers, header::ACCEPT));
+    let etag = etag_for(&hash, enc, browser);
     let last_modified = httpdate::fmt_http_date(mtime);
     let cache_control = format!("public, max-age={}", state.cache_max_age.as_secs());
 
@@ -365,7 +406,7 @@ async fn feed_file(
     put(header::ETAG, &etag);
     put(header::LAST_MODIFIED, &last_modified);
     put(header::CACHE_CONTROL, &cache_control);
-    put(header::VARY, "Accept-Encoding");
+    put(header::VARY, "Accept-Encoding, Accept");
     put(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*");
 
     // RFC 9110 §13.2.2: If-None-Match decides when present; If-Modified-Since only
@@ -392,7 +433,11 @@ async fn feed_file(
     };
     common.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(kind.content_type()),
+        HeaderValue::from_static(if browser {
+            "application/xml; charset=utf-8"
+        } else {
+            kind.content_type()
+        }),
     );
     if let Some(t) = enc.token() {
         common.insert(header::CONTENT_ENCODING, HeaderValue::from_static(t));
@@ -615,7 +660,7 @@ const PAGE_STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;
 h1{font-size:1.6rem}ul.feeds{list-style:none;padding:0}ul.feeds li{border-top:1px solid #ddd;padding:.8rem 0}\
 .meta{color:#666;font-size:.9rem}a.sub{display:inline-block;margin-right:.6rem;padding:.1rem .5rem;border:1px solid #c60;border-radius:3px;color:#c60;text-decoration:none;font-size:.85rem}\
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #ddd}\
-td.num{text-align:right}.bad{color:#b00;font-weight:bold}footer{margin-top:2rem;color:#666;font-size:.9rem}";
+td.num{text-align:right}td.time{white-space:nowrap}.bad{color:#b00;font-weight:bold}footer{margin-top:2rem;color:#666;font-size:.9rem}";
 
 fn page(title: &str, body: &str) -> String {
     format!(
@@ -707,7 +752,7 @@ pub fn render_sources(
             };
             let _ = write!(
                 body,
-                "<tr><td>{}</td><td>{state}</td><td>{status}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                "<tr><td>{}</td><td>{state}</td><td>{status}</td><td class=\"num\">{}</td><td class=\"time\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                 esc(&s.id),
                 s.consecutive_failures,
                 fmt_time(at(s.last_success), now),
@@ -822,6 +867,21 @@ mod tests {
         assert_eq!(negotiate_encoding(Some("*")), Encoding::Brotli);
         assert_eq!(negotiate_encoding(Some("*;q=0.2, br;q=0")), Encoding::Gzip);
         assert_eq!(negotiate_encoding(Some("identity")), Encoding::Identity);
+    }
+
+    #[test]
+    fn browsers_are_told_apart_from_feed_readers() {
+        let chrome =
+            "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+        assert!(wants_browser_view(Some(chrome)));
+        assert!(wants_browser_view(Some("text/html")));
+        assert!(!wants_browser_view(None));
+        assert!(!wants_browser_view(Some("*/*")));
+        assert!(!wants_browser_view(Some(
+            "application/rss+xml, application/atom+xml;q=0.9, text/html;q=0.1"
+        )));
+        assert!(!wants_browser_view(Some("text/html;q=0, */*")));
+        assert!(!wants_browser_view(Some("application/xml, text/xml")));
     }
 
     #[test]
