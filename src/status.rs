@@ -1,0 +1,337 @@
+//! The status snapshot behind `wirefeed status`: the running daemon writes it after every
+//! cycle, and the CLI reads it, because the daemon holds the store's lock and `status`
+//! cannot open the store while it runs.
+//!
+//! The file is JSON, replaced atomically (temp file, fsync, rename) so a reader sees a
+//! whole old or a whole new snapshot, never a torn one.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Everything `wirefeed status` shows, as of `written_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusSnapshot {
+    pub written_at: DateTime<Utc>,
+    /// The daemon's process id, so the user can tell a stale file from a live daemon.
+    pub pid: u32,
+    pub sources: Vec<SourceStatus>,
+    pub feeds: Vec<FeedStatus>,
+}
+
+/// One source's polling state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceStatus {
+    pub id: String,
+    #[serde(default)]
+    pub last_poll: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub last_success: Option<DateTime<Utc>>,
+    /// The last poll's HTTP status; `None` for a network error or a spool folder.
+    #[serde(default)]
+    pub http_status: Option<u16>,
+    /// New items the last poll brought.
+    #[serde(default)]
+    pub new_items: u64,
+    /// Stories from this source in the store, when the daemon knows it cheaply.
+    #[serde(default)]
+    pub total_items: Option<u64>,
+    #[serde(default)]
+    pub consecutive_failures: u64,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    #[serde(default)]
+    pub next_poll: Option<DateTime<Utc>>,
+}
+
+/// One output feed's publishing state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedStatus {
+    pub id: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub items: u64,
+    #[serde(default)]
+    pub last_change: Option<DateTime<Utc>>,
+}
+
+/// Why a status snapshot could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    #[error(
+        "no status file at {0}: the daemon writes it after its first cycle; is `wirefeed run` running with the same config?"
+    )]
+    Missing(PathBuf),
+    #[error("cannot read status file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("status file {path} is not a wirefeed status snapshot ({source}); it may be from another version, it is rewritten after the next cycle")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// Writes the snapshot to `path` atomically: a temporary file beside it is written and
+/// fsynced, then renamed over `path`, then the directory is fsynced so the rename lasts.
+pub fn write_snapshot(path: &Path, s: &StatusSnapshot) -> io::Result<()> {
+    let json = serde_json::to_vec_pretty(s).map_err(io::Error::other)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "status path has no file name")
+    })?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".tmp.{}", std::process::id()));
+    let tmp = dir.join(tmp_name);
+    let result = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(&json)?;
+        f.write_all(b"\n")?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, path)?;
+        // Directory fsync makes the rename durable; some filesystems refuse it, which
+        // only weakens durability, so that failure is not reported.
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Reads a snapshot written by [`write_snapshot`].
+pub fn read_snapshot(path: &Path) -> Result<StatusSnapshot, StatusError> {
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(StatusError::Missing(path.to_path_buf()))
+        }
+        Err(source) => {
+            return Err(StatusError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    serde_json::from_slice(&bytes).map_err(|source| StatusError::Parse {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// A time relative to `now` for a terminal: "12s ago", "3m ago", "in 7m", "never".
+pub fn relative_time(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    let Some(t) = t else {
+        return "never".into();
+    };
+    let secs = (now - t).num_seconds();
+    if secs.abs() < 5 {
+        return "now".into();
+    }
+    let span = human_span(secs.unsigned_abs());
+    if secs > 0 {
+        format!("{span} ago")
+    } else {
+        format!("in {span}")
+    }
+}
+
+fn human_span(secs: u64) -> String {
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => {
+            let (h, m) = (s / 3600, (s % 3600) / 60);
+            if m == 0 || h >= 10 {
+                format!("{h}h")
+            } else {
+                format!("{h}h{m}m")
+            }
+        }
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+/// The snapshot as aligned plain-text tables: a line about the daemon, then sources,
+/// then output feeds. Failing sources are marked so they stand out in a long list.
+pub fn render_table(s: &StatusSnapshot, now: DateTime<Utc>) -> String {
+    let mut out = format!(
+        "wirefeed daemon pid {}, status written {}\n\n",
+        s.pid,
+        relative_time(Some(s.written_at), now)
+    );
+
+    if s.sources.is_empty() {
+        out.push_str("No sources.\n");
+    } else {
+        let mut rows = vec![[
+            "SOURCE",
+            "STATE",
+            "HTTP",
+            "NEW",
+            "TOTAL",
+            "FAILS",
+            "LAST POLL",
+            "LAST OK",
+            "NEXT POLL",
+            "LAST ERROR",
+        ]
+        .map(String::from)
+        .to_vec()];
+        for src in &s.sources {
+            let state = if src.consecutive_failures > 0 {
+                "FAILING"
+            } else if src.last_poll.is_none() {
+                "waiting"
+            } else {
+                "ok"
+            };
+            rows.push(vec![
+                src.id.clone(),
+                state.into(),
+                src.http_status
+                    .map_or_else(|| "-".into(), |c| c.to_string()),
+                src.new_items.to_string(),
+                src.total_items
+                    .map_or_else(|| "-".into(), |n| n.to_string()),
+                src.consecutive_failures.to_string(),
+                relative_time(src.last_poll, now),
+                relative_time(src.last_success, now),
+                src.next_poll
+                    .map_or_else(|| "-".into(), |t| relative_time(Some(t), now)),
+                src.last_error
+                    .as_deref()
+                    .map_or_else(|| "-".into(), |e| one_line(e, 60)),
+            ]);
+        }
+        push_table(&mut out, &rows, &[3, 4, 5]);
+    }
+    out.push('\n');
+
+    if s.feeds.is_empty() {
+        out.push_str("No output feeds.\n");
+    } else {
+        let mut rows = vec![["FEED", "ITEMS", "CHANGED", "TITLE"]
+            .map(String::from)
+            .to_vec()];
+        for f in &s.feeds {
+            rows.push(vec![
+                f.id.clone(),
+                f.items.to_string(),
+                relative_time(f.last_change, now),
+                one_line(&f.title, 60),
+            ]);
+        }
+        push_table(&mut out, &rows, &[1]);
+    }
+    out
+}
+
+/// Folds an error or title onto one line and cuts it to `max` characters, so one long
+/// message cannot wreck the table.
+fn one_line(s: &str, max: usize) -> String {
+    let folded = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if folded.chars().count() <= max {
+        folded
+    } else {
+        let cut: String = folded.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+/// Appends rows padded to column width (counted in characters, so umlauts align);
+/// columns listed in `right` are right-aligned (numbers). The last column is not padded.
+fn push_table(out: &mut String, rows: &[Vec<String>], right: &[usize]) {
+    let cols = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |v| v.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c > 0 {
+                line.push_str("  ");
+            }
+            let pad = widths[c].saturating_sub(cell.chars().count());
+            if right.contains(&c) {
+                line.push_str(&" ".repeat(pad));
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                if c + 1 < cols {
+                    line.push_str(&" ".repeat(pad));
+                }
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 27, h, m, s)
+            .single()
+            .unwrap()
+    }
+
+    #[test]
+    fn relative_times_read_naturally() {
+        let now = t(12, 0, 0);
+        assert_eq!(relative_time(None, now), "never");
+        assert_eq!(relative_time(Some(t(12, 0, 2)), now), "now");
+        assert_eq!(relative_time(Some(t(11, 59, 48)), now), "12s ago");
+        assert_eq!(relative_time(Some(t(11, 57, 0)), now), "3m ago");
+        assert_eq!(relative_time(Some(t(12, 7, 0)), now), "in 7m");
+        assert_eq!(relative_time(Some(t(10, 30, 0)), now), "1h30m ago");
+        assert_eq!(relative_time(Some(t(0, 0, 0)), now), "12h ago");
+        let days = now - chrono::Duration::days(3);
+        assert_eq!(relative_time(Some(days), now), "3d ago");
+    }
+
+    #[test]
+    fn long_errors_are_cut_to_one_line() {
+        let e = "connection refused\n  while fetching https://example.invalid/very/long/path/that/goes/on";
+        let cut = one_line(e, 30);
+        assert_eq!(cut.chars().count(), 30);
+        assert!(cut.ends_with('…'));
+        assert!(!cut.contains('\n'));
+    }
+
+    #[test]
+    fn table_columns_align_with_umlauts() {
+        let rows = vec![
+            vec!["A".to_string(), "Überschrift".to_string(), "x".to_string()],
+            vec!["Bäder".to_string(), "k".to_string(), "y".to_string()],
+        ];
+        let mut out = String::new();
+        push_table(&mut out, &rows, &[]);
+        let lines: Vec<&str> = out.lines().collect();
+        let col3 = |l: &str| l.chars().position(|c| c == 'x' || c == 'y');
+        assert_eq!(col3(lines[0]), col3(lines[1]));
+    }
+}
