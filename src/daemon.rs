@@ -71,6 +71,12 @@ pub async fn once(config: Config, store: Store, all: bool) -> Result<CycleReport
     let report = cycle::run(&ctx, &sources, true).await?;
     forget_removed_sources(&config, &store);
     store.flush()?;
+    let snapshot = crate::service::build_snapshot(&config, &store, Utc::now());
+    if let Err(e) =
+        crate::status::write_snapshot(&crate::service::snapshot_path(&config), &snapshot)
+    {
+        tracing::warn!("cannot write the status snapshot: {e}");
+    }
     Ok(report)
 }
 

@@ -15,6 +15,7 @@ pub mod model;
 pub mod parse;
 pub mod publish;
 pub mod serve;
+pub mod service;
 pub mod source;
 pub mod status;
 pub mod store;

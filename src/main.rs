@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use wirefeed::config::{Config, ConfigError};
 use wirefeed::cycle::{CycleReport, SourceOutcome};
-use wirefeed::daemon;
+use wirefeed::{daemon, service};
 
 #[derive(Parser)]
 #[command(
@@ -47,6 +47,8 @@ enum Command {
     Run,
     /// Validate config.yaml: exit 0, or print every problem and exit 2.
     Check,
+    /// Show every source and output feed: last poll, failures, next poll, items.
+    Status,
 }
 
 fn init_logging(format: LogFormat, default_level: &str) {
@@ -104,6 +106,9 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
+    if let Command::Status = cli.command {
+        return status(&config);
+    }
     let store = match daemon::open_store(&config) {
         Ok(s) => s,
         Err(e) => {
@@ -122,7 +127,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Once { all } => match runtime.block_on(daemon::once(config, store, all)) {
+        Command::Once { all } => match runtime.block_on(daemon::once(config.clone(), store, all)) {
             Ok(report) => {
                 // Failures were already logged at warn level, one line per source.
                 if cli.verbose {
@@ -135,17 +140,69 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Command::Run => {
-            match runtime.block_on(daemon::run(config, store, Arc::new(daemon::NoObserver))) {
-                Ok(()) => ExitCode::SUCCESS,
+        Command::Run => match runtime.block_on(run(config, store)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("wirefeed: {e}");
+                ExitCode::from(1)
+            }
+        },
+        Command::Check | Command::Status => ExitCode::SUCCESS,
+    }
+}
+
+/// The daemon with its service parts: metrics, status snapshot and, when configured, the
+/// HTTP server for feed readers.
+async fn run(config: Config, store: wirefeed::store::Store) -> anyhow::Result<()> {
+    let service = Arc::new(service::Service::new(&config));
+    let (stop_serving, serving_stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = match (config.serve, &service.serve_state) {
+        (Some(addr), Some(state)) => {
+            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                anyhow::anyhow!("cannot serve on {addr} (config.yaml `serve`): {e}")
+            })?;
+            tracing::info!(address = %addr, "serving feeds over HTTP");
+            let state = state.clone();
+            Some(tokio::spawn(async move {
+                let shutdown = async {
+                    let _ = serving_stopped.await;
+                };
+                if let Err(e) = wirefeed::serve::serve(listener, state, shutdown).await {
+                    tracing::error!("HTTP server stopped: {e}");
+                }
+            }))
+        }
+        _ => None,
+    };
+    let result = daemon::run(config, store, service).await;
+    let _ = stop_serving.send(());
+    if let Some(server) = server {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), server).await;
+    }
+    Ok(result?)
+}
+
+/// `wirefeed status`: from the store when no daemon holds it, else from the daemon's snapshot.
+fn status(config: &Config) -> ExitCode {
+    let now = chrono::Utc::now();
+    let snapshot = match daemon::open_store(config) {
+        Ok(store) => service::build_snapshot(config, &store, now),
+        Err(wirefeed::store::StoreError::Locked { .. }) => {
+            match wirefeed::status::read_snapshot(&service::snapshot_path(config)) {
+                Ok(s) => s,
                 Err(e) => {
-                    eprintln!("wirefeed: {e}");
-                    ExitCode::from(1)
+                    eprintln!("wirefeed: the store is in use by a running wirefeed and {e}");
+                    return ExitCode::from(1);
                 }
             }
         }
-        Command::Check => ExitCode::SUCCESS,
-    }
+        Err(e) => {
+            eprintln!("wirefeed: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    print!("{}", wirefeed::status::render_table(&snapshot, now));
+    ExitCode::SUCCESS
 }
 
 fn print_summary(report: &CycleReport) {

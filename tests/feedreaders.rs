@@ -22,7 +22,10 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn have(cmd: &str, args: &[&str]) -> bool {
-    Command::new(cmd).args(args).output().is_ok_and(|o| o.status.success())
+    Command::new(cmd)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn require(tool: &str, present: bool) -> bool {
@@ -78,8 +81,13 @@ fn shipped_config_publishes_feeds_that_feedparser_reads_cleanly() {
         return;
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/check-feeds.py");
-    let out = Command::new("python3").arg(script).arg(&feeds).output().unwrap();
-    let report = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(&feeds)
+        .output()
+        .unwrap();
+    let report =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "feedparser found problems:\n{report}");
     assert!(report.contains("alle.rss"), "{report}");
 }
@@ -105,12 +113,26 @@ fn shipped_config_publishes_feeds_that_newsboat_reads() {
     let out = Command::new("newsboat")
         .current_dir(dir.path())
         .env("HOME", dir.path())
-        .args(["-u", "urls", "-c", "cache.db", "-C", "newsboat.conf", "-x", "reload", "print-unread"])
+        .args([
+            "-u",
+            "urls",
+            "-c",
+            "cache.db",
+            "-C",
+            "newsboat.conf",
+            "-x",
+            "reload",
+            "print-unread",
+        ])
         .output()
         .unwrap();
-    let said = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let said =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "newsboat failed: {said}");
-    assert!(!said.to_lowercase().contains("error"), "newsboat reported an error: {said}");
+    assert!(
+        !said.to_lowercase().contains("error"),
+        "newsboat reported an error: {said}"
+    );
     let unread: usize = said
         .split_whitespace()
         .next()
@@ -125,5 +147,8 @@ fn shipped_config_publishes_feeds_that_newsboat_reads() {
         })
         .sum();
     assert!(expected > 0);
-    assert_eq!(unread, expected, "newsboat read {unread} of {expected} articles: {said}");
+    assert_eq!(
+        unread, expected,
+        "newsboat read {unread} of {expected} articles: {said}"
+    );
 }
