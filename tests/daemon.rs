@@ -208,3 +208,95 @@ fn kill_9_mid_cycle_loses_nothing_and_publishes_nothing_twice() {
     ws.once();
     assert_eq!(guids(&ws, "alle.rss"), published);
 }
+
+#[test]
+fn running_daemon_serves_feeds_health_and_metrics_and_answers_status() {
+    let server = TestServer::start();
+    server.set(
+        "/feed.xml",
+        Route::xml(rss(&[("Meldung für Leser", "r-1", "Text.", &hours_ago(1))]))
+            .with_etag("\"e1\""),
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sources = format!("  - id: a\n    url: {}", server.url("/feed.xml"));
+    let cfg = config(&sources, "  - id: alle\n    title: Alle").replace(
+        "sources:\n",
+        &format!("serve: 127.0.0.1:{port}\nsources:\n"),
+    );
+    let ws = Workspace::new(&cfg);
+    let mut child = spawn_run(&ws);
+    wait_for("first publish", Duration::from_secs(20), || {
+        ws.feed_path("alle.rss").exists()
+    });
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::blocking::Client::new();
+    let mut feed = None;
+    wait_for("the HTTP server", Duration::from_secs(10), || {
+        feed = client.get(format!("{base}/alle.rss")).send().ok();
+        feed.is_some()
+    });
+    let feed = feed.unwrap();
+    assert_eq!(feed.status(), 200);
+    assert_eq!(
+        feed.headers()["content-type"],
+        "application/rss+xml; charset=utf-8"
+    );
+    let etag = feed.headers()["etag"].to_str().unwrap().to_string();
+    assert!(feed.text().unwrap().contains("Meldung für Leser"));
+    let again = client
+        .get(format!("{base}/alle.rss"))
+        .header("if-none-match", &etag)
+        .send()
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    wait_for("a healthy cycle", Duration::from_secs(10), || {
+        client
+            .get(format!("{base}/healthz"))
+            .send()
+            .is_ok_and(|r| r.status() == 200)
+    });
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        metrics.contains("wirefeed_http_responses_total{source=\"a\",status=\"200\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("wirefeed_feed_items{feed=\"alle\"} 1"),
+        "{metrics}"
+    );
+    assert_eq!(
+        client
+            .get(format!("{base}/../config.yaml"))
+            .send()
+            .unwrap()
+            .status(),
+        404
+    );
+
+    // While the daemon holds the store, `status` reads its snapshot and `once` is refused.
+    let status = ws.wirefeed(&["status"]);
+    assert_eq!(status.status.code(), Some(0), "{}", stderr(&status));
+    let table = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        table.contains("alle")
+            && table
+                .lines()
+                .any(|l| l.starts_with("a ") && l.contains("ok")),
+        "{table}"
+    );
+    let refused = ws.wirefeed(&["once"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("locked by another running wirefeed"));
+
+    signal(&child, libc::SIGTERM);
+    assert!(wait_exit(&mut child, Duration::from_secs(5)).success());
+}
