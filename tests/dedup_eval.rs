@@ -102,6 +102,15 @@ fn report(name: &str, c: &Corpus, sigs: &[Signature], cfg: &NearDupConfig) -> Ou
         "  all pairs: precision {:.4}  recall {:.4}  ({} candidate pairs from band keys)",
         o.precision, o.recall, o.candidates
     );
+    let (pos, hit) = o
+        .per_kind
+        .values()
+        .filter(|v| v.3)
+        .fold((0, 0), |(p, h), v| (p + v.0, h + v.2));
+    println!(
+        "  designed copies (base story stored first, copy arrives): recall {:.4}",
+        hit as f64 / pos.max(1) as f64
+    );
     println!("  designed pairs by category (candidate rate, merge rate):");
     for (kind, (n, cand, merged, same)) in &o.per_kind {
         let what = if *same { "recall" } else { "false-merge rate" };

