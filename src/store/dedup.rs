@@ -1,46 +1,994 @@
 //! Duplicate detection: link normalization, exact fingerprints and near-duplicate signatures.
-//! (Temporary stand-in while the real module is built on its own branch.)
+//!
+//! The store keeps every story once. Three pure checks find "the same story" when it comes
+//! back from another source:
+//!
+//! 1. [`normalize_link`]: the same page under a different spelling of its URL.
+//! 2. [`fingerprint`]: the same title and text, ignoring case, punctuation and whitespace.
+//! 3. [`signature`] / [`band_keys`] / [`is_near_duplicate`]: the same wire story republished
+//!    with small edits (site name in the title, byline or boilerplate added, quote style,
+//!    a shortened or truncated lead).
+//!
+//! # Near duplicates: MinHash, an exact lead set and number words
+//!
+//! Title and text become one stream of normalized words (lower-cased, Unicode letters and
+//! digits, German umlauts kept; agency tags such as "dpa", "AFP" dropped; a trailing site
+//! name in the title and a dateline "Berlin (dpa) -" dropped; boilerplate lines such as "Lesen Sie auch: …", "© dpa-infocom",
+//! bylines "Von Anna Beispiel" dropped). Overlapping 3-word shingles are hashed once each; 64
+//! MinHash values are derived from that one hash by xor with a per-slot seed and a
+//! multiply-shift, so a signature costs one pass and no allocation per shingle (about
+//! 25 µs of CPU for a 300-word story with optimizations, measured on a loaded 2-core box).
+//!
+//! A signature holds:
+//!
+//! * `full`: 64 MinHash values over all shingles; their agreement rate estimates the Jaccard
+//!   similarity. Small edits leave it high; a different event (other places, numbers,
+//!   quotes) changes every shingle that touches a changed word and brings it down.
+//! * `lead`: the exact (32-bit hashed) shingle set of the title and the first [`LEAD_WORDS`]
+//!   words of the text, at most about 40 values. Feeds often carry only the first paragraph
+//!   or a truncated teaser of a long story, whose Jaccard similarity to the full story is
+//!   low. The *containment* of the smaller lead in the other lead is near 1 for such a
+//!   teaser. Kept exact rather than estimated from MinHash: the estimate is too noisy when
+//!   the two sets differ a lot in size, and the exact set is smaller than a sketch.
+//! * `numbers`: hashes of the words with digits. A copy only drops numbers (when it is
+//!   shortened); if each story has a number the other lacks ("A7" / "A1", "3 Verletzte" /
+//!   "5 Verletzte"), they are different events however alike the wording is.
+//!
+//! [`is_near_duplicate`]: no number conflict, and full Jaccard ≥ `threshold` (0.7) or lead
+//! containment ≥ `lead_threshold` (0.85), both chosen on the generated evaluation set in
+//! `tests/dedup_eval.rs`. Items with fewer than `min_shingles` shingles (a bare title) are
+//! never near duplicates: a handful of words cannot tell "Unfall auf der A7" from "Unfall auf
+//! der A1" apart; links and fingerprints still catch their exact copies. [`similarity`]
+//! (the larger of the two scores) is for logs and diagnostics.
+//!
+//! Known limit: a teaser that is also copy-edited (a word swapped in its one or two
+//! sentences) loses three of its ~20 shingles and looks like a template story with another
+//! place name; such pairs are left apart (see the recall numbers in the evaluation).
+//!
+//! [`band_keys`] cuts the full sketch into 16 LSH bands of 4 values and a MinHash sketch of
+//! the lead set (computed on the fly) into 32 bands of 2; the store indexes stories by these
+//! keys and compares only stories that share at least one key, so a new item never scans
+//! the store.
 
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+/// Number of text words (after the title) that form the lead set.
+pub const LEAD_WORDS: usize = 30;
+/// MinHash values per sketch.
+pub const SLOTS: usize = 64;
+/// Number words kept per signature.
+pub const MAX_NUMBERS: usize = 48;
+/// Words per shingle.
+const SHINGLE: usize = 3;
+const FULL_ROWS: usize = 4;
+const LEAD_ROWS: usize = 2;
+
+/// Query parameters that only track the reader (campaigns, click ids, analytics) and never
+/// select content. Compared case-insensitively; entries ending in `*` are prefixes.
+///
+/// `utm_*` (Google Analytics campaigns), `fbclid` (Facebook), `gclid`, `dclid`, `gbraid`,
+/// `wbraid` (Google Ads), `msclkid` (Microsoft Ads), `mc_cid`, `mc_eid` (Mailchimp), `igshid`
+/// (Instagram), `_ga`, `_gl` (Google cross-domain), `yclid` (Yandex), `twclid` (X/Twitter),
+/// `ttclid` (TikTok), `li_fat_id` (LinkedIn), `ref_src`, `ref_url` (share widgets),
+/// `wt_mc`, `wt_zmc` (Webtrekk/Mapp, common on German news sites), `at_*` (AT Internet /
+/// Piano), `xtor` (AT Internet), `ocid` (MSN), `cmpid` (campaign id).
+pub const TRACKING_PARAMS: &[&str] = &[
+    "utm_*",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "mc_cid",
+    "mc_eid",
+    "igshid",
+    "_ga",
+    "_gl",
+    "yclid",
+    "twclid",
+    "ttclid",
+    "li_fat_id",
+    "ref_src",
+    "ref_url",
+    "wt_mc",
+    "wt_zmc",
+    "at_*",
+    "xtor",
+    "ocid",
+    "cmpid",
+];
+
+fn is_tracking_param(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    TRACKING_PARAMS.iter().any(|p| match p.strip_suffix('*') {
+        Some(prefix) => key.starts_with(prefix),
+        None => key == *p,
+    })
+}
+
+/// The key under which two links count as the same page.
+///
+/// Rules: scheme and host lower-cased; default port, fragment and user info dropped;
+/// tracking parameters ([`TRACKING_PARAMS`]) dropped; the remaining query pairs sorted; a
+/// trailing slash on the path ignored; a trailing dot on the host ignored.
+///
+/// `http` and `https` give the same key, and so do `www.example.de` and `example.de`: agency
+/// mirrors and older feeds differ only there, and no news site serves different stories on
+/// those spellings. The key therefore has no scheme for http(s) links
+/// (`example.de/politik/a?id=1`); other schemes keep theirs. Path case is kept (paths are
+/// case-sensitive on most servers). The key is for comparison only, not a fetchable URL.
 pub fn normalize_link(url: &Url) -> String {
-    let mut u = url.clone();
-    u.set_fragment(None);
-    u.to_string().trim_end_matches('/').to_string()
-}
-
-pub fn fingerprint(title: &str, text: &str) -> String {
-    let norm: String = format!("{title} {text}")
-        .to_lowercase()
-        .chars()
-        .filter(|c| c.is_alphanumeric())
+    let scheme = url.scheme().to_ascii_lowercase();
+    let web = scheme == "http" || scheme == "https";
+    let mut out = String::with_capacity(url.as_str().len());
+    if !web {
+        out.push_str(&scheme);
+        out.push(':');
+        if url.has_host() {
+            out.push_str("//");
+        }
+    }
+    if let Some(host) = url.host_str() {
+        let host = host.to_ascii_lowercase();
+        let host = host.trim_end_matches('.');
+        let host = if web {
+            host.strip_prefix("www.").unwrap_or(host)
+        } else {
+            host
+        };
+        out.push_str(host);
+        // `port()` is None for the scheme's default port; http(s) share the key, so an
+        // explicit :80 on https or :443 on http is kept as written.
+        if let Some(port) = url.port() {
+            out.push(':');
+            out.push_str(&port.to_string());
+        }
+    }
+    let path = url.path();
+    let path = path.trim_end_matches('/');
+    if !path.is_empty() {
+        out.push_str(path);
+    }
+    let mut pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| !is_tracking_param(k))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
-    blake3::hash(norm.as_bytes()).to_hex()[..32].to_string()
+    if !pairs.is_empty() {
+        pairs.sort();
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        out.push('?');
+        out.push_str(&query);
+    }
+    out
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Signature(pub Vec<u32>);
-
-pub fn signature(_title: &str, _text: &str) -> Signature {
-    Signature(vec![])
+/// Exact-content fingerprint of a story: 32 hex chars of BLAKE3 over the normalized title
+/// and text.
+///
+/// Normalization folds case (Unicode), keeps only letters and digits (umlauts and ß stay
+/// as they are; a decomposed "u" + combining diaeresis counts as "ü"; other combining marks
+/// are dropped) and removes punctuation and whitespace entirely, so quote styles, dashes and
+/// line breaks do not change it. Title and text are kept apart by a separator, so text
+/// moved into the title gives another fingerprint.
+pub fn fingerprint(title: &str, text: &str) -> String {
+    let mut norm = String::with_capacity(title.len() + text.len() + 1);
+    for_each_norm_char(title, |c| norm.extend(c));
+    norm.push('\u{1f}');
+    for_each_norm_char(text, |c| norm.extend(c));
+    let hash = blake3::hash(norm.as_bytes());
+    hash.to_hex()[..32].to_string()
 }
 
-pub fn band_keys(_sig: &Signature) -> Vec<u64> {
-    vec![]
+/// Calls `f` with every normalized character of `s` (lower-cased letter or digit) and with
+/// `None` at every word boundary.
+///
+/// Digit groups ("1.500", "2,5") stay one word so a republisher writing "1500" matches.
+fn for_each_norm_char(s: &str, mut f: impl FnMut(Option<char>)) {
+    let mut chars = s.chars().peekable();
+    let mut prev_digit = false;
+    while let Some(c) = chars.next() {
+        if c.is_ascii_alphanumeric() && !matches!(chars.peek(), Some('\u{308}')) {
+            f(Some(c.to_ascii_lowercase()));
+            prev_digit = c.is_ascii_digit();
+        } else if c.is_ascii()
+            && !c.is_ascii_alphanumeric()
+            && !(prev_digit && matches!(c, '.' | ','))
+        {
+            prev_digit = false;
+            f(None);
+        } else if c.is_alphanumeric() {
+            // Decomposed umlaut: compose it so both spellings give the same word.
+            if matches!(chars.peek(), Some('\u{308}')) {
+                let composed = match c {
+                    'a' | 'A' => Some('ä'),
+                    'o' | 'O' => Some('ö'),
+                    'u' | 'U' => Some('ü'),
+                    _ => None,
+                };
+                if let Some(u) = composed {
+                    chars.next();
+                    f(Some(u));
+                    prev_digit = false;
+                    continue;
+                }
+            }
+            for l in c.to_lowercase() {
+                f(Some(l));
+            }
+            prev_digit = c.is_ascii_digit();
+        } else if ('\u{300}'..='\u{36f}').contains(&c) {
+            // Combining marks belong to the letter before them; drop, keep the word whole.
+        } else if prev_digit
+            && matches!(c, '.' | ',')
+            && chars.peek().is_some_and(|n| n.is_ascii_digit())
+        {
+            // Thousands or decimal separator inside a number.
+        } else {
+            prev_digit = false;
+            f(None);
+        }
+    }
+    f(None);
 }
 
-#[derive(Debug, Clone)]
+/// Near-duplicate signature of one story: a MinHash sketch of all shingles and the exact
+/// (hashed) shingle set of the lead.
+///
+/// About 450 bytes for a long story; decide with [`is_near_duplicate`], index with
+/// [`band_keys`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    /// Shingles in title + text (0 for an empty story).
+    pub shingles: u32,
+    /// MinHash over all shingles, [`SLOTS`] values.
+    pub full: Vec<u32>,
+    /// 32-bit hashes of the title + lead shingles, sorted, without repeats (at most about
+    /// [`LEAD_WORDS`] + title length entries).
+    pub lead: Vec<u32>,
+    /// Hashes of the words with digits ("A7", "2,5", "1.500"), sorted, at most
+    /// [`MAX_NUMBERS`]. A copy carries no number its original lacks.
+    #[serde(default)]
+    pub numbers: Vec<u32>,
+}
+
+/// When two signatures are the same story.
+#[derive(Debug, Clone, PartialEq)]
 pub struct NearDupConfig {
+    /// Minimum [`full_similarity`] (estimated Jaccard of all shingles) to merge.
     pub threshold: f64,
+    /// Minimum [`lead_containment`] to merge a shortened copy (teaser, first paragraph,
+    /// truncated text) with its story.
+    pub lead_threshold: f64,
+    /// Stories with fewer shingles than this (a bare title) are never near duplicates.
+    pub min_shingles: u32,
 }
 
 impl Default for NearDupConfig {
+    /// Thresholds from `tests/dedup_eval.rs` (see the numbers printed there).
     fn default() -> Self {
-        NearDupConfig { threshold: 0.7 }
+        NearDupConfig {
+            threshold: 0.7,
+            lead_threshold: 0.85,
+            min_shingles: 8,
+        }
     }
 }
 
-pub fn is_near_duplicate(_a: &Signature, _b: &Signature, _cfg: &NearDupConfig) -> bool {
-    false
+/// The near-duplicate signature of a story from its plain-text title and text.
+pub fn signature(title: &str, text: &str) -> Signature {
+    let mut words: Vec<u64> = Vec::with_capacity(text.len() / 5 + 16);
+    let mut numbers = push_words(strip_site_name(title), &mut words);
+    let title_words = words.len();
+    for line in text.lines() {
+        if is_boilerplate_line(line) {
+            continue;
+        }
+        let mut line_numbers = push_words(strip_dateline(line), &mut words);
+        // A text cut off mid-number ("2,5 Milliarden" → "2,…") ends in a number that is
+        // not in the full story; a cut line's last word says nothing.
+        if is_cut(line)
+            && line_numbers
+                .last()
+                .is_some_and(|(i, _)| i + 1 == words.len())
+        {
+            line_numbers.pop();
+        }
+        numbers.extend(line_numbers);
+    }
+    let mut numbers: Vec<u32> = numbers.into_iter().map(|(_, n)| n).collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    numbers.truncate(MAX_NUMBERS);
+    let lead_words = words.len().min(title_words + LEAD_WORDS);
+    let shingles = shingle_count(words.len());
+    let lead_shingles = shingle_count(lead_words);
+
+    let mut full = [u32::MAX; SLOTS];
+    let mut lead: Vec<u32> = Vec::with_capacity(lead_shingles);
+    if words.len() < SHINGLE {
+        if !words.is_empty() {
+            let h = shingle_hash(&words);
+            minhash_update(&mut full, h);
+            lead.push(h as u32);
+        }
+    } else {
+        for (i, w) in words.windows(SHINGLE).enumerate() {
+            let h = shingle_hash(w);
+            minhash_update(&mut full, h);
+            if i < lead_shingles {
+                lead.push(h as u32);
+            }
+        }
+    }
+    lead.sort_unstable();
+    lead.dedup();
+    Signature {
+        shingles: shingles as u32,
+        full: full.to_vec(),
+        lead,
+        numbers,
+    }
+}
+
+fn shingle_count(words: usize) -> usize {
+    match words {
+        0 => 0,
+        n if n < SHINGLE => 1,
+        n => n - SHINGLE + 1,
+    }
+}
+
+/// LSH band keys: two near duplicates share at least one key with high probability.
+///
+/// The full sketch gives 16 keys (bands of 4 values); a MinHash sketch of the lead set,
+/// computed here, gives 32 keys (bands of 2). An empty story (no words) has no keys. Keys of
+/// different bands never collide by design (the band number is hashed in).
+pub fn band_keys(sig: &Signature) -> Vec<u64> {
+    if sig.shingles == 0 {
+        return Vec::new();
+    }
+    let mut lead = [u32::MAX; SLOTS];
+    for &h in &sig.lead {
+        minhash_update(&mut lead, mix64(u64::from(h)));
+    }
+    let mut keys = Vec::with_capacity(SLOTS / FULL_ROWS + SLOTS / LEAD_ROWS);
+    let sketches: [(&[u32], usize, u64); 2] =
+        [(&sig.full, FULL_ROWS, 0x100), (&lead, LEAD_ROWS, 0x200)];
+    for (sketch, rows, tag) in sketches {
+        for (band, values) in sketch.chunks_exact(rows).enumerate() {
+            let mut h = mix64(tag + band as u64);
+            for &v in values {
+                h = mix64(h ^ u64::from(v));
+            }
+            keys.push(h);
+        }
+    }
+    keys
+}
+
+/// Estimated Jaccard similarity of all shingles (MinHash agreement), 0.0 to 1.0.
+///
+/// Signatures of another layout (a corrupt record) compare as 0.0.
+pub fn full_similarity(a: &Signature, b: &Signature) -> f64 {
+    agreement(&a.full, &b.full).unwrap_or(0.0)
+}
+
+/// Share of the smaller lead's shingles found in the other lead (exact), 0.0 to 1.0.
+pub fn lead_containment(a: &Signature, b: &Signature) -> f64 {
+    let small = a.lead.len().min(b.lead.len());
+    if small == 0 {
+        return 0.0;
+    }
+    let (mut i, mut j, mut common) = (0, 0, 0usize);
+    while i < a.lead.len() && j < b.lead.len() {
+        match a.lead[i].cmp(&b.lead[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    common as f64 / small as f64
+}
+
+/// How alike two stories are, 0.0 to 1.0: the larger of [`full_similarity`] and
+/// [`lead_containment`].
+///
+/// Signatures of another layout (a corrupt record) compare as 0.0.
+pub fn similarity(a: &Signature, b: &Signature) -> f64 {
+    match agreement(&a.full, &b.full) {
+        Some(full) => full.max(lead_containment(a, b)),
+        None => 0.0,
+    }
+}
+
+/// Whether `a` and `b` are the same story under `cfg`.
+///
+/// Both must have `min_shingles`; their number words must not conflict
+/// ([`numbers_conflict`]); then either the full Jaccard estimate reaches `threshold` or the
+/// lead containment reaches `lead_threshold`.
+pub fn is_near_duplicate(a: &Signature, b: &Signature, cfg: &NearDupConfig) -> bool {
+    if a.shingles < cfg.min_shingles || b.shingles < cfg.min_shingles {
+        return false;
+    }
+    let Some(full) = agreement(&a.full, &b.full) else {
+        return false;
+    };
+    if numbers_conflict(a, b) {
+        return false;
+    }
+    full >= cfg.threshold || lead_containment(a, b) >= cfg.lead_threshold
+}
+
+/// Whether each story has a number word (place code "A7", count, amount) that the other
+/// lacks: two accident reports from one template differ there, while a copy only drops
+/// numbers when it is shortened and never invents one.
+pub fn numbers_conflict(a: &Signature, b: &Signature) -> bool {
+    // A capped list may miss numbers the story has; then no verdict.
+    if a.numbers.len() >= MAX_NUMBERS || b.numbers.len() >= MAX_NUMBERS {
+        return false;
+    }
+    let subset = |x: &[u32], y: &[u32]| x.iter().all(|n| y.binary_search(n).is_ok());
+    !subset(&a.numbers, &b.numbers) && !subset(&b.numbers, &a.numbers)
+}
+
+/// Fraction of MinHash slots that agree (the Jaccard estimate), None for mismatched layouts.
+fn agreement(a: &[u32], b: &[u32]) -> Option<f64> {
+    if a.len() != b.len() || a.is_empty() {
+        return None;
+    }
+    let same = a.iter().zip(b).filter(|(x, y)| x == y).count();
+    Some(same as f64 / a.len() as f64)
+}
+
+/// Title without a site name that a republisher appended ("… | Stadtanzeiger",
+/// "… - Kurier") or put in front ("Kurier | …"): a last segment of at most three words after
+/// a spaced separator, when at least three words remain.
+fn strip_site_name(title: &str) -> &str {
+    const SEPARATORS: [&str; 5] = [" | ", " - ", " – ", " — ", " :: "];
+    let title = title.trim();
+    let short = |s: &str| s.split_whitespace().count() <= 3;
+    let long = |s: &str| s.split_whitespace().count() >= 3;
+    let mut best: Option<usize> = None;
+    for sep in SEPARATORS {
+        if let Some(i) = title.rfind(sep) {
+            if best.is_none_or(|b| i > b) && short(&title[i + sep.len()..]) && long(&title[..i]) {
+                best = Some(i);
+            }
+        }
+    }
+    if let Some(i) = best {
+        return title[..i].trim_end();
+    }
+    if let Some(i) = title.find(" | ") {
+        let rest = &title[i + 3..];
+        if short(&title[..i]) && long(rest) {
+            return rest.trim_start();
+        }
+    }
+    title
+}
+
+/// Whether a line stops without a sentence end (a truncated teaser), ignoring a trailing
+/// agency tag "(AFP)".
+fn is_cut(line: &str) -> bool {
+    let mut end = line.trim_end();
+    if end.ends_with(')') {
+        if let Some(i) = end.rfind('(') {
+            end = end[..i].trim_end();
+        }
+    }
+    !end.ends_with(['.', '!', '?', '"', '“', '»', '«', '\''])
+}
+
+/// Line without a leading dateline "Berlin (dpa) - " or "Hamburg/Kiel (AFP) – ": the place
+/// is the agency's, a republisher may keep or drop it.
+fn strip_dateline(line: &str) -> &str {
+    let trimmed = line.trim_start();
+    let head = match trimmed.char_indices().nth(60) {
+        Some((i, _)) => &trimmed[..i],
+        None => trimmed,
+    };
+    let (Some(open), Some(close)) = (head.find('('), head.find(')')) else {
+        return line;
+    };
+    if close < open || trimmed[..open].split_whitespace().count() > 4 {
+        return line;
+    }
+    let tag = trimmed[open + 1..close].to_lowercase();
+    let agency = tag
+        .split(['/', ',', ' '])
+        .next()
+        .is_some_and(|t| AGENCY_WORDS.contains(&word_hash_ascii(t.as_bytes())));
+    let rest = trimmed[close + 1..].trim_start();
+    match rest.strip_prefix(['-', '–', '—', ':']) {
+        Some(after) if agency => after.trim_start(),
+        _ => line,
+    }
+}
+
+/// Lines a republisher adds around wire copy: reading tips, copyright and photo credits,
+/// bylines. They say nothing about which story it is.
+fn is_boilerplate_line(line: &str) -> bool {
+    const PREFIXES: [&str; 18] = [
+        "dieser artikel wurde",
+        "diese meldung wurde",
+        "stand:",
+        "aktualisiert",
+        "lesen sie auch",
+        "lesen sie mehr",
+        "mehr zum thema",
+        "mehr dazu",
+        "auch interessant",
+        "das könnte sie auch interessieren",
+        "weitere informationen",
+        "©",
+        "(c)",
+        "copyright",
+        "foto:",
+        "fotos:",
+        "bild:",
+        "quelle:",
+    ];
+    let line = line.trim();
+    // Prefixes are short; lower-casing a whole paragraph per line would dominate the cost.
+    let head = match line.char_indices().nth(40) {
+        Some((i, _)) => &line[..i],
+        None => line,
+    };
+    let lower = head.to_lowercase();
+    if PREFIXES.iter().any(|p| lower.starts_with(p)) {
+        return true;
+    }
+    // A byline is a short line "Von Anna Beispiel[, Berlin]" without a sentence end.
+    let words = line.split_whitespace().count();
+    lower.starts_with("von ") && words <= 8 && !line.ends_with(['.', '!', '?', ':', '"', '“'])
+}
+
+/// Agency tags that republishers add or drop ("Berlin (dpa) -", "© dpa-infocom").
+const AGENCY_WORDS: [u64; 13] = [
+    word_hash_ascii(b"dpa"),
+    word_hash_ascii(b"afp"),
+    word_hash_ascii(b"reuters"),
+    word_hash_ascii(b"ap"),
+    word_hash_ascii(b"kna"),
+    word_hash_ascii(b"epd"),
+    word_hash_ascii(b"dts"),
+    word_hash_ascii(b"rtr"),
+    word_hash_ascii(b"apa"),
+    word_hash_ascii(b"sda"),
+    word_hash_ascii(b"sid"),
+    word_hash_ascii(b"afx"),
+    word_hash_ascii(b"infocom"),
+];
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+const fn word_hash_ascii(w: &[u8]) -> u64 {
+    let mut h = FNV_OFFSET;
+    let mut i = 0;
+    while i < w.len() {
+        h = (h ^ w[i] as u64).wrapping_mul(FNV_PRIME);
+        i += 1;
+    }
+    h
+}
+
+/// Appends the hash of every normalized word of `s`, skipping agency tags.
+fn push_words(s: &str, out: &mut Vec<u64>) -> Vec<(usize, u32)> {
+    let mut numbers = Vec::new();
+    let mut h = FNV_OFFSET;
+    let mut len = 0usize;
+    let mut digit = false;
+    for_each_norm_char(s, |c| match c {
+        Some(c) => {
+            h = (h ^ u64::from(c as u32)).wrapping_mul(FNV_PRIME);
+            len += 1;
+            digit |= c.is_ascii_digit();
+        }
+        None => {
+            if len > 0 && !AGENCY_WORDS.contains(&h) {
+                if digit {
+                    numbers.push((out.len(), mix64(h) as u32));
+                }
+                out.push(h);
+            }
+            h = FNV_OFFSET;
+            len = 0;
+            digit = false;
+        }
+    });
+    numbers
+}
+
+/// One 64-bit hash per shingle (order-sensitive).
+fn shingle_hash(words: &[u64]) -> u64 {
+    let mut h = 0x9e37_79b9_7f4a_7c15u64;
+    for &w in words {
+        h = mix64(h.wrapping_mul(0xff51_afd7_ed55_8ccd) ^ w);
+    }
+    h
+}
+
+/// The k MinHash values of one shingle: xor with the slot's seed, multiply by the slot's odd
+/// constant, keep the high 32 bits (multiply-shift hashing). A 32-bit variant
+/// (`(a * x + b) >> 32` on the folded hash) vectorizes better but overestimated Jaccard
+/// enough to cost 4 points of precision in the evaluation.
+#[inline]
+fn minhash_update(sketch: &mut [u32; SLOTS], h: u64) {
+    for ((slot, seed), mul) in sketch.iter_mut().zip(&SEEDS).zip(&MULS) {
+        let v = ((h ^ seed).wrapping_mul(*mul) >> 32) as u32;
+        // Branch-free: about twice as fast as a conditional store.
+        *slot = (*slot).min(v);
+    }
+}
+
+/// splitmix64 finalizer: a cheap full-avalanche mix.
+const fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+const fn slot_constants(salt: u64, odd: bool) -> [u64; SLOTS] {
+    let mut out = [0u64; SLOTS];
+    let mut i = 0;
+    while i < SLOTS {
+        let v = mix64(salt.wrapping_add((i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)));
+        out[i] = if odd { v | 1 } else { v };
+        i += 1;
+    }
+    out
+}
+
+// Fixed constants: signatures are stored, so they must not change between runs or builds.
+const SEEDS: [u64; SLOTS] = slot_constants(0x005e_ed0f_d0c5, false);
+const MULS: [u64; SLOTS] = slot_constants(0x0_ddc0_ffee, true);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str) -> String {
+        normalize_link(&Url::parse(s).expect("test url"))
+    }
+
+    #[test]
+    fn link_scheme_and_host_case_fold_and_default_port_drops() {
+        assert_eq!(
+            norm("HTTPS://Example.DE:443/Politik/Artikel"),
+            "example.de/Politik/Artikel"
+        );
+        assert_eq!(norm("http://example.de:80/a"), "example.de/a");
+        assert_eq!(norm("http://example.de:8080/a"), "example.de:8080/a");
+    }
+
+    #[test]
+    fn link_http_https_and_www_are_one_story() {
+        let a = norm("https://www.example.de/politik/pflegereform-100.html");
+        assert_eq!(a, norm("http://example.de/politik/pflegereform-100.html"));
+        assert_eq!(a, norm("https://example.de/politik/pflegereform-100.html"));
+        assert_eq!(a, "example.de/politik/pflegereform-100.html");
+        // Only a leading "www." goes; other subdomains are other sites.
+        assert_ne!(
+            norm("https://regional.example.de/a"),
+            norm("https://example.de/a")
+        );
+    }
+
+    #[test]
+    fn link_fragment_and_userinfo_drop() {
+        assert_eq!(norm("https://example.de/a#kommentare"), "example.de/a");
+        assert_eq!(norm("https://user:pw@example.de/a"), "example.de/a");
+    }
+
+    #[test]
+    fn link_tracking_parameters_drop() {
+        let clean = norm("https://example.de/a?id=7");
+        for tracked in [
+            "https://example.de/a?id=7&utm_source=twitter&utm_medium=social",
+            "https://example.de/a?fbclid=IwAR0abc&id=7",
+            "https://example.de/a?id=7&gclid=x&dclid=y&msclkid=z",
+            "https://example.de/a?id=7&mc_cid=1&mc_eid=2&igshid=3&_ga=4&yclid=5&ref_src=twsrc",
+            "https://example.de/a?id=7&wt_mc=rss.feed&at_medium=rss&xtor=RSS-1",
+            "https://example.de/a?UTM_Campaign=x&id=7",
+        ] {
+            assert_eq!(norm(tracked), clean, "{tracked}");
+        }
+        assert_eq!(norm("https://example.de/a?utm_source=rss"), "example.de/a");
+    }
+
+    #[test]
+    fn link_query_pairs_sort_and_content_params_stay() {
+        assert_eq!(
+            norm("https://example.de/a?b=2&a=1"),
+            norm("https://example.de/a?a=1&b=2")
+        );
+        assert_ne!(
+            norm("https://example.de/artikel?id=1"),
+            norm("https://example.de/artikel?id=2")
+        );
+        assert_eq!(norm("https://example.de/a?"), "example.de/a");
+    }
+
+    #[test]
+    fn link_trailing_slash_is_ignored() {
+        assert_eq!(norm("https://example.de/a/"), norm("https://example.de/a"));
+        assert_eq!(norm("https://example.de/"), norm("https://example.de"));
+        assert_eq!(norm("https://example.de/"), "example.de");
+        // Path case is significant.
+        assert_ne!(norm("https://example.de/A"), norm("https://example.de/a"));
+    }
+
+    #[test]
+    fn link_other_schemes_keep_their_scheme() {
+        assert_eq!(
+            norm("ftp://Example.de/spool/a.xml"),
+            "ftp://example.de/spool/a.xml"
+        );
+        assert_ne!(norm("ftp://example.de/a"), norm("https://example.de/a"));
+        assert_eq!(norm("urn:uuid:1234#x"), "urn:uuid:1234");
+    }
+
+    #[test]
+    fn fingerprint_ignores_case_punctuation_whitespace_and_quote_style() {
+        let a = fingerprint(
+            "Bundesrat billigt Pflegereform",
+            "„Das ist ein guter Tag“, sagte die Ministerin.\nDie Länder stimmten zu.",
+        );
+        let b = fingerprint(
+            "BUNDESRAT  billigt Pflegereform!",
+            "\"Das ist ein guter Tag\" - sagte die Ministerin   Die Länder stimmten zu",
+        );
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 32);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn fingerprint_keeps_umlauts_and_composes_decomposed_ones() {
+        assert_ne!(fingerprint("Bären", ""), fingerprint("Baren", ""));
+        assert_eq!(fingerprint("Bu\u{308}rger", ""), fingerprint("Bürger", ""));
+        assert_eq!(fingerprint("ÜBER", ""), fingerprint("über", ""));
+    }
+
+    #[test]
+    fn fingerprint_changes_with_content_and_keeps_title_apart() {
+        assert_ne!(
+            fingerprint("Unfall auf der A7", "Zwei Verletzte."),
+            fingerprint("Unfall auf der A7", "Drei Verletzte.")
+        );
+        assert_ne!(fingerprint("ab", "c"), fingerprint("a", "bc"));
+    }
+
+    fn words(s: &str) -> Vec<u64> {
+        let mut v = Vec::new();
+        let _ = push_words(s, &mut v);
+        v
+    }
+
+    #[test]
+    fn words_drop_agency_tags_and_keep_numbers_whole() {
+        assert_eq!(
+            words("Berlin (dpa) - Der Bundesrat"),
+            words("Berlin (AFP) Der Bundesrat")
+        );
+        assert_eq!(words("1.500 Euro"), words("1500 Euro"));
+        assert_eq!(words("Preis: 2,5 Prozent").len(), 3);
+    }
+
+    #[test]
+    fn datelines_leave_the_first_line() {
+        assert_eq!(
+            strip_dateline("Berlin (dpa) - Der Bundesrat"),
+            "Der Bundesrat"
+        );
+        assert_eq!(
+            strip_dateline("Hamburg/Kiel (AFP) – Auf der A7"),
+            "Auf der A7"
+        );
+        assert_eq!(
+            strip_dateline("Bad Homburg (dpa/lhe) - Die Stadt"),
+            "Die Stadt"
+        );
+        // Parentheses that are not an agency tag stay.
+        assert_eq!(
+            strip_dateline("Die Partei (SPD) - so hieß es - stimmte zu."),
+            "Die Partei (SPD) - so hieß es - stimmte zu."
+        );
+    }
+
+    #[test]
+    fn site_names_leave_the_title() {
+        assert_eq!(
+            strip_site_name("Bundesrat billigt Pflegereform | Stadtanzeiger"),
+            "Bundesrat billigt Pflegereform"
+        );
+        assert_eq!(
+            strip_site_name("Bundesrat billigt Pflegereform - Kurier am Sonntag"),
+            "Bundesrat billigt Pflegereform"
+        );
+        assert_eq!(
+            strip_site_name("Kurier | Bundesrat billigt Pflegereform"),
+            "Bundesrat billigt Pflegereform"
+        );
+        // Too little would remain: keep the title.
+        assert_eq!(strip_site_name("Wetter - Kurier"), "Wetter - Kurier");
+        // A long tail is part of the headline.
+        assert_eq!(
+            strip_site_name("Reform kommt - aber die Länder wollen mehr Geld"),
+            "Reform kommt - aber die Länder wollen mehr Geld"
+        );
+    }
+
+    #[test]
+    fn boilerplate_lines_are_recognized() {
+        assert!(is_boilerplate_line("Lesen Sie auch: Streit um die Rente"));
+        assert!(is_boilerplate_line("© dpa-infocom, dpa:261127-99-123456/2"));
+        assert!(is_boilerplate_line("Von Anna Beispiel, Berlin"));
+        assert!(is_boilerplate_line("Foto: Max Muster/dpa"));
+        assert!(!is_boilerplate_line(
+            "Von der Reform profitieren vor allem Familien mit kleinen Einkommen."
+        ));
+        assert!(!is_boilerplate_line(
+            "Der Bundesrat hat die Reform gebilligt."
+        ));
+    }
+
+    const STORY: &str = "Der Bundesrat hat am Freitag die umstrittene Pflegereform gebilligt. \
+        Die Länderkammer stimmte mit großer Mehrheit für das Gesetz, das Pflegekräften \
+        höhere Löhne und Angehörigen mehr Entlastung verspricht.\n\
+        Gesundheitsministerin Petra Beispiel sprach von einem guten Tag für alle Pflegenden. \
+        Die Opposition kritisierte, die Finanzierung sei nicht gesichert. \
+        Die Reform soll zum 1. Juli in Kraft treten und kostet nach Angaben des Ministeriums \
+        rund 2,5 Milliarden Euro im Jahr.";
+
+    #[test]
+    fn near_duplicates_merge_after_republishing_edits() {
+        let cfg = NearDupConfig::default();
+        let base = signature("Bundesrat billigt Pflegereform", STORY);
+        let site = signature(
+            "Bundesrat billigt Pflegereform | Stadtanzeiger",
+            &format!("Von Anna Beispiel\nBerlin (AFP) - {STORY}\n© dpa-infocom"),
+        );
+        let lead = signature(
+            "Bundesrat billigt Pflegereform - Kurier",
+            STORY.split('\n').next().unwrap_or_default(),
+        );
+        for (name, other) in [("site+byline", &site), ("lead", &lead)] {
+            assert!(
+                is_near_duplicate(&base, other, &cfg),
+                "{name}: similarity {}",
+                similarity(&base, other)
+            );
+            let shared = band_keys(&base)
+                .into_iter()
+                .filter(|k| band_keys(other).contains(k))
+                .count();
+            assert!(shared > 0, "{name}: no shared band key");
+        }
+    }
+
+    #[test]
+    fn template_stories_with_other_places_stay_apart() {
+        let cfg = NearDupConfig::default();
+        let a = signature(
+            "Polizei meldet Unfall auf der A7",
+            "Auf der A7 bei Hamburg ist am Freitagmorgen ein Lastwagen mit einem Auto \
+             zusammengestoßen. Zwei Menschen wurden leicht verletzt, wie die Polizei \
+             mitteilte. Die Autobahn war in Richtung Norden drei Stunden gesperrt.",
+        );
+        let b = signature(
+            "Polizei meldet Unfall auf der A1",
+            "Auf der A1 bei Bremen ist am Freitagmorgen ein Lastwagen mit einem Auto \
+             zusammengestoßen. Vier Menschen wurden leicht verletzt, wie die Polizei \
+             mitteilte. Die Autobahn war in Richtung Süden zwei Stunden gesperrt.",
+        );
+        assert!(!is_near_duplicate(&a, &b, &cfg), "{}", similarity(&a, &b));
+    }
+
+    #[test]
+    fn numbers_tell_template_teasers_apart_but_not_shortened_copies() {
+        let cfg = NearDupConfig::default();
+        let a7 = signature(
+            "Unfall auf der A7",
+            "Auf der A7 bei Hamburg sind am Abend zwei Autos zusammengestoßen. \
+             Drei Menschen wurden verletzt, wie die Polizei mitteilte.",
+        );
+        let a1 = signature(
+            "Unfall auf der A1",
+            "Auf der A1 bei Hamburg sind am Abend zwei Autos zusammengestoßen. \
+             Drei Menschen wurden verletzt, wie die Polizei mitteilte.",
+        );
+        assert!(numbers_conflict(&a7, &a1));
+        assert!(!is_near_duplicate(&a7, &a1, &cfg));
+        // A teaser cut inside "2,5 Milliarden" keeps a stray "2" that is no conflict.
+        let end = STORY.find("2,5").map_or(STORY.len(), |i| i + 2);
+        let cut = signature(
+            "Bundesrat billigt Pflegereform",
+            &format!("{}…", &STORY[..end]),
+        );
+        let base = signature("Bundesrat billigt Pflegereform", STORY);
+        assert!(!numbers_conflict(&cut, &base));
+        assert!(
+            is_near_duplicate(&cut, &base, &cfg),
+            "{}",
+            similarity(&cut, &base)
+        );
+        assert!(is_cut("Die Reform kostet rund 2,…"));
+        assert!(!is_cut("Die Reform kostet Geld. (AFP)"));
+    }
+
+    #[test]
+    fn bare_titles_and_empty_stories_never_near_duplicate() {
+        let cfg = NearDupConfig::default();
+        let a = signature("Polizei meldet Unfall", "");
+        assert!(!is_near_duplicate(&a, &a.clone(), &cfg));
+        let e = signature("", "");
+        assert_eq!(e.shingles, 0);
+        assert!(band_keys(&e).is_empty());
+        assert!(!is_near_duplicate(&e, &e.clone(), &cfg));
+    }
+
+    #[test]
+    fn corrupt_signatures_compare_as_unrelated() {
+        let a = signature("Bundesrat billigt Pflegereform", STORY);
+        let mut b = a.clone();
+        b.full.truncate(10);
+        assert_eq!(similarity(&a, &b), 0.0);
+        assert!(!is_near_duplicate(&a, &b, &NearDupConfig::default()));
+        assert!(!band_keys(&b).is_empty());
+    }
+
+    #[test]
+    fn signature_survives_serde_round_trip() {
+        let a = signature("Bundesrat billigt Pflegereform", STORY);
+        let json = serde_json::to_string(&a).expect("serialize");
+        let back: Signature = serde_json::from_str(&json).expect("deserialize");
+        assert_eq!(a, back);
+        assert_eq!(a.full.len(), SLOTS);
+    }
+
+    #[test]
+    fn minhash_estimates_jaccard() {
+        // Two word lists with a known shingle overlap: 200 shared, 100 own each → J = 0.5.
+        let shared: Vec<String> = (0..202).map(|i| format!("wort{i}")).collect();
+        let a = format!(
+            "{} {}",
+            shared.join(" "),
+            (0..100)
+                .map(|i| format!("a{i}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let b = format!(
+            "{} {}",
+            shared.join(" "),
+            (0..100)
+                .map(|i| format!("b{i}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let (sa, sb) = (signature("", &a), signature("", &b));
+        let j = agreement(&sa.full, &sb.full).unwrap_or(0.0);
+        // Exact J = 200 / (200 + 2 * 102) ≈ 0.495; 64 slots give a std. error ≈ 0.06.
+        assert!((j - 0.495).abs() < 0.2, "estimate {j}");
+    }
+
+    #[test]
+    fn signature_is_deterministic() {
+        assert_eq!(
+            signature("Bundesrat billigt Pflegereform", STORY),
+            signature("Bundesrat billigt Pflegereform", STORY)
+        );
+    }
 }
