@@ -199,6 +199,25 @@ async fn poll_source(ctx: &Context, source: SourceConfig) -> Polled {
         SourceLocation::Http(url) => poll_http(ctx, &mut polled, &url).await,
         SourceLocation::Path(path) => poll_spool(ctx, &mut polled, path).await,
     };
+    // Dedup keys are pure CPU work: compute them here, in parallel across sources, so the
+    // store's one-source-at-a-time pass only looks up and writes.
+    if let Ok(Delivered::Items { .. }) = polled.result {
+        let Ok(Delivered::Items { items, ttl }) =
+            std::mem::replace(&mut polled.result, Err(String::new()))
+        else {
+            unreachable!("matched just above")
+        };
+        let prepared = tokio::task::spawn_blocking(move || {
+            let mut items = items;
+            items.iter_mut().for_each(Incoming::prepare);
+            items
+        })
+        .await;
+        polled.result = match prepared {
+            Ok(items) => Ok(Delivered::Items { items, ttl }),
+            Err(e) => Err(format!("preparing items crashed: {e}")),
+        };
+    }
     polled
 }
 
@@ -431,10 +450,7 @@ async fn poll_page_source(
     let link = article.canonical.clone().unwrap_or(page_url);
     let item = item_from_article(link, &article);
     Ok(Delivered::Items {
-        items: vec![Incoming {
-            item,
-            full_text: Some(article.body_text),
-        }],
+        items: vec![Incoming::new(item, Some(article.body_text))],
         ttl: None,
     })
 }
@@ -474,10 +490,7 @@ async fn follow_links(ctx: &Context, polled: &mut Polled, items: Vec<Item>) -> V
     if !polled.source.follow_links {
         return items
             .into_iter()
-            .map(|item| Incoming {
-                item,
-                full_text: None,
-            })
+            .map(|item| Incoming::new(item, None))
             .collect();
     }
     let rules = extract_rules(&ctx.config, &polled.source);
@@ -530,10 +543,7 @@ async fn follow_links(ctx: &Context, polled: &mut Polled, items: Vec<Item>) -> V
     let results: Vec<_> = fetches.collect().await;
     let mut incoming: Vec<Incoming> = items
         .into_iter()
-        .map(|item| Incoming {
-            item,
-            full_text: None,
-        })
+        .map(|item| Incoming::new(item, None))
         .collect();
     for (i, link, (article, teasers)) in results {
         polled.pages_followed += 1;

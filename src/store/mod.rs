@@ -109,6 +109,52 @@ pub struct Incoming {
     pub item: Item,
     /// Plain full text from the article page, when it was read.
     pub full_text: Option<String>,
+    prepared: Option<Prepared>,
+}
+
+/// The dedup keys of an item: pure CPU work, done before the store's ordered pass.
+#[derive(Debug, Clone)]
+struct Prepared {
+    print: String,
+    sig: Signature,
+}
+
+impl Incoming {
+    pub fn new(item: Item, full_text: Option<String>) -> Incoming {
+        Incoming {
+            item,
+            full_text,
+            prepared: None,
+        }
+    }
+
+    /// Computes the fingerprint and near-duplicate signature now, so that many items can be
+    /// prepared in parallel while `Store::ingest` runs one source at a time.
+    pub fn prepare(&mut self) {
+        if self.prepared.is_some() {
+            return;
+        }
+        let text = self.dedup_text();
+        self.prepared = Some(Prepared {
+            print: dedup::fingerprint(&self.item.title, &text),
+            sig: dedup::signature(&self.item.title, &text),
+        });
+    }
+
+    /// The text dedup compares: the article's full text when it was read, else the
+    /// feed's content or summary.
+    fn dedup_text(&self) -> String {
+        match &self.full_text {
+            Some(t) => t.clone(),
+            None => self
+                .item
+                .content_html
+                .as_deref()
+                .or(self.item.summary_html.as_deref())
+                .map(html_to_text)
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// Counts of one ingest call.
@@ -349,7 +395,7 @@ impl Store {
             self.prints.remove(story.fingerprint.as_bytes())?;
         }
         if let Some(sig) = self.sigs.remove(story.id.as_bytes())? {
-            if let Ok(sig) = serde_json::from_slice::<Signature>(&sig) {
+            if let Some(sig) = decode_signature(&sig) {
                 for band in dedup::band_keys(&sig) {
                     self.bands.remove(band_key(band, &story.id))?;
                 }
@@ -547,16 +593,15 @@ impl Ingest<'_> {
     }
 
     fn one(&mut self, incoming: Incoming) -> Result<Outcome> {
-        let Incoming { item, full_text } = incoming;
+        let mut incoming = incoming;
+        incoming.prepare();
+        let Incoming {
+            item,
+            full_text,
+            prepared,
+        } = incoming;
+        let Prepared { print, sig } = prepared.expect("prepare() just ran");
         let store = self.store;
-        let text = full_text.clone().unwrap_or_else(|| {
-            item.content_html
-                .as_deref()
-                .or(item.summary_html.as_deref())
-                .map(html_to_text)
-                .unwrap_or_default()
-        });
-        let print = dedup::fingerprint(&item.title, &text);
         let guid_key = item.guid.as_deref().map(|g| guid_key(self.source, g));
         let link_key = item.link.as_ref().map(dedup::normalize_link);
 
@@ -586,7 +631,6 @@ impl Ingest<'_> {
             }
         }
         // 4. The same wire story with small edits.
-        let sig = dedup::signature(&item.title, &text);
         if let Some(story) = self.near_duplicate(&sig)? {
             return self.duplicate(story, &item, guid_key, link_key, Match::NearDuplicate);
         }
@@ -641,7 +685,7 @@ impl Ingest<'_> {
         for band in dedup::band_keys(&sig) {
             self.bands.insert(band_key(band, &id), &[]);
         }
-        self.sigs.insert(id.as_bytes(), encode(&sig));
+        self.sigs.insert(id.as_bytes(), encode_signature(&sig));
         self.pending_sigs.push((id.clone(), sig));
         self.dates.insert(date_key(story.date(), &id), &[]);
         self.stories.insert(id.as_bytes(), encode(&story));
@@ -672,7 +716,7 @@ impl Ingest<'_> {
                     None => continue,
                 };
                 seen.push(id.clone());
-                let Ok(other) = serde_json::from_slice::<Signature>(&other) else {
+                let Some(other) = decode_signature(&other) else {
                     continue;
                 };
                 if dedup::is_near_duplicate(sig, &other, &self.store.near_dup) {
@@ -832,6 +876,41 @@ pub fn story_id(source: &str, guid: Option<&str>, link: Option<&str>, print: &st
         (None, Some(l)) => short_hash(&format!("link:{l}")),
         (None, None) => short_hash(&format!("print:{print}")),
     }
+}
+
+/// Signatures are read for every near-duplicate candidate, so they are kept as packed
+/// little-endian u32 runs rather than JSON: `shingles, len, full…, len, lead…, len, numbers…`.
+fn encode_signature(sig: &Signature) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 * (4 + sig.full.len() + sig.lead.len() + sig.numbers.len()));
+    out.extend_from_slice(&sig.shingles.to_le_bytes());
+    for run in [&sig.full, &sig.lead, &sig.numbers] {
+        out.extend_from_slice(&(run.len() as u32).to_le_bytes());
+        for v in run.iter() {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out
+}
+
+fn decode_signature(bytes: &[u8]) -> Option<Signature> {
+    let mut words = bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+    let shingles = words.next()?;
+    let mut run = || -> Option<Vec<u32>> {
+        let len = words.next()? as usize;
+        let v: Vec<u32> = words.by_ref().take(len).collect();
+        (v.len() == len).then_some(v)
+    };
+    let full = run()?;
+    let lead = run()?;
+    let numbers = run()?;
+    Some(Signature {
+        shingles,
+        full,
+        lead,
+        numbers,
+    })
 }
 
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
