@@ -294,6 +294,10 @@ fn main() {
         rate(total_items, report.stage_times.store)
     );
     println!(
+        "  store flush (once per cycle)        {:>7.3} s",
+        report.stage_times.flush.as_secs_f64()
+    );
+    println!(
         "  publish ({} files)                  {:>7.3} s",
         report.published.len(),
         report.stage_times.publish.as_secs_f64()

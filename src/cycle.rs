@@ -72,6 +72,8 @@ pub struct CycleReport {
 pub struct StageTimes {
     pub fetch_parse: Duration,
     pub store: Duration,
+    /// Making the store durable once per cycle (sled flush).
+    pub flush: Duration,
     pub publish: Duration,
 }
 
@@ -150,10 +152,12 @@ pub async fn run(
         if report.expired > 0 {
             changed = true;
         }
+        report.stage_times.store += t.elapsed();
         // Durable before anything is published: a reader must never see a story that a
         // crash could take back.
+        let t = Instant::now();
         ctx.store.flush()?;
-        report.stage_times.store += t.elapsed();
+        report.stage_times.flush = t.elapsed();
         // Embargoes lift with time alone, so a cycle publishes whenever one may have.
         if changed || embargo_may_have_lifted(ctx, now) {
             let t = Instant::now();

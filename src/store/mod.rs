@@ -4,8 +4,9 @@
 //! Layout (one sled tree each):
 //! - `stories`: story id → `Story` (JSON, so records written by older versions still read);
 //! - `guids`: `source \0 guid` → story id; `links`: normalized link → story id;
-//!   `prints`: content fingerprint → story id; `bands`: LSH band key ‖ story id → ();
-//!   `sigs`: story id → near-duplicate signature; `dates`: date (ms, big-endian) ‖ id → ();
+//!   `prints`: content fingerprint → story id; `sigs`: story id → near-duplicate signature
+//!   (the LSH band index over them lives in memory, see `bands`); `dates`: date (ms,
+//!   big-endian) ‖ id → ();
 //! - `sources`: source id → `SourceState`; `teasers`: teaser id → `TeaserRecord`;
 //! - `meta`: the schema version.
 //!
@@ -15,6 +16,7 @@
 //! id and never stored twice. Durability is `flush()`, called before publishing and
 //! before exit, never per item.
 
+mod bands;
 pub mod dedup;
 
 use crate::model::{Item, Story, StoryId, StoryStatus, Teaser, TeaserRecord};
@@ -181,12 +183,12 @@ pub struct Store {
     guids: sled::Tree,
     links: sled::Tree,
     prints: sled::Tree,
-    bands: sled::Tree,
     sigs: sled::Tree,
     dates: sled::Tree,
     sources: sled::Tree,
     teasers: sled::Tree,
     near_dup: NearDupConfig,
+    bands: std::sync::Mutex<bands::BandIndex>,
 }
 
 impl Store {
@@ -218,19 +220,29 @@ impl Store {
                 })
             }
         }
+        // Band keys of an older layout are not needed: the index is rebuilt from signatures.
+        let _ = db.drop_tree("bands");
+        let sigs = db.open_tree("sigs")?;
+        let mut index = bands::BandIndex::default();
+        for entry in sigs.iter() {
+            let (id, sig) = entry?;
+            if let Some(sig) = decode_signature(&sig) {
+                index.insert(&String::from_utf8_lossy(&id), &dedup::band_keys(&sig));
+            }
+        }
         Ok(Store {
             path: path.to_path_buf(),
             stories: db.open_tree("stories")?,
             guids: db.open_tree("guids")?,
             links: db.open_tree("links")?,
             prints: db.open_tree("prints")?,
-            bands: db.open_tree("bands")?,
-            sigs: db.open_tree("sigs")?,
+            sigs,
             dates: db.open_tree("dates")?,
             sources: db.open_tree("sources")?,
             teasers: db.open_tree("teasers")?,
             db,
             near_dup,
+            bands: std::sync::Mutex::new(index),
         })
     }
 
@@ -298,13 +310,12 @@ impl Store {
             now,
             pending_keys: HashMap::new(),
             pending_stories: HashMap::new(),
-            pending_sigs: Vec::new(),
+            pending_sigs: HashMap::new(),
             report: IngestReport::default(),
             stories: sled::Batch::default(),
             guids: sled::Batch::default(),
             links: sled::Batch::default(),
             prints: sled::Batch::default(),
-            bands: sled::Batch::default(),
             sigs: sled::Batch::default(),
             dates: sled::Batch::default(),
         };
@@ -394,13 +405,11 @@ impl Store {
         {
             self.prints.remove(story.fingerprint.as_bytes())?;
         }
-        if let Some(sig) = self.sigs.remove(story.id.as_bytes())? {
-            if let Some(sig) = decode_signature(&sig) {
-                for band in dedup::band_keys(&sig) {
-                    self.bands.remove(band_key(band, &story.id))?;
-                }
-            }
-        }
+        self.sigs.remove(story.id.as_bytes())?;
+        self.bands
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&story.id);
         // Guids of other sources that carried the story point at it too.
         for (source, guid) in &story.seen_guids {
             self.guids.remove(guid_key(source, guid))?;
@@ -563,13 +572,12 @@ struct Ingest<'s> {
     /// Index keys written by this call (guid/link/print keys, tree-prefixed) → story id.
     pending_keys: HashMap<String, StoryId>,
     pending_stories: HashMap<StoryId, Story>,
-    pending_sigs: Vec<(StoryId, Signature)>,
+    pending_sigs: HashMap<StoryId, Signature>,
     report: IngestReport,
     stories: sled::Batch,
     guids: sled::Batch,
     links: sled::Batch,
     prints: sled::Batch,
-    bands: sled::Batch,
     sigs: sled::Batch,
     dates: sled::Batch,
 }
@@ -682,11 +690,15 @@ impl Ingest<'_> {
         }
         self.pending_keys.insert(format!("p:{print}"), id.clone());
         self.prints.insert(print.as_bytes(), id.as_bytes());
-        for band in dedup::band_keys(&sig) {
-            self.bands.insert(band_key(band, &id), &[]);
-        }
+        // Indexed at once so later items of this call find it; its signature stays in
+        // `pending_sigs` until the batches are applied.
+        self.store
+            .bands
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(&id, &dedup::band_keys(&sig));
         self.sigs.insert(id.as_bytes(), encode_signature(&sig));
-        self.pending_sigs.push((id.clone(), sig));
+        self.pending_sigs.insert(id.clone(), sig);
         self.dates.insert(date_key(story.date(), &id), &[]);
         self.stories.insert(id.as_bytes(), encode(&story));
         self.pending_stories.insert(id.clone(), story);
@@ -698,30 +710,30 @@ impl Ingest<'_> {
         if bands.is_empty() {
             return Ok(None);
         }
-        for (id, other) in &self.pending_sigs {
-            if dedup::is_near_duplicate(sig, other, &self.store.near_dup) {
-                return self.load(id);
-            }
-        }
-        let mut seen: Vec<sled::IVec> = Vec::new();
-        for band in bands {
-            for entry in self.store.bands.scan_prefix(band.to_be_bytes()) {
-                let (key, _) = entry?;
-                let id = key.subslice(8, key.len() - 8);
-                if seen.contains(&id) {
-                    continue;
-                }
-                let other = match self.store.sigs.get(&id)? {
-                    Some(v) => v,
+        let candidates: Vec<String> = {
+            let index = self.store.bands.lock().unwrap_or_else(|p| p.into_inner());
+            index
+                .candidates(&bands)
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        };
+        for id in candidates {
+            let other = match self.pending_sigs.get(&id) {
+                Some(sig) => sig.clone(),
+                None => match self
+                    .store
+                    .sigs
+                    .get(id.as_bytes())?
+                    .as_deref()
+                    .and_then(decode_signature)
+                {
+                    Some(sig) => sig,
                     None => continue,
-                };
-                seen.push(id.clone());
-                let Some(other) = decode_signature(&other) else {
-                    continue;
-                };
-                if dedup::is_near_duplicate(sig, &other, &self.store.near_dup) {
-                    return self.load(&String::from_utf8_lossy(&id));
-                }
+                },
+            };
+            if dedup::is_near_duplicate(sig, &other, &self.store.near_dup) {
+                return self.load(&id);
             }
         }
         Ok(None)
@@ -831,7 +843,7 @@ impl Ingest<'_> {
         s.stories.apply_batch(self.stories)?;
         s.dates.apply_batch(self.dates)?;
         s.sigs.apply_batch(self.sigs)?;
-        s.bands.apply_batch(self.bands)?;
+
         s.prints.apply_batch(self.prints)?;
         s.links.apply_batch(self.links)?;
         s.guids.apply_batch(self.guids)?;
@@ -844,13 +856,6 @@ fn guid_key(source: &str, guid: &str) -> Vec<u8> {
     k.extend_from_slice(source.as_bytes());
     k.push(0);
     k.extend_from_slice(guid.as_bytes());
-    k
-}
-
-fn band_key(band: u64, id: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(8 + id.len());
-    k.extend_from_slice(&band.to_be_bytes());
-    k.extend_from_slice(id.as_bytes());
     k
 }
 
