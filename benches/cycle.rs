@@ -9,6 +9,11 @@
 //!
 //! `cargo bench --bench cycle` (options: `-- --feeds N --items N`).
 
+// glibc's malloc serialises the parse and store threads on its arena locks (measured in the
+// cycle benchmark); mimalloc keeps per-thread heaps.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
