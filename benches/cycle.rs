@@ -9,11 +9,6 @@
 //!
 //! `cargo bench --bench cycle` (options: `-- --feeds N --items N`).
 
-// glibc's malloc serialises the parse and store threads on its arena locks (measured in the
-// cycle benchmark); mimalloc keeps per-thread heaps.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -157,13 +152,17 @@ fn serve(feeds: usize, items: usize) {
     });
 }
 
-fn peak_rss_mib() -> f64 {
+fn rss_mib(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn peak_rss_mib() -> f64 {
+    rss_mib("VmHWM:")
 }
 
 fn dir_size(path: &std::path::Path) -> u64 {
@@ -240,6 +239,7 @@ fn main() {
     let config = Config::from_yaml(&yaml, &dir.path().join("config.yaml"), dir.path())
         .expect("bench config is valid");
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(8)
         .enable_all()
         .build()
         .expect("runtime");
@@ -281,7 +281,13 @@ fn main() {
     println!(
         "wirefeed cycle benchmark: {feeds} feeds × {items} items = {total_items} items on loopback"
     );
+    println!("RSS before the cold cycle: {:.0} MiB", rss_mib("VmRSS:"));
     let (cold, report, new) = run("cold");
+    eprintln!(
+        "rss after cold: {:.0} peak {:.0}",
+        rss_mib("VmRSS:"),
+        rss_mib("VmHWM:")
+    );
     assert_eq!(
         new, total_items,
         "every synthetic story is distinct and new"

@@ -189,6 +189,19 @@ pub struct Store {
     teasers: sled::Tree,
     near_dup: NearDupConfig,
     bands: std::sync::Mutex<bands::BandIndex>,
+    /// Hashes of every guid, link and fingerprint key in the store. Most items of a poll are
+    /// new, and a miss here answers without a sled read (which, on a store larger than
+    /// sled's cache, pages nodes in from disk).
+    known: std::sync::Mutex<std::collections::HashSet<u64>>,
+}
+
+/// Hash of an index key for `Store::known`; a collision only costs one sled read.
+fn key_hash(tree: &str, key: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    tree.hash(&mut h);
+    key.hash(&mut h);
+    h.finish()
 }
 
 impl Store {
@@ -196,7 +209,7 @@ impl Store {
     pub fn open(path: &Path, near_dup: NearDupConfig) -> Result<Store> {
         let db = sled::Config::new()
             .path(path)
-            .cache_capacity(64 * 1024 * 1024)
+            .cache_capacity(32 * 1024 * 1024)
             .open()
             .map_err(|e| match e {
                 sled::Error::Io(ref io) if is_lock_error(io) => StoreError::Locked {
@@ -230,6 +243,12 @@ impl Store {
                 index.insert(&String::from_utf8_lossy(&id), &dedup::band_keys(&sig));
             }
         }
+        let mut known = std::collections::HashSet::new();
+        for (name, prefix) in [("guids", "g:"), ("links", "l:"), ("prints", "p:")] {
+            for key in db.open_tree(name)?.iter().keys() {
+                known.insert(key_hash(prefix, &key?));
+            }
+        }
         Ok(Store {
             path: path.to_path_buf(),
             stories: db.open_tree("stories")?,
@@ -243,6 +262,7 @@ impl Store {
             db,
             near_dup,
             bands: std::sync::Mutex::new(index),
+            known: std::sync::Mutex::new(known),
         })
     }
 
@@ -284,14 +304,25 @@ impl Store {
     /// Used to fetch article pages only for stories that are new.
     pub fn is_known(&self, source: &str, item: &Item) -> Result<bool> {
         if let Some(guid) = &item.guid {
-            if self.guids.contains_key(guid_key(source, guid))? {
+            let key = guid_key(source, guid);
+            if self.may_hold("g:", &key) && self.guids.contains_key(key)? {
                 return Ok(true);
             }
         }
         match &item.link {
-            Some(link) => Ok(self.links.contains_key(dedup::normalize_link(link))?),
+            Some(link) => {
+                let key = dedup::normalize_link(link);
+                Ok(self.may_hold("l:", key.as_bytes()) && self.links.contains_key(key)?)
+            }
             None => Ok(false),
         }
+    }
+
+    fn may_hold(&self, tree: &str, key: &[u8]) -> bool {
+        self.known
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&key_hash(tree, key))
     }
 
     /// Stores the items of one source fetch; each is matched against the store in the order
@@ -588,6 +619,9 @@ impl Ingest<'_> {
         if let Some(id) = self.pending_keys.get(&pending) {
             return Ok(Some(id.clone()));
         }
+        if !self.store.may_hold(prefix, key) {
+            return Ok(None);
+        }
         Ok(tree
             .get(key)?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
@@ -847,6 +881,11 @@ impl Ingest<'_> {
         s.prints.apply_batch(self.prints)?;
         s.links.apply_batch(self.links)?;
         s.guids.apply_batch(self.guids)?;
+        let mut known = s.known.lock().unwrap_or_else(|p| p.into_inner());
+        for key in self.pending_keys.keys() {
+            let (prefix, rest) = key.split_at(2);
+            known.insert(key_hash(prefix, rest.as_bytes()));
+        }
         Ok(self.report)
     }
 }
