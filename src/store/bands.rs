@@ -30,9 +30,9 @@ impl Default for BandIndex {
 
 fn split(key: u64) -> (usize, u64) {
     let bucket = (key >> (64 - BUCKET_BITS)) as usize;
-    // The next 32 bits tell entries of one bucket apart; a rare clash only adds a candidate,
-    // which the signature comparison then rejects.
-    let tag = (key >> (32 - BUCKET_BITS)) & 0xffff_ffff;
+    // The low 32 bits tell entries of one bucket apart (band keys are well-mixed hashes); a
+    // rare clash only adds a candidate, which the signature comparison then rejects.
+    let tag = key & 0xffff_ffff;
     (bucket, tag)
 }
 
