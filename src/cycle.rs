@@ -843,6 +843,17 @@ pub fn publish_all(
         }
         metas.push(meta);
     }
+    // The outputs name `feed.xsl` as their stylesheet; it sits beside them so that a plain
+    // web server in front of feeds_dir renders them for browsers too.
+    let xsl = dir.join("feed.xsl");
+    if publish::write_if_changed(&xsl, crate::serve::FEED_XSL.as_bytes()).map_err(|source| {
+        CycleError::Publish {
+            path: xsl.clone(),
+            source,
+        }
+    })? {
+        written.push(xsl);
+    }
     let opml = dir.join("index.opml");
     if publish::write_if_changed(&opml, &publish::render_opml(&metas)).map_err(|source| {
         CycleError::Publish {

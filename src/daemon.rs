@@ -147,6 +147,14 @@ pub async fn run(
     let mut publish_next = true;
     observer.config_reloaded(&config);
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+    // The watchdog is fed from its own task: a long cycle is not a hang, a stuck runtime is.
+    let watchdog = tokio::spawn(async {
+        let mut tick = tokio::time::interval(Duration::from_secs(15));
+        loop {
+            tick.tick().await;
+            let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+        }
+    });
     tracing::info!(
         sources = config.sources.len(),
         feeds = config.feeds.len(),
@@ -174,7 +182,6 @@ pub async fn run(
                 _ = int.recv() => { tracing::info!("SIGINT: stopping"); break; }
             }
         }
-        let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
         let wait = next_wake(&config, &store);
         let reload = tokio::select! {
             _ = tokio::time::sleep(wait) => {
@@ -224,6 +231,7 @@ pub async fn run(
         }
     }
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+    watchdog.abort();
     store.flush()?;
     tracing::info!("store flushed; stopped");
     Ok(())
