@@ -249,6 +249,7 @@ fn main() {
         config: Arc::new(config.clone()),
         store: store.clone(),
         fetcher: Arc::new(Fetcher::new(&config.poll).expect("client")),
+        on_source: None,
     };
     let run = |label: &str| {
         let t = Instant::now();

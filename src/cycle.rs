@@ -23,7 +23,12 @@ pub struct Context {
     pub config: Arc<Config>,
     pub store: Arc<Store>,
     pub fetcher: Arc<Fetcher>,
+    /// Called after each source is stored (progress display).
+    pub on_source: Option<SourceHook>,
 }
+
+/// A callback with each source's report as the cycle goes.
+pub type SourceHook = Arc<dyn Fn(&SourceReport) + Send + Sync>;
 
 /// How one source's poll went.
 #[derive(Debug, Clone, PartialEq)]

@@ -40,6 +40,7 @@ fn context(config: Arc<Config>, store: Arc<Store>) -> Result<Context, RunError> 
         config,
         store,
         fetcher: Arc::new(fetcher),
+        on_source: None,
     })
 }
 
@@ -59,15 +60,22 @@ pub fn due_sources(config: &Config, store: &Store, now: DateTime<Utc>) -> Vec<So
 }
 
 /// One cycle: the sources that are due (or all of them), then publish.
-pub async fn once(config: Config, store: Store, all: bool) -> Result<CycleReport, RunError> {
+/// `progress` is told how many sources are due, and returns the hook called after each.
+pub async fn once(
+    config: Config,
+    store: Store,
+    all: bool,
+    progress: Option<&dyn Fn(usize) -> cycle::SourceHook>,
+) -> Result<CycleReport, RunError> {
     let config = Arc::new(config);
     let store = Arc::new(store);
-    let ctx = context(config.clone(), store.clone())?;
+    let mut ctx = context(config.clone(), store.clone())?;
     let sources = if all {
         config.sources.clone()
     } else {
         due_sources(&config, &store, Utc::now())
     };
+    ctx.on_source = progress.map(|start| start(sources.len()));
     let report = cycle::run(&ctx, &sources, true).await?;
     forget_removed_sources(&config, &store);
     store.flush()?;

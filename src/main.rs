@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use wirefeed::config::{Config, ConfigError};
-use wirefeed::cycle::{CycleReport, SourceOutcome};
+use wirefeed::cycle::{CycleReport, SourceHook, SourceOutcome};
 use wirefeed::{daemon, service};
 
 #[derive(Parser)]
@@ -131,7 +131,13 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Once { all } => match runtime.block_on(daemon::once(config.clone(), store, all)) {
+        Command::Once { all } => match runtime.block_on(daemon::once(
+            config.clone(),
+            store,
+            all,
+            (cli.verbose && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .then_some(&progress_bar as &dyn Fn(usize) -> SourceHook),
+        )) {
             Ok(report) => {
                 // Failures were already logged at warn level, one line per source.
                 if cli.verbose {
@@ -153,6 +159,22 @@ fn main() -> ExitCode {
         },
         Command::Check | Command::Status => ExitCode::SUCCESS,
     }
+}
+
+/// A progress bar over the sources on the terminal (`once --verbose`).
+fn progress_bar(sources: usize) -> SourceHook {
+    let bar = indicatif::ProgressBar::new(sources as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} sources  {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Arc::new(move |report| {
+        bar.set_message(report.id.clone());
+        bar.inc(1);
+        if bar.position() >= bar.length().unwrap_or(0) {
+            bar.finish_and_clear();
+        }
+    })
 }
 
 /// The daemon with its service parts: metrics, status snapshot and, when configured, the
