@@ -2,3 +2,4 @@
 
 pub mod article;
 pub mod feed;
+pub mod teaser;
