@@ -332,6 +332,137 @@ fn site_prefix_base_href_and_h2_teaser_heading() {
 }
 
 #[test]
+fn bare_paragraphs_without_any_classes() {
+    let a = article(
+        "06_bare_paragraphs_no_classes.html",
+        "https://nwr.example/wirtschaft/hafenkraene",
+    );
+    assert_eq!(a.headline, "Hafenkräne in Emsstadt werden elektrisch");
+    assert_eq!(a.published, None);
+    assert_eq!(a.byline.as_deref(), Some("B.Koch--NWR"));
+    let p1 = "Der Hafen von Emsstadt stellt seine Containerkräne bis 2028 vollständig auf Strom um. Die Betreibergesellschaft investiert dafür nach eigenen Angaben rund 40 Millionen Euro.";
+    assert_eq!(a.lead.as_deref(), Some(p1));
+    let body = [
+        p1,
+        "Bisher werden die Kräne zum Teil mit Dieselgeneratoren betrieben. Durch die Umstellung sollen jährlich etwa 8000 Tonnen Kohlendioxid eingespart werden, hieß es am Montag.",
+        "Die Gewerkschaft begrüßte die Pläne, forderte aber Schulungen für die Beschäftigten. Der erste umgebaute Kran soll im Frühjahr in Betrieb gehen.",
+    ]
+    .join("\n\n");
+    assert_eq!(a.body_text, body);
+    assert_eq!(
+        a.image,
+        image(
+            "https://nwr.example/bild/kraene.jpg",
+            Some("Hafenkräne in Emsstadt"),
+            Some("Agentur/XYZ")
+        )
+    );
+    assert_eq!(a.lang, None);
+    assert_eq!(
+        a.teasers,
+        vec![
+            teaser(
+                "Streik auf der Werft beendet",
+                "https://nwr.example/wirtschaft/werftstreik",
+                Some("Nach drei Tagen haben sich Werftleitung und Gewerkschaft auf einen Tarifvertrag geeinigt."),
+                None,
+            ),
+            teaser(
+                "Fährpreise steigen im Sommer",
+                "https://nwr.example/region/faehrpreise",
+                Some("Die Reederei erhöht die Preise für Tagesgäste um zehn Prozent."),
+                None,
+            ),
+        ]
+    );
+    assert_no_furniture(&a);
+}
+
+#[test]
+fn jsonld_array_lead_class_and_aria_labelled_related_box() {
+    let a = article(
+        "05_jsonld_array_aria_related.html",
+        "https://alpenblatt.example/tirol/almabtrieb",
+    );
+    assert_eq!(a.headline, "Almabtrieb in Tirol lockt Tausende Besucher");
+    assert_eq!(a.published, date("2026-06-30T10:00:00Z"));
+    assert_eq!(a.modified, None);
+    assert_eq!(a.byline.as_deref(), Some("Anna Beispiel"));
+    let lead = "Mit geschmückten Kühen und Blasmusik ist am Samstag im Zillertal der traditionelle Almabtrieb gefeiert worden.";
+    assert_eq!(a.lead.as_deref(), Some(lead));
+    let body = [
+        lead,
+        "Rund 12.000 Menschen säumten nach Angaben der Gemeinde die Straßen, als die Bauern ihre Herden von den Hochalmen ins Tal trieben. Die Tiere trugen Kränze aus Blumen und Tannenzweigen.",
+        "Der Sommer sei für die Almwirtschaft gut verlaufen, sagte der Obmann des Almvereins. Es habe weder größere Unwetter noch verletzte Tiere gegeben, nur die Trockenheit im Juli habe Sorgen bereitet.",
+    ]
+    .join("\n\n");
+    assert_eq!(a.body_text, body);
+    assert!(!a.body_text.contains("Cookies"));
+    assert!(!a.body_text.contains("AFP"), "byline line left in body");
+    assert_eq!(
+        a.image,
+        image("https://alpenblatt.example/img/alm-16x9.jpg", None, None)
+    );
+    assert_eq!(a.lang.as_deref(), Some("de-AT"));
+    assert_eq!(a.canonical, None);
+    assert_eq!(
+        a.teasers,
+        vec![
+            teaser(
+                "Käsemarkt in Schwaz feiert Jubiläum",
+                "https://alpenblatt.example/tirol/kaesemarkt",
+                Some("Zum 50. Mal treffen sich Sennereien aus dem ganzen Land."),
+                image(
+                    "https://alpenblatt.example/img/kaese.jpg",
+                    Some("Käselaibe auf dem Markt"),
+                    Some("Alpenblatt/Huber")
+                ),
+            ),
+            teaser(
+                "Wetter: Erster Schnee bis 1500 Meter",
+                "https://bergwetter.example/prognose",
+                None,
+                None
+            ),
+        ]
+    );
+    assert_no_furniture(&a);
+}
+
+#[test]
+fn extract_teasers_matches_the_article_teasers() {
+    for (name, page) in [
+        (
+            "01_jsonld_article_figure.html",
+            "https://www.lahmbote.example/region/brueckensanierung-dauert-laenger",
+        ),
+        (
+            "03_plain_divs_seed_shape.html",
+            "https://courier.example/umwelt/wasserwerk-filter",
+        ),
+        (
+            "04_title_prefix_h2_teasers.html",
+            "https://nordspiegel.example/kueste/faehre-sandholm",
+        ),
+    ] {
+        let a = article(name, page);
+        assert!(!a.teasers.is_empty(), "{name}");
+        assert_eq!(
+            extract_teasers(&fixture(name), &url(page), &ExtractRules::default()),
+            a.teasers,
+            "{name}"
+        );
+    }
+    // The index page has no teaser section: its cards are content, not recommendations.
+    assert!(extract_teasers(
+        &fixture("10_index_page.html"),
+        &url("https://www.lahmbote.example/region"),
+        &ExtractRules::default()
+    )
+    .is_empty());
+}
+
+#[test]
 fn index_page_is_not_an_article_but_gives_links() {
     let page = url("https://www.lahmbote.example/region");
     let html = fixture("10_index_page.html");

@@ -140,6 +140,27 @@ pub fn split_credit(caption: &str) -> (Option<String>, Option<String>) {
     (non_empty(before), non_empty(credit.trim().to_string()))
 }
 
+/// A short line carrying a photo credit ("… / Foto: © POOL/AFP", "Bild: dpa"): a caption,
+/// never article text. "Quelle:" alone does not count; prose cites sources that way.
+fn is_credit_line(text: &str) -> bool {
+    if text.chars().count() > 250 || split_credit(text).1.is_none() {
+        return false;
+    }
+    let l = text.to_lowercase();
+    [
+        "©",
+        "(c)",
+        "foto:",
+        "fotos:",
+        "bild:",
+        "photo:",
+        "credit:",
+        "copyright:",
+    ]
+    .iter()
+    .any(|m| l.contains(m))
+}
+
 fn non_empty(s: String) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_string())
@@ -834,7 +855,7 @@ fn strip_site_name(raw: &str, site: Option<&str>) -> String {
 fn undouble(s: &str) -> String {
     let words: Vec<&str> = s.split_whitespace().collect();
     let n = words.len();
-    if n >= 4 && n % 2 == 0 && words[..n / 2] == words[n / 2..] {
+    if n >= 4 && n.is_multiple_of(2) && words[..n / 2] == words[n / 2..] {
         return words[..n / 2].join(" ");
     }
     s.to_string()
@@ -932,7 +953,20 @@ fn main_figure(doc: &Html, scan: &TeaserScan<'_>, base: &Url) -> Figure {
             .select(&sel(
                 "[class*=caption], [class*=Caption], [class*=bildunterschrift]",
             ))
-            .find(outside_teasers),
+            .find(outside_teasers)
+            .or_else(|| {
+                // Plain markup: a short line with a photo credit right next to a picture.
+                doc.select(&sel("p, div, span"))
+                    .filter(outside_teasers)
+                    .find(|e| {
+                        !has_block_child(*e)
+                            && is_credit_line(&element_text(*e))
+                            && e.ancestors()
+                                .take(2)
+                                .filter_map(ElementRef::wrap)
+                                .any(|a| a.select(&sel("img")).next().is_some())
+                    })
+            }),
     };
     if f.url.is_none() && fig.is_none() {
         // Without <figure>, the picture sits next to its caption element, or first in the article.
@@ -1107,6 +1141,9 @@ const FURNITURE_WORDS: &[&str] = &[
 
 impl BlockFilter {
     fn is_furniture(text: &str) -> bool {
+        if is_credit_line(text) {
+            return true;
+        }
         let n = normalize_label(text);
         if FURNITURE_EXACT.contains(&n.as_str()) {
             return true;
@@ -1296,8 +1333,8 @@ fn filter_blocks(raw: Vec<Block>, f: &mut BlockFilter) -> Vec<Block> {
         }
         if BlockFilter::is_furniture(&b.text)
             || f.headline.as_deref().is_some_and(|h| h == b.text)
-            || f.caption_texts.iter().any(|c| *c == b.text)
-            || f.teaser_texts.iter().any(|t| *t == b.text)
+            || f.caption_texts.contains(&b.text)
+            || f.teaser_texts.contains(&b.text)
             || kept.iter().any(|k| k.text == b.text)
             || f.is_byline(&b.text)
         {
@@ -1379,7 +1416,8 @@ mod tests {
             ),
             (
                 "Der Rat tagt. Quelle: Stadt Ulm",
-                Some("Der Rat tagt"),
+                // The caption is a sentence and keeps its full stop.
+                Some("Der Rat tagt."),
                 Some("Stadt Ulm"),
             ),
             (
