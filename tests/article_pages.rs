@@ -594,6 +594,44 @@ fn huge_page_is_refused_with_its_size() {
 }
 
 #[test]
+fn deeply_nested_tag_soup_is_refused_quickly() {
+    let page = url("https://x.example/a");
+    let html = format!(
+        "<html><body>{}<p>Text</p></body></html>",
+        "<div><span>".repeat(10_000)
+    );
+    let t = Instant::now();
+    match extract_article(html.as_bytes(), &page, &ExtractRules::default()) {
+        Err(ArticleError::TooDeep { depth, limit }) => assert!(depth > limit, "{depth} <= {limit}"),
+        other => panic!("deep page gave {other:?}"),
+    }
+    assert!(extract_teasers(html.as_bytes(), &page, &ExtractRules::default()).is_empty());
+    assert!(extract_links(html.as_bytes(), &page, "a").is_err());
+    // Refused before parsing: well under a second even in a debug build.
+    assert!(t.elapsed().as_secs_f64() < 1.0, "took {:?}", t.elapsed());
+}
+
+#[test]
+fn page_with_thousands_of_labels_and_links_stays_linear() {
+    // Every card repeats the label "Empfohlen": at most 50 teasers, and no quadratic blow-up.
+    let mut html = String::from("<html><body><h1>Titel</h1><div class=\"w\">");
+    for i in 0..3000 {
+        html.push_str(&format!(
+            "<div><p>Absatz {i} mit etwas Text und <a href=\"/l{i}\">einem Link</a>.</p><span>Empfohlen</span></div>"
+        ));
+    }
+    html.push_str("</div></body></html>");
+    let page = url("https://x.example/a");
+    let t = Instant::now();
+    let teasers = extract_teasers(html.as_bytes(), &page, &ExtractRules::default());
+    assert_eq!(teasers.len(), 50);
+    assert!(teasers.iter().all(|t| t.title != "Empfohlen"));
+    let r = extract_article(html.as_bytes(), &page, &ExtractRules::default());
+    assert!(r.is_err(), "link list read as article: {r:?}");
+    assert!(t.elapsed().as_secs_f64() < 10.0, "took {:?}", t.elapsed());
+}
+
+#[test]
 fn empty_and_non_html_input_give_reasons() {
     let page = url("https://x.example/a");
     assert_eq!(

@@ -11,17 +11,22 @@
 //! truncated page would yield a silently shortened body.
 
 use crate::model::{Article, Image, Teaser};
-use crate::parse::teaser::{self, is_inside, TeaserScan};
+use crate::parse::teaser::{self, TeaserScan};
 use crate::text::fold_whitespace;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use regex::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
 use serde_json::Value;
+use std::collections::HashSet;
 use std::sync::LazyLock;
 use url::Url;
 
 /// Largest page accepted, in bytes (5 MiB). Real article pages are 50–800 KiB.
 pub const MAX_HTML_BYTES: usize = 5 * 1024 * 1024;
+
+/// Deepest element nesting accepted. Real pages stay under ~100 levels; tag soup nested
+/// thousands deep would make every ancestor walk (ours and Readability's) quadratic.
+pub const MAX_DEPTH: usize = 512;
 
 /// Fewer characters of body text than this is not an article (teaser stubs, error pages).
 pub const MIN_BODY_CHARS: usize = 200;
@@ -73,6 +78,10 @@ pub enum ArticleError {
     TooLarge { size: usize, limit: usize },
     #[error("page is empty (no HTML after decoding)")]
     Empty,
+    #[error(
+        "markup nested {depth} levels deep, limit is {limit}: broken or hostile page, skipped"
+    )]
+    TooDeep { depth: usize, limit: usize },
     #[error("not an article page: {0}")]
     NotAnArticle(String),
     #[error("paywall stub: {0}; only subscribers see the text")]
@@ -175,7 +184,7 @@ pub fn extract_links(
 ) -> Result<Vec<Url>, ArticleError> {
     let sel = parse_selector(selector)?;
     check_size(html)?;
-    let doc = Html::parse_document(&decode_html(html));
+    let doc = parse_page(&decode_html(html))?;
     let base = base_url(&doc, page_url);
     let a_sel = parse_selector("a[href]")?;
     let mut out: Vec<Url> = Vec::new();
@@ -208,7 +217,9 @@ pub fn extract_teasers(html: &[u8], page_url: &Url, rules: &ExtractRules) -> Vec
     if check_size(html).is_err() {
         return Vec::new();
     }
-    let doc = Html::parse_document(&decode_html(html));
+    let Ok(doc) = parse_page(&decode_html(html)) else {
+        return Vec::new();
+    };
     let base = base_url(&doc, page_url);
     teaser::scan(&doc, &base, page_url, rules).teasers
 }
@@ -230,7 +241,7 @@ pub fn extract_article(
     {
         parse_selector(sel)?;
     }
-    let doc = Html::parse_document(&text);
+    let doc = parse_page(&text)?;
     let base = base_url(&doc, page_url);
     let meta = Meta::read(&doc, &base);
 
@@ -336,6 +347,100 @@ pub fn extract_article(
     })
 }
 
+/// Parses the page and refuses pathological nesting before any ancestor walk runs.
+fn parse_page(text: &str) -> Result<Html, ArticleError> {
+    // html5ever itself slows down quadratically with nesting, so count before parsing.
+    let raw = raw_depth(text);
+    if raw > MAX_RAW_DEPTH {
+        return Err(ArticleError::TooDeep {
+            depth: raw,
+            limit: MAX_DEPTH,
+        });
+    }
+    let doc = Html::parse_document(text);
+    let depth = max_depth(*doc.root_element(), MAX_DEPTH + 1);
+    if depth > MAX_DEPTH {
+        return Err(ArticleError::TooDeep {
+            depth,
+            limit: MAX_DEPTH,
+        });
+    }
+    Ok(doc)
+}
+
+/// Unclosed start tags allowed in the raw text before parsing is refused (see [`raw_depth`]).
+const MAX_RAW_DEPTH: usize = 4 * MAX_DEPTH;
+
+/// Upper estimate of nesting from the raw text: start tags minus end tags, not counting void
+/// elements and elements whose end tag HTML lets authors omit (`<p>`, `<li>`, `<td>` …).
+fn raw_depth(text: &str) -> usize {
+    const NO_NEST: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead",
+        "tbody", "tfoot", "colgroup", "rt", "rp", "html", "head", "body", "param",
+    ];
+    let bytes = text.as_bytes();
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(off) = bytes[i..].iter().position(|&b| b == b'<') {
+        i += off + 1;
+        let closing = bytes.get(i) == Some(&b'/');
+        let start = if closing { i + 1 } else { i };
+        let name_len = bytes[start.min(bytes.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        if name_len == 0 {
+            continue;
+        }
+        let name = text
+            .get(start..start + name_len)
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if NO_NEST.contains(&name.as_str()) {
+            continue;
+        }
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else {
+            depth += 1;
+            max = max.max(depth);
+        }
+    }
+    max
+}
+
+/// Deepest nesting under `node`, counting stops at `cap`; one pass, no recursion.
+fn max_depth(node: ego_tree_node::NodeRef<'_>, cap: usize) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut cur = node.first_child();
+    while let Some(n) = cur {
+        if let Some(c) = n.first_child() {
+            depth += 1;
+            max = max.max(depth);
+            if max >= cap {
+                return max;
+            }
+            cur = Some(c);
+            continue;
+        }
+        let mut m = n;
+        cur = loop {
+            if let Some(sib) = m.next_sibling() {
+                break Some(sib);
+            }
+            match m.parent() {
+                Some(p) if p.id() != node.id() => {
+                    m = p;
+                    depth = depth.saturating_sub(1);
+                }
+                _ => break None,
+            }
+        };
+    }
+    max
+}
+
 fn check_size(html: &[u8]) -> Result<(), ArticleError> {
     if html.len() > MAX_HTML_BYTES {
         return Err(ArticleError::TooLarge {
@@ -424,39 +529,86 @@ pub(crate) fn normalize_label(s: &str) -> String {
 /// Visible text of an element: `<br>` and block ends count as spaces, scripts are skipped.
 pub(crate) fn element_text(el: ElementRef<'_>) -> String {
     let mut out = String::new();
-    push_text(*el, &mut out);
+    push_text(*el, &mut out, usize::MAX);
     fold_whitespace(&out)
 }
 
-fn push_text(node: ego_tree_node::NodeRef<'_>, out: &mut String) {
-    for child in node.children() {
-        match child.value() {
-            Node::Text(t) => out.push_str(t),
-            Node::Element(e) => {
-                let name = e.name();
-                if matches!(
-                    name,
-                    "script" | "style" | "noscript" | "template" | "button" | "svg"
-                ) {
-                    continue;
-                }
-                if name == "br" {
-                    out.push(' ');
-                    continue;
-                }
-                let block = BLOCK_TAGS.contains(&name)
-                    || matches!(name, "div" | "section" | "article" | "figcaption");
-                if block {
-                    out.push(' ');
-                }
-                push_text(child, out);
-                if block {
-                    out.push(' ');
-                }
-            }
-            _ => {}
+/// Appends the text under `node`, iteratively: tag soup can nest deeper than the stack allows
+/// recursion. Stops once `out` holds more than `limit` bytes.
+fn push_text(node: ego_tree_node::NodeRef<'_>, out: &mut String, limit: usize) {
+    const HIDDEN: &[&str] = &["script", "style", "noscript", "template", "button", "svg"];
+    let block_end = |n: ego_tree_node::NodeRef<'_>| {
+        n.value()
+            .as_element()
+            .is_some_and(|e| is_text_block(e.name()) && !HIDDEN.contains(&e.name()))
+    };
+    let mut cur = node.first_child();
+    while let Some(n) = cur {
+        if out.len() > limit {
+            return;
         }
+        let descend = match n.value() {
+            Node::Text(t) => {
+                out.push_str(t);
+                false
+            }
+            Node::Element(e) if HIDDEN.contains(&e.name()) => false,
+            Node::Element(e) => {
+                if e.name() == "br" || is_text_block(e.name()) {
+                    out.push(' ');
+                }
+                true
+            }
+            _ => false,
+        };
+        if descend {
+            if let Some(c) = n.first_child() {
+                cur = Some(c);
+                continue;
+            }
+        }
+        // Close `n` and every ancestor that has no next sibling, up to `node`.
+        let mut m = n;
+        cur = loop {
+            if block_end(m) {
+                out.push(' ');
+            }
+            if let Some(s) = m.next_sibling() {
+                break Some(s);
+            }
+            match m.parent() {
+                Some(p) if p.id() != node.id() => m = p,
+                _ => break None,
+            }
+        };
     }
+}
+
+fn is_text_block(name: &str) -> bool {
+    BLOCK_TAGS.contains(&name) || matches!(name, "div" | "section" | "article" | "figcaption")
+}
+
+/// The element's text when it has at most `max` bytes of text, else `None` (cheap on big subtrees).
+pub(crate) fn short_text(el: ElementRef<'_>, max: usize) -> Option<String> {
+    let mut out = String::new();
+    push_text(*el, &mut out, max * 2);
+    let t = fold_whitespace(&out);
+    (t.len() <= max).then_some(t)
+}
+
+/// Identity of an element within its parsed page, for hash sets: the address of its node,
+/// which stays put while the `Html` lives (the tree is never modified after parsing).
+pub(crate) fn node_key(el: ElementRef<'_>) -> usize {
+    std::ptr::from_ref(el.value()) as usize
+}
+
+/// True when `el` or one of its ancestors is in `set`.
+fn inside_any(el: ElementRef<'_>, set: &HashSet<usize>) -> bool {
+    set.contains(&node_key(el))
+        || el
+            .ancestors()
+            .filter_map(ElementRef::wrap)
+            .any(|a| set.contains(&node_key(a)))
 }
 
 /// `ego_tree` is scraper's tree crate; naming its node type through scraper keeps us from
@@ -662,17 +814,14 @@ impl Meta {
             ))
             .map(element_text)
             .find(|t| !t.is_empty());
-        let mut links: Vec<String> = Vec::new();
+        let mut links: HashSet<String> = HashSet::new();
         for a in doc.select(&sel("a[href]")) {
             if let Some(u) = a
                 .value()
                 .attr("href")
                 .and_then(|h| base.join(h.trim()).ok())
             {
-                let u = strip_fragment(u).to_string();
-                if !links.contains(&u) {
-                    links.push(u);
-                }
+                links.insert(strip_fragment(u).to_string());
             }
         }
         m.link_count = links.len();
@@ -939,7 +1088,7 @@ struct Figure {
 }
 
 fn main_figure(doc: &Html, scan: &TeaserScan<'_>, base: &Url) -> Figure {
-    let outside_teasers = |e: &ElementRef| !scan.skip.iter().any(|s| is_inside(*e, *s));
+    let outside_teasers = |e: &ElementRef| !inside_any(*e, &scan.skip);
     let fig = doc
         .select(&sel("article figure, main figure, figure"))
         .find(outside_teasers);
@@ -1208,7 +1357,7 @@ fn body_blocks(
     }
     if let Some(content) = readability_content(text, page_url) {
         let frag = Html::parse_fragment(&content);
-        collect_blocks(frag.root_element(), &[], &mut raw);
+        collect_blocks(frag.root_element(), &HashSet::new(), &mut raw);
         let blocks = filter_blocks(raw, filter);
         if blocks.iter().map(|b| b.text.chars().count()).sum::<usize>() >= MIN_BODY_CHARS {
             return Ok(blocks);
@@ -1238,7 +1387,7 @@ fn readability_content(text: &str, page_url: &Url) -> Option<String> {
     Some(art.content.to_string())
 }
 
-fn is_skipped(el: ElementRef<'_>, skip: &[ElementRef<'_>]) -> bool {
+fn is_skipped(el: ElementRef<'_>, skip: &HashSet<usize>) -> bool {
     let v = el.value();
     if SKIP_TAGS.contains(&v.name())
         || v.attr("hidden").is_some()
@@ -1254,7 +1403,7 @@ fn is_skipped(el: ElementRef<'_>, skip: &[ElementRef<'_>]) -> bool {
     if FURNITURE_CLASS.is_match(&class_id) {
         return true;
     }
-    skip.iter().any(|s| s.id() == el.id())
+    skip.contains(&node_key(el))
 }
 
 fn has_block_child(el: ElementRef<'_>) -> bool {
@@ -1271,24 +1420,24 @@ fn has_block_child(el: ElementRef<'_>) -> bool {
         })
 }
 
-fn collect_blocks(root: ElementRef<'_>, skip: &[ElementRef<'_>], out: &mut Vec<Block>) {
-    for child in root.children() {
-        let Some(el) = ElementRef::wrap(child) else {
-            continue;
-        };
+fn collect_blocks(root: ElementRef<'_>, skip: &HashSet<usize>, out: &mut Vec<Block>) {
+    // Explicit stack instead of recursion: nesting depth is under the page's control.
+    let mut stack: Vec<ElementRef> = root.child_elements().collect();
+    stack.reverse();
+    while let Some(el) = stack.pop() {
         if is_skipped(el, skip) {
             continue;
         }
         let name = el.value().name();
-        if matches!(name, "ul" | "ol") {
-            collect_blocks(el, skip, out);
-            continue;
-        }
-        let leaf_div = matches!(name, "div" | "section" | "span") && !has_block_child(el);
-        if !(BLOCK_TAGS.contains(&name) || leaf_div)
-            || (name != "p" && has_block_child(el) && !matches!(name, "li" | "blockquote"))
+        let block_child = has_block_child(el);
+        let leaf_div = matches!(name, "div" | "section" | "span") && !block_child;
+        if matches!(name, "ul" | "ol")
+            || !(BLOCK_TAGS.contains(&name) || leaf_div)
+            || (name != "p" && block_child && !matches!(name, "li" | "blockquote"))
         {
-            collect_blocks(el, skip, out);
+            let before = stack.len();
+            stack.extend(el.child_elements());
+            stack[before..].reverse();
             continue;
         }
         let text = element_text(el);
@@ -1296,17 +1445,16 @@ fn collect_blocks(root: ElementRef<'_>, skip: &[ElementRef<'_>], out: &mut Vec<B
             continue;
         }
         // A short line around a <time> is the dateline, not text.
-        if text.chars().count() < 100 && el.select(&sel("time")).next().is_some() {
+        if text.chars().count() < 100 && el.select(&TIME).next().is_some() {
             continue;
         }
         let link_chars: usize = el
-            .select(&sel("a"))
+            .select(&ANCHOR)
             .map(|a| element_text(a).chars().count())
             .sum();
         let inner = el.inner_html();
         let (html, paragraph) = match name {
-            "p" => (format!("<p>{}</p>", inner.trim()), true),
-            "div" | "section" | "span" => (format!("<p>{}</p>", inner.trim()), true),
+            "p" | "div" | "section" | "span" => (format!("<p>{}</p>", inner.trim()), true),
             "li" => (format!("<li>{}</li>", inner.trim()), false),
             _ => (format!("<{name}>{}</{name}>", inner.trim()), false),
         };
@@ -1320,8 +1468,12 @@ fn collect_blocks(root: ElementRef<'_>, skip: &[ElementRef<'_>], out: &mut Vec<B
     }
 }
 
+static TIME: LazyLock<Selector> = LazyLock::new(|| sel("time"));
+static ANCHOR: LazyLock<Selector> = LazyLock::new(|| sel("a"));
+
 fn filter_blocks(raw: Vec<Block>, f: &mut BlockFilter) -> Vec<Block> {
     let mut kept: Vec<Block> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for b in raw {
         let n = normalize_label(&b.text);
         if f.labels.contains(&n) {
@@ -1335,11 +1487,12 @@ fn filter_blocks(raw: Vec<Block>, f: &mut BlockFilter) -> Vec<Block> {
             || f.headline.as_deref().is_some_and(|h| h == b.text)
             || f.caption_texts.contains(&b.text)
             || f.teaser_texts.contains(&b.text)
-            || kept.iter().any(|k| k.text == b.text)
+            || seen.contains(&b.text)
             || f.is_byline(&b.text)
         {
             continue;
         }
+        seen.insert(b.text.clone());
         kept.push(b);
     }
     kept
@@ -1347,9 +1500,9 @@ fn filter_blocks(raw: Vec<Block>, f: &mut BlockFilter) -> Vec<Block> {
 
 /// Texts inside teaser cards anywhere on the page: a linked heading and what sits with it in
 /// the largest element holding no other link. A "body" made of these is an index page.
-fn card_texts(doc: &Html, base: &Url, page: &Url) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut units: Vec<ElementRef> = Vec::new();
+fn card_texts(doc: &Html, base: &Url, page: &Url) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let mut units: HashSet<usize> = HashSet::new();
     for h in doc.select(&sel("h1 a[href], h2 a[href], h3 a[href], h4 a[href], a[href] h1, a[href] h2, a[href] h3, a[href] h4")) {
         let mut unit = h;
         while let Some(parent) = unit.parent().and_then(ElementRef::wrap) {
@@ -1358,14 +1511,13 @@ fn card_texts(doc: &Html, base: &Url, page: &Url) -> Vec<String> {
             }
             unit = parent;
         }
-        if units.iter().any(|u| u.id() == unit.id()) {
+        if !units.insert(node_key(unit)) {
             continue;
         }
-        units.push(unit);
         for e in unit.descendants().filter_map(ElementRef::wrap) {
             let n = e.value().name();
             if n == "p" || teaser::heading_level(e).is_some() || (matches!(n, "div" | "span") && !has_block_child(e)) {
-                out.push(element_text(e));
+                out.insert(element_text(e));
             }
         }
     }

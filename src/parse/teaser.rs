@@ -8,9 +8,11 @@
 
 use crate::model::{Image, Teaser};
 use crate::parse::article::{
-    element_text, first_img_url, normalize_label, split_credit, strip_fragment, ExtractRules,
+    element_text, first_img_url, node_key, normalize_label, short_text, split_credit,
+    strip_fragment, ExtractRules,
 };
 use scraper::{ElementRef, Html, Selector};
+use std::collections::HashSet;
 use url::Url;
 
 /// Link texts that are calls to action, never a teaser's title.
@@ -24,6 +26,13 @@ const NOT_TITLES: &[&str] = &[
     "more",
 ];
 
+/// At most this many labelled sections are read per page.
+const MAX_LABELS: usize = 8;
+
+/// At most this many teasers per section and per page; real boxes hold a dozen, a page
+/// with thousands is an index or an attack and must not cost quadratic time.
+const MAX_TEASERS: usize = 50;
+
 /// Elements whose links are site navigation, not teasers.
 const NAV_TAGS: &[&str] = &[
     "nav", "footer", "header", "form", "script", "style", "noscript",
@@ -33,8 +42,11 @@ const NAV_TAGS: &[&str] = &[
 #[derive(Default)]
 pub(crate) struct TeaserScan<'a> {
     pub teasers: Vec<Teaser>,
-    /// Label elements, teaser units and flat-layout summaries: excluded from the body.
-    pub skip: Vec<ElementRef<'a>>,
+    /// Label elements, teaser units and flat-layout summaries (by [`node_key`]): excluded
+    /// from the body.
+    pub skip: HashSet<usize>,
+    /// Ties `skip` to the parsed page it was taken from.
+    pub page: std::marker::PhantomData<&'a Html>,
     /// Plain texts of titles, summaries and labels, to drop them from text-only bodies.
     pub texts: Vec<String>,
 }
@@ -63,10 +75,10 @@ pub(crate) fn scan<'a>(
         sections = find_labelled(doc, &labels);
     }
     let mut out = TeaserScan::default();
-    let mut seen: Vec<Url> = Vec::new();
+    let mut seen: HashSet<Url> = HashSet::new();
     for (container, label) in sections {
         if let Some(l) = label {
-            out.skip.push(l);
+            out.skip.insert(node_key(l));
             out.texts.push(normalize_label(&element_text(l)));
         }
         read_section(container, label, base, page, &labels, &mut seen, &mut out);
@@ -97,9 +109,15 @@ fn find_labelled<'a>(
                 continue;
             }
         }
-        let text = element_text(el);
-        if text.chars().count() > 60 || !labels.contains(&normalize_label(&text)) {
+        let Some(text) = short_text(el, 120) else {
             continue;
+        };
+        if !labels.contains(&normalize_label(&text)) {
+            continue;
+        }
+        // A page repeating the label endlessly is not worth a scan per copy.
+        if label_nodes.len() >= MAX_LABELS {
+            break;
         }
         label_nodes.push(el);
         if let Some(container) = container_of(el) {
@@ -211,7 +229,7 @@ fn read_section<'a>(
     base: &Url,
     page: &Url,
     labels: &[String],
-    seen: &mut Vec<Url>,
+    seen: &mut HashSet<Url>,
     out: &mut TeaserScan<'a>,
 ) {
     let label_level = label.and_then(heading_level);
@@ -277,8 +295,12 @@ fn read_section<'a>(
     }
 
     let mut units: Vec<(Url, ElementRef<'a>)> = Vec::new();
+    let mut unit_urls: HashSet<Url> = HashSet::new();
     for (url, a) in links {
-        if units.iter().any(|(u, _)| *u == url) {
+        if units.len() >= MAX_TEASERS {
+            break;
+        }
+        if !unit_urls.insert(url.clone()) {
             continue;
         }
         let mut unit = a;
@@ -300,18 +322,17 @@ fn read_section<'a>(
         };
         let (summary, summary_el) = teaser_summary(unit, &title);
         let image = teaser_image(unit, base);
-        out.skip.push(unit);
+        out.skip.insert(node_key(unit));
         if let Some(s) = summary_el {
-            out.skip.push(s);
+            out.skip.insert(node_key(s));
         }
         out.texts.push(title.clone());
         if let Some(s) = &summary {
             out.texts.push(s.clone());
         }
-        if seen.contains(&url) {
+        if !seen.insert(url.clone()) || out.teasers.len() >= MAX_TEASERS {
             continue;
         }
-        seen.push(url.clone());
         out.teasers.push(Teaser {
             title,
             link: Some(url),
