@@ -188,6 +188,7 @@ pub fn extract_links(
     let base = base_url(&doc, page_url);
     let a_sel = parse_selector("a[href]")?;
     let mut out: Vec<Url> = Vec::new();
+    let mut seen: HashSet<Url> = HashSet::new();
     for el in doc.select(&sel) {
         // The selector may name the links themselves or the cards around them.
         let links: Vec<ElementRef> = if el.value().name() == "a" {
@@ -203,7 +204,7 @@ pub fn extract_links(
                 continue;
             };
             let url = strip_fragment(url);
-            if matches!(url.scheme(), "http" | "https") && !out.contains(&url) {
+            if matches!(url.scheme(), "http" | "https") && seen.insert(url.clone()) {
                 out.push(url);
             }
         }
