@@ -2,6 +2,7 @@
 
 pub mod article;
 pub mod feed;
+pub mod teaser;
 
 /// Does this body look like an HTML page rather than a feed? Looks only at the start,
 /// past a BOM, whitespace, comments and an XML declaration.
