@@ -437,4 +437,5 @@ fn main() {
         cold.as_secs_f64() / floor_time.as_secs_f64()
     );
     let _ = server.kill();
+    let _ = server.wait();
 }

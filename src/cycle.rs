@@ -752,13 +752,16 @@ fn body_hash(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex()[..32].to_string()
 }
 
+/// Files rewritten by a publish, and the item count of each output feed.
+pub type Published = (Vec<PathBuf>, Vec<(String, usize)>);
+
 /// Renders every configured output and writes those whose bytes changed, plus index.opml;
 /// removes the files of feeds that are no longer configured.
 pub fn publish_all(
     config: &Config,
     store: &Store,
     now: DateTime<Utc>,
-) -> Result<(Vec<PathBuf>, Vec<(String, usize)>), CycleError> {
+) -> Result<Published, CycleError> {
     let dir = &config.feeds_dir;
     std::fs::create_dir_all(dir).map_err(|source| CycleError::Publish {
         path: dir.clone(),

@@ -69,7 +69,7 @@ fn init_logging(format: LogFormat, default_level: &str) {
     }
 }
 
-fn load_config(path: &PathBuf) -> Result<Config, ExitCode> {
+fn load_config(path: &std::path::Path) -> Result<Config, ExitCode> {
     Config::load(path).map_err(|e| {
         eprintln!("{e}");
         if let ConfigError::Invalid { problems, .. } = &e {
