@@ -384,7 +384,19 @@ fn read_spooled_page(
     url: &Url,
     rules: &ExtractRules,
 ) -> Result<SpoolDelivery, String> {
-    let article = article::extract_article(html, url, rules).map_err(|e| e.to_string())?;
+    let mut article = article::extract_article(html, url, rules).map_err(|e| e.to_string())?;
+    // A saved page's relative links (images, teasers) belong to the site it came from, not
+    // to the spool folder: read it again against its canonical URL when it names one.
+    if let Some(canonical) = article
+        .canonical
+        .clone()
+        .filter(|c| c.scheme().starts_with("http"))
+    {
+        if url.scheme() == "file" {
+            article =
+                article::extract_article(html, &canonical, rules).map_err(|e| e.to_string())?;
+        }
+    }
     let page = article.canonical.clone().unwrap_or_else(|| url.clone());
     let teasers = (!article.teasers.is_empty()).then(|| (page.clone(), article.teasers.clone()));
     let item = item_from_article(page, &article);
