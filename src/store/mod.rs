@@ -705,7 +705,8 @@ impl Ingest<'_> {
             // Atom entries often carry only <updated>: it is the best date they give.
             published: item.published.or(item.updated),
             first_seen: self.now,
-            updated: item.updated.unwrap_or(self.now).min(self.now),
+            // Until the story changes in our store, its own date is its last change.
+            updated: item.updated.or(item.published).unwrap_or(self.now).min(self.now),
             version: 1,
             status: StoryStatus::Active,
             urgency: None,
