@@ -300,3 +300,36 @@ fn running_daemon_serves_feeds_health_and_metrics_and_answers_status() {
     signal(&child, libc::SIGTERM);
     assert!(wait_exit(&mut child, Duration::from_secs(5)).success());
 }
+
+#[test]
+fn websub_hubs_are_pinged_after_a_publish() {
+    let server = TestServer::start();
+    server.set(
+        "/feed.xml",
+        Route::xml(rss(&[(
+            "Meldung für den Hub",
+            "h-1",
+            "Text.",
+            &hours_ago(1),
+        )])),
+    );
+    server.set("/hub", Route::ok("text/plain", "").with_status(202));
+    let sources = format!("  - id: a\n    url: {}", server.url("/feed.xml"));
+    let cfg = config(&sources, "  - id: alle\n    title: Alle").replace(
+        "sources:\n",
+        &format!("websub:\n  hubs: [{}]\nsources:\n", server.url("/hub")),
+    );
+    let ws = Workspace::new(&cfg);
+    let mut child = spawn_run(&ws);
+    wait_for("a hub ping", Duration::from_secs(20), || {
+        !server.seen("/hub").is_empty()
+    });
+    assert!(
+        ws.feed("alle.rss").contains("rel=\"hub\""),
+        "outputs name the hub"
+    );
+    signal(&child, libc::SIGTERM);
+    assert!(wait_exit(&mut child, Duration::from_secs(5)).success());
+    // One ping per changed output file (rss, atom, json) of the one feed.
+    assert_eq!(server.seen("/hub").len(), 3, "{:?}", server.seen("/hub"));
+}

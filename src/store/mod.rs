@@ -706,7 +706,11 @@ impl Ingest<'_> {
             published: item.published.or(item.updated),
             first_seen: self.now,
             // Until the story changes in our store, its own date is its last change.
-            updated: item.updated.or(item.published).unwrap_or(self.now).min(self.now),
+            updated: item
+                .updated
+                .or(item.published)
+                .unwrap_or(self.now)
+                .min(self.now),
             version: 1,
             status: StoryStatus::Active,
             urgency: None,
