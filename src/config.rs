@@ -14,14 +14,7 @@ use std::time::Duration;
 use url::Url;
 
 /// The teaser section labels used when config.yaml names none.
-pub const DEFAULT_TEASER_LABELS: [&str; 6] = [
-    "Empfohlen",
-    "Recommended",
-    "Mehr zum Thema",
-    "Das könnte Sie auch interessieren",
-    "Auch interessant",
-    "Related",
-];
+pub use crate::parse::article::DEFAULT_TEASER_LABELS;
 
 /// The checked configuration. Every path is absolute (resolved against the config file's
 /// folder) and every value has been validated.
