@@ -671,9 +671,9 @@ impl Ingest<'_> {
             &print,
         );
         if let Some(existing) = self.load(&id)? {
-            if self.store.index().slot(&id).is_none() {
-                // Stored, but its index record was lost (a crash between the two batches):
-                // index it again from the story itself.
+            if self.record(&id)?.is_none() {
+                // Stored, but its index record was lost (a crash, or a failed write, between
+                // the two batches): index it again from the story itself.
                 let record = story_record(&existing, sig);
                 self.put_record(&id, record, &bands);
             }
@@ -1069,5 +1069,47 @@ mod tests {
         );
         assert!(store.story_by_link(&link).expect("lookup").is_none());
         assert_eq!(store.stories_newest_first().count(), 0);
+    }
+
+    #[test]
+    fn a_story_whose_index_record_was_lost_is_recognised_and_indexed_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("store");
+        let text = "Ein Text über die Pflegereform";
+        let id = {
+            let store = Store::open(&path, NearDupConfig::default()).expect("open");
+            let outcome = one(
+                &store,
+                "a",
+                item("g1", "https://a.example/1", "Titel", text),
+            );
+            let Outcome::New(id) = outcome else {
+                panic!("not new: {outcome:?}")
+            };
+            // What a crash between the story batch and the index batch leaves behind.
+            store.records.remove(id.as_bytes()).expect("remove record");
+            store.flush().expect("flush");
+            id
+        };
+        let store = Store::open(&path, NearDupConfig::default()).expect("reopen");
+        let again = one(
+            &store,
+            "a",
+            item("g1", "https://a.example/1", "Titel", text),
+        );
+        assert_eq!(again, Outcome::Unchanged(id.clone()));
+        assert_eq!(store.story_count(), 1);
+        let copy = one(
+            &store,
+            "b",
+            item("b1", "https://a.example/1", "Anders", "anders"),
+        );
+        assert_eq!(
+            copy,
+            Outcome::Duplicate {
+                of: id,
+                by: Match::Link
+            }
+        );
     }
 }
