@@ -2,18 +2,20 @@
 //! and the teasers, behind a small API of our own.
 //!
 //! Layout (one sled tree each):
-//! - `stories`: story id → `Story` (JSON, so records written by older versions still read);
-//! - `index`: story id → the story's compact index record (its guid, link and fingerprint
-//!   keys, date and near-duplicate signature, see `index`). The lookup maps over them
+//! - `stories`: story id → `Story` (JSON, so records written by older versions still read),
+//!   and `~` ‖ story id → the story's compact index record (its guid, link and fingerprint
+//!   keys, date and near-duplicate signature, see `index`). Ids are hex, so the records sort
+//!   after every story and open scans just their range. The lookup maps over them
 //!   (guid/link/fingerprint → story, date order, LSH bands) live in memory and are rebuilt
 //!   from these records at open, so a new story costs two sled inserts, not six;
 //! - `sources`: source id → `SourceState`; `teasers`: teaser id → `TeaserRecord`;
 //! - `meta`: the schema version.
 //!
-//! Crash safety: sled batches are atomic per tree, not across trees. Writes go story first,
-//! index record after, source state (validators) last; story ids are derived from the story
-//! itself, so an item whose index record was lost in a crash is recognised again by its
-//! id, never stored twice, and indexed anew. Durability is `flush()`, called before
+//! Crash safety: sled batches are atomic per tree, not across trees. A story and its index
+//! record share a tree and go in one batch, so neither exists without the other; source
+//! state (validators) is written after. Story ids are derived from the story itself, so an
+//! item is recognised again by its id even past its keys, and one whose record was damaged
+//! is stored again under the same id, never twice. Durability is `flush()`, called before
 //! publishing and before exit, never per item.
 
 mod bands;
@@ -184,9 +186,8 @@ impl IngestReport {
 pub struct Store {
     path: PathBuf,
     db: sled::Db,
+    /// Stories and, under `RECORD_PREFIX`, their index records.
     stories: sled::Tree,
-    /// Story id → `index::Record`.
-    records: sled::Tree,
     sources: sled::Tree,
     teasers: sled::Tree,
     near_dup: NearDupConfig,
@@ -223,21 +224,21 @@ impl Store {
                 })
             }
         }
-        let records = db.open_tree("index")?;
+        let stories = db.open_tree("stories")?;
         let mut index = Index::default();
-        for entry in records.iter() {
-            let (id, bytes) = entry?;
+        for entry in stories.scan_prefix(RECORD_PREFIX) {
+            let (key, bytes) = entry?;
+            let id = &key[RECORD_PREFIX.len()..];
             // A damaged record leaves its story unindexed; ingesting it again re-indexes it
             // through its derived id.
             if let Some(record) = Record::decode(&bytes) {
                 let bands = dedup::band_keys(&record.sig);
-                index.add(&String::from_utf8_lossy(&id), &record, &bands);
+                index.add(&String::from_utf8_lossy(id), &record, &bands);
             }
         }
         Ok(Store {
             path: path.to_path_buf(),
-            stories: db.open_tree("stories")?,
-            records,
+            stories,
             sources: db.open_tree("sources")?,
             teasers: db.open_tree("teasers")?,
             db,
@@ -252,8 +253,8 @@ impl Store {
 
     fn record(&self, id: &str) -> Result<Option<Record>> {
         Ok(self
-            .records
-            .get(id)?
+            .stories
+            .get(record_key(id))?
             .and_then(|bytes| Record::decode(&bytes)))
     }
 
@@ -286,7 +287,7 @@ impl Store {
     }
 
     pub fn story_count(&self) -> usize {
-        self.stories.len()
+        self.stories.range(..RECORD_PREFIX).count()
     }
 
     pub fn story(&self, id: &str) -> Result<Option<Story>> {
@@ -339,8 +340,7 @@ impl Store {
             pending_stories: HashMap::new(),
             pending_records: HashMap::new(),
             report: IngestReport::default(),
-            stories: sled::Batch::default(),
-            records: sled::Batch::default(),
+            batch: sled::Batch::default(),
         };
         for incoming in items {
             let outcome = ingest.one(incoming)?;
@@ -375,12 +375,14 @@ impl Store {
         for id in old {
             let id = index::format_id(id);
             let record = self.record(&id)?;
-            // Story first: a crash in between leaves an index record whose story is gone,
-            // which lookups treat as a miss and the next open still indexes harmlessly.
-            if self.stories.remove(id.as_bytes())?.is_some() {
+            if self.stories.contains_key(id.as_bytes())? {
                 removed += 1;
             }
-            self.records.remove(id.as_bytes())?;
+            // One batch: the story never outlives its record or the other way round.
+            let mut batch = sled::Batch::default();
+            batch.remove(id.as_bytes());
+            batch.remove(record_key(&id));
+            self.stories.apply_batch(batch)?;
             self.index().remove(&id, record.as_ref());
         }
         let teaser_cutoff = cutoff;
@@ -544,7 +546,7 @@ impl Store {
 
 /// One ingest call: lookups see the store plus what this call already decided (the in-memory
 /// index is updated at once, records and stories of this call wait in `pending_*`), and
-/// every write goes into two batches applied at the end.
+/// every write goes into one batch applied at the end.
 struct Ingest<'s> {
     store: &'s Store,
     source: &'s str,
@@ -553,8 +555,8 @@ struct Ingest<'s> {
     pending_stories: HashMap<StoryId, Story>,
     pending_records: HashMap<StoryId, Record>,
     report: IngestReport,
-    stories: sled::Batch,
-    records: sled::Batch,
+    /// Stories and index records together, so a crash keeps both or neither.
+    batch: sled::Batch,
 }
 
 impl Ingest<'_> {
@@ -591,7 +593,7 @@ impl Ingest<'_> {
     /// Writes a record and points its keys (and bands) at the story in memory.
     fn put_record(&mut self, id: &str, record: Record, bands: &[u64]) {
         self.store.index().add(id, &record, bands);
-        self.records.insert(id.as_bytes(), record.encode());
+        self.batch.insert(record_key(id), record.encode());
         self.pending_records.insert(id.to_string(), record);
     }
 
@@ -615,7 +617,7 @@ impl Ingest<'_> {
             }
         }
         if changed {
-            self.records.insert(id.as_bytes(), record.encode());
+            self.batch.insert(record_key(id), record.encode());
             self.pending_records.insert(id.to_string(), record);
         }
         Ok(())
@@ -670,14 +672,13 @@ impl Ingest<'_> {
             link_key.as_deref(),
             &print,
         );
-        if let Some(existing) = self.load(&id)? {
-            if self.record(&id)?.is_none() {
-                // Stored, but its index record was lost (a crash, or a failed write, between
-                // the two batches): index it again from the story itself.
-                let record = story_record(&existing, sig);
-                self.put_record(&id, record, &bands);
+        // A story is written in one batch with its record, so only an indexed id can be
+        // stored already; the sled read (a page-in on a large store) is skipped otherwise.
+        let indexed = self.store.index().slot(&id).is_some();
+        if indexed {
+            if let Some(existing) = self.load(&id)? {
+                return self.update_if_changed(existing, item, full_text, print);
             }
-            return self.update_if_changed(existing, item, full_text, print);
         }
         let story = Story {
             id: id.clone(),
@@ -714,7 +715,7 @@ impl Ingest<'_> {
         };
         // Indexed at once so later items of this call find it.
         self.put_record(&id, record, &bands);
-        self.stories.insert(id.as_bytes(), encode(&story));
+        self.batch.insert(id.as_bytes(), encode(&story));
         self.pending_stories.insert(id.clone(), story);
         Ok(Outcome::New(id))
     }
@@ -789,11 +790,11 @@ impl Ingest<'_> {
                     index.set_date(slot, record.date);
                 }
                 drop(index);
-                self.records.insert(id.as_bytes(), record.encode());
+                self.batch.insert(record_key(&id), record.encode());
                 self.pending_records.insert(id.clone(), record);
             }
         }
-        self.stories.insert(id.as_bytes(), encode(&story));
+        self.batch.insert(id.as_bytes(), encode(&story));
         self.pending_stories.insert(id.clone(), story);
         Ok(Outcome::Updated(id))
     }
@@ -842,44 +843,27 @@ impl Ingest<'_> {
             self.add_keys(&id, &keys)?;
         }
         if changed {
-            self.stories.insert(id.as_bytes(), encode(&story));
+            self.batch.insert(id.as_bytes(), encode(&story));
             self.pending_stories.insert(id.clone(), story);
         }
         Ok(Outcome::Duplicate { of: id, by })
     }
 
-    /// Applies the batches: stories first, then the index records that point at them.
+    /// Applies the batch: stories and their index records at once.
     fn commit(self) -> Result<IngestReport> {
-        let s = self.store;
-        s.stories.apply_batch(self.stories)?;
-        s.records.apply_batch(self.records)?;
+        self.store.stories.apply_batch(self.batch)?;
         Ok(self.report)
     }
 }
 
-/// An index record rebuilt from a stored story (its own keys and those of the copies it
-/// records), with the signature of the text it was just seen with.
-fn story_record(story: &Story, sig: Signature) -> Record {
-    let mut guids: Vec<Vec<u8>> = story
-        .guid
-        .iter()
-        .map(|g| guid_key(&story.source, g))
-        .collect();
-    guids.extend(story.seen_guids.iter().map(|(s, g)| guid_key(s, g)));
-    let links = story
-        .link
-        .iter()
-        .chain(story.alternates.iter())
-        .filter_map(|l| url::Url::parse(l).ok())
-        .map(|u| dedup::normalize_link(&u))
-        .collect();
-    Record {
-        date: date_ms(story.date()),
-        guids,
-        links,
-        prints: vec![story.fingerprint.clone()],
-        sig,
-    }
+/// Index records live in the `stories` tree under this prefix: after every (hex) story id.
+const RECORD_PREFIX: &[u8] = b"~";
+
+fn record_key(id: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(RECORD_PREFIX.len() + id.len());
+    k.extend_from_slice(RECORD_PREFIX);
+    k.extend_from_slice(id.as_bytes());
+    k
 }
 
 fn guid_key(source: &str, guid: &str) -> Vec<u8> {
@@ -1072,7 +1056,7 @@ mod tests {
     }
 
     #[test]
-    fn a_story_whose_index_record_was_lost_is_recognised_and_indexed_again() {
+    fn a_story_whose_index_record_is_damaged_is_stored_again_under_its_id() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("store");
         let text = "Ein Text über die Pflegereform";
@@ -1086,8 +1070,10 @@ mod tests {
             let Outcome::New(id) = outcome else {
                 panic!("not new: {outcome:?}")
             };
-            // What a crash between the story batch and the index batch leaves behind.
-            store.records.remove(id.as_bytes()).expect("remove record");
+            store
+                .stories
+                .insert(record_key(&id), &b"damaged"[..])
+                .expect("damage record");
             store.flush().expect("flush");
             id
         };
@@ -1097,7 +1083,7 @@ mod tests {
             "a",
             item("g1", "https://a.example/1", "Titel", text),
         );
-        assert_eq!(again, Outcome::Unchanged(id.clone()));
+        assert_eq!(again, Outcome::New(id.clone()));
         assert_eq!(store.story_count(), 1);
         let copy = one(
             &store,
