@@ -34,6 +34,25 @@ pub struct Record {
     pub sig: Signature,
 }
 
+/// No keys, date 0, an empty signature (which never near-duplicates): what a damaged record
+/// leaves of its story.
+impl Default for Record {
+    fn default() -> Self {
+        Record {
+            date: 0,
+            guids: Vec::new(),
+            links: Vec::new(),
+            prints: Vec::new(),
+            sig: Signature {
+                shingles: 0,
+                full: Vec::new(),
+                lead: Vec::new(),
+                numbers: Vec::new(),
+            },
+        }
+    }
+}
+
 impl Record {
     /// Adds a key unless the record has it; true when it was added.
     pub fn add(&mut self, kind: Kind, key: &[u8]) -> bool {
@@ -197,6 +216,10 @@ pub struct Index {
     ids: Vec<Option<u128>>,
     /// Slot → date key, for moving the story in `order`.
     dates: Vec<u64>,
+    /// Slot → the story's sled sequence number (its key in the `stories` tree).
+    seqs: Vec<u64>,
+    /// The sequence number the next new story gets: one past the highest in use.
+    next_seq: u64,
     slots: HashMap<u128, u32>,
     /// Hash of (kind, key) → slot. The last writer wins, as the sled trees did.
     keys: HashMap<u64, u32>,
@@ -206,9 +229,16 @@ pub struct Index {
 }
 
 impl Index {
-    /// Indexes a story, or adds the record's keys to it when it is already indexed.
-    /// Returns its slot; None for an id `story_id` could not have made.
-    pub fn add(&mut self, id: &str, record: &Record, bands: &[u64]) -> Option<u32> {
+    /// Indexes a story under `seq` (a new sequence number when None), or adds the record's
+    /// keys to it when it is already indexed. Returns its slot; None for an id `story_id`
+    /// could not have made.
+    pub fn add(
+        &mut self,
+        id: &str,
+        seq: Option<u64>,
+        record: &Record,
+        bands: &[u64],
+    ) -> Option<u32> {
         let num = parse_id(id)?;
         let slot = match self.slots.get(&num) {
             Some(&slot) => {
@@ -217,7 +247,10 @@ impl Index {
             }
             None => {
                 let slot = self.ids.len() as u32;
+                let seq = seq.unwrap_or(self.next_seq);
+                self.next_seq = self.next_seq.max(seq + 1);
                 self.ids.push(Some(num));
+                self.seqs.push(seq);
                 self.dates.push(record.date);
                 self.slots.insert(num, slot);
                 self.order.insert((record.date, num));
@@ -245,6 +278,11 @@ impl Index {
             self.order.insert((date, id));
             self.dates[slot as usize] = date;
         }
+    }
+
+    /// The sled sequence number of an indexed story.
+    pub fn seq(&self, id: &str) -> Option<u64> {
+        self.slot(id).map(|slot| self.seqs[slot as usize])
     }
 
     pub fn slot(&self, id: &str) -> Option<u32> {
@@ -345,7 +383,8 @@ mod tests {
     fn removed_stories_leave_no_keys_or_candidates() {
         let mut index = Index::default();
         let id = "00000000000000000000000000000001";
-        let slot = index.add(id, &record(), &[7]).unwrap();
+        let slot = index.add(id, None, &record(), &[7]).unwrap();
+        assert_eq!(index.seq(id), Some(0));
         assert_eq!(index.lookup(Kind::Link, b"example.org/b"), Some(slot));
         assert_eq!(index.candidates(&[7]), [id]);
         assert_eq!(index.newest_first(), [1]);

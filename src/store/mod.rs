@@ -2,10 +2,12 @@
 //! and the teasers, behind a small API of our own.
 //!
 //! Layout (one sled tree each):
-//! - `stories`: story id → `Story` (JSON, so records written by older versions still read),
-//!   and `~` ‖ story id → the story's compact index record (its guid, link and fingerprint
-//!   keys, date and near-duplicate signature, see `index`). Ids are hex, so the records sort
-//!   after every story and open scans just their range. The lookup maps over them
+//! - `stories`: `0` ‖ sequence number → `Story` (JSON, so records written by older versions
+//!   still read), and `1` ‖ sequence number → story id ‖ the story's compact index record
+//!   (its guid, link and fingerprint keys, date and near-duplicate signature, see `index`).
+//!   Keys are sequence numbers, not the (hash) story ids, so a new story appends to the
+//!   tree's last leaves instead of paging in a random one of a tree larger than sled's cache;
+//!   open scans just the records' range. The lookup maps over them
 //!   (guid/link/fingerprint → story, date order, LSH bands) live in memory and are rebuilt
 //!   from these records at open, so a new story costs two sled inserts, not six;
 //! - `sources`: source id → `SourceState`; `teasers`: teaser id → `TeaserRecord`;
@@ -15,7 +17,7 @@
 //! record share a tree and go in one batch, so neither exists without the other; source
 //! state (validators) is written after. Story ids are derived from the story itself, so an
 //! item is recognised again by its id even past its keys, and one whose record was damaged
-//! is stored again under the same id, never twice. Durability is `flush()`, called before
+//! is indexed again from the story when it comes back. Durability is `flush()`, called before
 //! publishing and before exit, never per item.
 
 mod bands;
@@ -226,14 +228,28 @@ impl Store {
         }
         let stories = db.open_tree("stories")?;
         let mut index = Index::default();
-        for entry in stories.scan_prefix(RECORD_PREFIX) {
-            let (key, bytes) = entry?;
-            let id = &key[RECORD_PREFIX.len()..];
-            // A damaged record leaves its story unindexed; ingesting it again re-indexes it
-            // through its derived id.
-            if let Some(record) = Record::decode(&bytes) {
-                let bands = dedup::band_keys(&record.sig);
-                index.add(&String::from_utf8_lossy(id), &record, &bands);
+        for entry in stories.scan_prefix([RECORD_SPACE]) {
+            let (key, value) = entry?;
+            let Some(seq) = key.get(1..9).and_then(|b| b.try_into().ok()) else {
+                continue;
+            };
+            let seq = u64::from_be_bytes(seq);
+            let Some(id) = value
+                .get(..ID_LEN)
+                .and_then(|b| std::str::from_utf8(b).ok())
+            else {
+                continue;
+            };
+            match Record::decode(&value[ID_LEN..]) {
+                Some(record) => {
+                    let bands = dedup::band_keys(&record.sig);
+                    index.add(id, Some(seq), &record, &bands);
+                }
+                // A damaged record keeps its story reachable by id, without keys (and dated
+                // 0, so retention takes it next); ingesting the story again re-indexes it.
+                None => {
+                    index.add(id, Some(seq), &Record::default(), &[]);
+                }
             }
         }
         Ok(Store {
@@ -252,10 +268,13 @@ impl Store {
     }
 
     fn record(&self, id: &str) -> Result<Option<Record>> {
+        let Some(seq) = self.index().seq(id) else {
+            return Ok(None);
+        };
         Ok(self
             .stories
-            .get(record_key(id))?
-            .and_then(|bytes| Record::decode(&bytes)))
+            .get(record_key(seq))?
+            .and_then(|value| value.get(ID_LEN..).and_then(Record::decode)))
     }
 
     /// The story id a key points at, after checking the key against the story's record (the
@@ -287,12 +306,15 @@ impl Store {
     }
 
     pub fn story_count(&self) -> usize {
-        self.stories.range(..RECORD_PREFIX).count()
+        self.stories.range(story_key(0)..record_key(0)).count()
     }
 
     pub fn story(&self, id: &str) -> Result<Option<Story>> {
+        let Some(seq) = self.index().seq(id) else {
+            return Ok(None);
+        };
         self.stories
-            .get(id)?
+            .get(story_key(seq))?
             .map(|v| decode(&v, "stories"))
             .transpose()
     }
@@ -374,14 +396,17 @@ impl Store {
         let mut removed = 0;
         for id in old {
             let id = index::format_id(id);
+            let Some(seq) = self.index().seq(&id) else {
+                continue;
+            };
             let record = self.record(&id)?;
-            if self.stories.contains_key(id.as_bytes())? {
+            if self.stories.contains_key(story_key(seq))? {
                 removed += 1;
             }
             // One batch: the story never outlives its record or the other way round.
             let mut batch = sled::Batch::default();
-            batch.remove(id.as_bytes());
-            batch.remove(record_key(&id));
+            batch.remove(&story_key(seq)[..]);
+            batch.remove(&record_key(seq)[..]);
             self.stories.apply_batch(batch)?;
             self.index().remove(&id, record.as_ref());
         }
@@ -539,7 +564,10 @@ impl Store {
             return Ok(false);
         }
         story.updated = now;
-        self.stories.insert(id.as_bytes(), encode(&story))?;
+        let Some(seq) = self.index().seq(id) else {
+            return Ok(false);
+        };
+        self.stories.insert(story_key(seq), encode(&story))?;
         Ok(true)
     }
 }
@@ -592,9 +620,25 @@ impl Ingest<'_> {
 
     /// Writes a record and points its keys (and bands) at the story in memory.
     fn put_record(&mut self, id: &str, record: Record, bands: &[u64]) {
-        self.store.index().add(id, &record, bands);
-        self.batch.insert(record_key(id), record.encode());
+        self.store.index().add(id, None, &record, bands);
+        self.write_record(id, record);
+    }
+
+    fn write_record(&mut self, id: &str, record: Record) {
+        let seq = self.store.index().seq(id);
+        if let Some(seq) = seq {
+            self.batch
+                .insert(&record_key(seq)[..], record_value(id, &record));
+        }
         self.pending_records.insert(id.to_string(), record);
+    }
+
+    fn write_story(&mut self, story: Story) {
+        let seq = self.store.index().seq(&story.id);
+        if let Some(seq) = seq {
+            self.batch.insert(&story_key(seq)[..], encode(&story));
+        }
+        self.pending_stories.insert(story.id.clone(), story);
     }
 
     /// Adds keys to an indexed story's record; writes it only when something was new.
@@ -617,8 +661,7 @@ impl Ingest<'_> {
             }
         }
         if changed {
-            self.batch.insert(record_key(id), record.encode());
-            self.pending_records.insert(id.to_string(), record);
+            self.write_record(id, record);
         }
         Ok(())
     }
@@ -677,6 +720,11 @@ impl Ingest<'_> {
         let indexed = self.store.index().slot(&id).is_some();
         if indexed {
             if let Some(existing) = self.load(&id)? {
+                if self.record(&id)?.is_none() {
+                    // Its record was damaged: index it again from the story itself.
+                    let record = story_record(&existing, sig);
+                    self.put_record(&id, record, &bands);
+                }
                 return self.update_if_changed(existing, item, full_text, print);
             }
         }
@@ -715,8 +763,7 @@ impl Ingest<'_> {
         };
         // Indexed at once so later items of this call find it.
         self.put_record(&id, record, &bands);
-        self.batch.insert(id.as_bytes(), encode(&story));
-        self.pending_stories.insert(id.clone(), story);
+        self.write_story(story);
         Ok(Outcome::New(id))
     }
 
@@ -790,12 +837,10 @@ impl Ingest<'_> {
                     index.set_date(slot, record.date);
                 }
                 drop(index);
-                self.batch.insert(record_key(&id), record.encode());
-                self.pending_records.insert(id.clone(), record);
+                self.write_record(&id, record);
             }
         }
-        self.batch.insert(id.as_bytes(), encode(&story));
-        self.pending_stories.insert(id.clone(), story);
+        self.write_story(story);
         Ok(Outcome::Updated(id))
     }
 
@@ -843,8 +888,7 @@ impl Ingest<'_> {
             self.add_keys(&id, &keys)?;
         }
         if changed {
-            self.batch.insert(id.as_bytes(), encode(&story));
-            self.pending_stories.insert(id.clone(), story);
+            self.write_story(story);
         }
         Ok(Outcome::Duplicate { of: id, by })
     }
@@ -856,14 +900,56 @@ impl Ingest<'_> {
     }
 }
 
-/// Index records live in the `stories` tree under this prefix: after every (hex) story id.
-const RECORD_PREFIX: &[u8] = b"~";
+/// An index record rebuilt from a stored story (its own keys and those of the copies it
+/// records), with the signature of the text it was just seen with.
+fn story_record(story: &Story, sig: Signature) -> Record {
+    let mut guids: Vec<Vec<u8>> = story
+        .guid
+        .iter()
+        .map(|g| guid_key(&story.source, g))
+        .collect();
+    guids.extend(story.seen_guids.iter().map(|(s, g)| guid_key(s, g)));
+    let links = story
+        .link
+        .iter()
+        .chain(story.alternates.iter())
+        .filter_map(|l| url::Url::parse(l).ok())
+        .map(|u| dedup::normalize_link(&u))
+        .collect();
+    Record {
+        date: date_ms(story.date()),
+        guids,
+        links,
+        prints: vec![story.fingerprint.clone()],
+        sig,
+    }
+}
 
-fn record_key(id: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(RECORD_PREFIX.len() + id.len());
-    k.extend_from_slice(RECORD_PREFIX);
-    k.extend_from_slice(id.as_bytes());
+/// Key spaces of the `stories` tree: stories, then their index records.
+const STORY_SPACE: u8 = 0;
+const RECORD_SPACE: u8 = 1;
+/// Story ids are 32 hex characters (see `story_id`); a record value starts with one.
+const ID_LEN: usize = 32;
+
+fn story_key(seq: u64) -> [u8; 9] {
+    space_key(STORY_SPACE, seq)
+}
+
+fn record_key(seq: u64) -> [u8; 9] {
+    space_key(RECORD_SPACE, seq)
+}
+
+fn space_key(space: u8, seq: u64) -> [u8; 9] {
+    let mut k = [space; 9];
+    k[1..].copy_from_slice(&seq.to_be_bytes());
     k
+}
+
+fn record_value(id: &str, record: &Record) -> Vec<u8> {
+    let mut v = Vec::with_capacity(ID_LEN + 256);
+    v.extend_from_slice(id.as_bytes());
+    v.extend_from_slice(&record.encode());
+    v
 }
 
 fn guid_key(source: &str, guid: &str) -> Vec<u8> {
@@ -1056,7 +1142,7 @@ mod tests {
     }
 
     #[test]
-    fn a_story_whose_index_record_is_damaged_is_stored_again_under_its_id() {
+    fn a_story_whose_index_record_is_damaged_is_recognised_by_id_and_indexed_again() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("store");
         let text = "Ein Text über die Pflegereform";
@@ -1070,9 +1156,11 @@ mod tests {
             let Outcome::New(id) = outcome else {
                 panic!("not new: {outcome:?}")
             };
+            let seq = store.index().seq(&id).expect("indexed");
+            let damaged = [id.as_bytes(), b"damaged"].concat();
             store
                 .stories
-                .insert(record_key(&id), &b"damaged"[..])
+                .insert(record_key(seq), damaged)
                 .expect("damage record");
             store.flush().expect("flush");
             id
@@ -1083,7 +1171,7 @@ mod tests {
             "a",
             item("g1", "https://a.example/1", "Titel", text),
         );
-        assert_eq!(again, Outcome::New(id.clone()));
+        assert_eq!(again, Outcome::Unchanged(id.clone()));
         assert_eq!(store.story_count(), 1);
         let copy = one(
             &store,
