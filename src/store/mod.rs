@@ -1186,4 +1186,26 @@ mod tests {
             }
         );
     }
+
+    #[test]
+    fn a_store_of_the_old_layout_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("store");
+        {
+            let store = Store::open(&path, NearDupConfig::default()).expect("open");
+            let meta = store.db.open_tree("meta").expect("meta");
+            meta.insert("schema", &b"1"[..]).expect("old schema");
+            store.flush().expect("flush");
+        }
+        match Store::open(&path, NearDupConfig::default()) {
+            Err(e @ StoreError::Schema { .. }) => {
+                assert!(
+                    e.to_string().contains("schema 1, this version reads 2"),
+                    "{e}"
+                )
+            }
+            Err(other) => panic!("wrong error: {other}"),
+            Ok(_) => panic!("an old store was opened"),
+        }
+    }
 }
