@@ -356,6 +356,17 @@ fn main() {
         store.size_on_disk() as f64 / 1048576.0
     );
     println!("peak RSS during the cycles: {peak:.0} MiB (the corpus server is another process)");
+    // Reopening rebuilds the store's in-memory index from disk: the daemon's start-up cost.
+    let stories = store.story_count();
+    drop(ctx);
+    drop(store);
+    let t = Instant::now();
+    let reopened = open_store(&config).expect("reopen");
+    println!(
+        "Store::open on {stories} stories:       {:>7.3} s",
+        t.elapsed().as_secs_f64()
+    );
+    drop(reopened);
     // Stage floors measured alone: fetching the bodies, parsing them.
     let fetcher = Fetcher::new(&config.poll).expect("client");
     let urls: Vec<url::Url> = (0..feeds)

@@ -2,33 +2,39 @@
 //! and the teasers, behind a small API of our own.
 //!
 //! Layout (one sled tree each):
-//! - `stories`: story id → `Story` (JSON, so records written by older versions still read);
-//! - `guids`: `source \0 guid` → story id; `links`: normalized link → story id;
-//!   `prints`: content fingerprint → story id; `sigs`: story id → near-duplicate signature
-//!   (the LSH band index over them lives in memory, see `bands`); `dates`: date (ms,
-//!   big-endian) ‖ id → ();
+//! - `stories`: `0` ‖ sequence number → `Story` (JSON, so records written by older versions
+//!   still read), and `1` ‖ sequence number → story id ‖ the story's compact index record
+//!   (its guid, link and fingerprint keys, date and near-duplicate signature, see `index`).
+//!   Keys are sequence numbers, not the (hash) story ids, so a new story appends to the
+//!   tree's last leaves instead of paging in a random one of a tree larger than sled's cache;
+//!   open scans just the records' range. The lookup maps over them
+//!   (guid/link/fingerprint → story, date order, LSH bands) live in memory and are rebuilt
+//!   from these records at open, so a new story costs two sled inserts, not six;
 //! - `sources`: source id → `SourceState`; `teasers`: teaser id → `TeaserRecord`;
 //! - `meta`: the schema version.
 //!
-//! Crash safety: sled batches are atomic per tree, not across trees. Writes go story first,
-//! indexes after, source state (validators) last; story ids are derived from the story
-//! itself, so an item whose index entries were lost in a crash is recognised again by its
-//! id and never stored twice. Durability is `flush()`, called before publishing and
-//! before exit, never per item.
+//! Crash safety: sled batches are atomic per tree, not across trees. A story and its index
+//! record share a tree and go in one batch, so neither exists without the other; source
+//! state (validators) is written after. Story ids are derived from the story itself, so an
+//! item is recognised again by its id even past its keys, and one whose record was damaged
+//! is indexed again from the story when it comes back. Durability is `flush()`, called before
+//! publishing and before exit, never per item.
 
 mod bands;
 pub mod dedup;
+mod index;
 
 use crate::model::{Item, Story, StoryId, StoryStatus, Teaser, TeaserRecord};
 use crate::text::html_to_text;
 use chrono::{DateTime, Utc};
 use dedup::{NearDupConfig, Signature};
+use index::{Index, Kind, Record};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Bumped when the on-disk layout changes incompatibly.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Pages remembered per teaser; the count goes on past it.
 const TEASER_PAGES_KEPT: usize = 50;
@@ -119,6 +125,7 @@ pub struct Incoming {
 struct Prepared {
     print: String,
     sig: Signature,
+    bands: Vec<u64>,
 }
 
 impl Incoming {
@@ -137,9 +144,11 @@ impl Incoming {
             return;
         }
         let text = self.dedup_text();
+        let sig = dedup::signature(&self.item.title, &text);
         self.prepared = Some(Prepared {
             print: dedup::fingerprint(&self.item.title, &text),
-            sig: dedup::signature(&self.item.title, &text),
+            bands: dedup::band_keys(&sig),
+            sig,
         });
     }
 
@@ -179,33 +188,17 @@ impl IngestReport {
 pub struct Store {
     path: PathBuf,
     db: sled::Db,
+    /// Stories and, under `RECORD_PREFIX`, their index records.
     stories: sled::Tree,
-    guids: sled::Tree,
-    links: sled::Tree,
-    prints: sled::Tree,
-    sigs: sled::Tree,
-    dates: sled::Tree,
     sources: sled::Tree,
     teasers: sled::Tree,
     near_dup: NearDupConfig,
-    bands: std::sync::Mutex<bands::BandIndex>,
-    /// Hashes of every guid, link and fingerprint key in the store. Most items of a poll are
-    /// new, and a miss here answers without a sled read (which, on a store larger than
-    /// sled's cache, pages nodes in from disk).
-    known: std::sync::Mutex<std::collections::HashSet<u64>>,
-}
-
-/// Hash of an index key for `Store::known`; a collision only costs one sled read.
-fn key_hash(tree: &str, key: &[u8]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    tree.hash(&mut h);
-    key.hash(&mut h);
-    h.finish()
+    index: std::sync::Mutex<Index>,
 }
 
 impl Store {
-    /// Opens (or creates) the store at `path`, taking its lock.
+    /// Opens (or creates) the store at `path`, taking its lock, and rebuilds the in-memory
+    /// index from the index records.
     pub fn open(path: &Path, near_dup: NearDupConfig) -> Result<Store> {
         let db = sled::Config::new()
             .path(path)
@@ -233,37 +226,68 @@ impl Store {
                 })
             }
         }
-        // Band keys of an older layout are not needed: the index is rebuilt from signatures.
-        let _ = db.drop_tree("bands");
-        let sigs = db.open_tree("sigs")?;
-        let mut index = bands::BandIndex::default();
-        for entry in sigs.iter() {
-            let (id, sig) = entry?;
-            if let Some(sig) = decode_signature(&sig) {
-                index.insert(&String::from_utf8_lossy(&id), &dedup::band_keys(&sig));
-            }
-        }
-        let mut known = std::collections::HashSet::new();
-        for (name, prefix) in [("guids", "g:"), ("links", "l:"), ("prints", "p:")] {
-            for key in db.open_tree(name)?.iter().keys() {
-                known.insert(key_hash(prefix, &key?));
+        let stories = db.open_tree("stories")?;
+        let mut index = Index::default();
+        for entry in stories.scan_prefix([RECORD_SPACE]) {
+            let (key, value) = entry?;
+            let Some(seq) = key.get(1..9).and_then(|b| b.try_into().ok()) else {
+                continue;
+            };
+            let seq = u64::from_be_bytes(seq);
+            let Some(id) = value
+                .get(..ID_LEN)
+                .and_then(|b| std::str::from_utf8(b).ok())
+            else {
+                continue;
+            };
+            match Record::decode(&value[ID_LEN..]) {
+                Some(record) => {
+                    let bands = dedup::band_keys(&record.sig);
+                    index.add(id, Some(seq), &record, &bands);
+                }
+                // A damaged record keeps its story reachable by id, without keys (and dated
+                // 0, so retention takes it next); ingesting the story again re-indexes it.
+                None => {
+                    index.add(id, Some(seq), &Record::default(), &[]);
+                }
             }
         }
         Ok(Store {
             path: path.to_path_buf(),
-            stories: db.open_tree("stories")?,
-            guids: db.open_tree("guids")?,
-            links: db.open_tree("links")?,
-            prints: db.open_tree("prints")?,
-            sigs,
-            dates: db.open_tree("dates")?,
+            stories,
             sources: db.open_tree("sources")?,
             teasers: db.open_tree("teasers")?,
             db,
             near_dup,
-            bands: std::sync::Mutex::new(index),
-            known: std::sync::Mutex::new(known),
+            index: std::sync::Mutex::new(index),
         })
+    }
+
+    fn index(&self) -> std::sync::MutexGuard<'_, Index> {
+        self.index.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn record(&self, id: &str) -> Result<Option<Record>> {
+        let Some(seq) = self.index().seq(id) else {
+            return Ok(None);
+        };
+        Ok(self
+            .stories
+            .get(record_key(seq))?
+            .and_then(|value| value.get(ID_LEN..).and_then(Record::decode)))
+    }
+
+    /// The story id a key points at, after checking the key against the story's record (the
+    /// in-memory map holds only hashes).
+    fn find(&self, kind: Kind, key: &[u8]) -> Result<Option<StoryId>> {
+        let id = {
+            let index = self.index();
+            match index.lookup(kind, key).and_then(|slot| index.id(slot)) {
+                Some(id) => id,
+                None => return Ok(None),
+            }
+        };
+        Ok(self.record(&id)?.filter(|r| r.holds(kind, key)).map(|_| id))
     }
 
     pub fn path(&self) -> &Path {
@@ -282,20 +306,23 @@ impl Store {
     }
 
     pub fn story_count(&self) -> usize {
-        self.stories.len()
+        self.stories.range(story_key(0)..record_key(0)).count()
     }
 
     pub fn story(&self, id: &str) -> Result<Option<Story>> {
+        let Some(seq) = self.index().seq(id) else {
+            return Ok(None);
+        };
         self.stories
-            .get(id)?
+            .get(story_key(seq))?
             .map(|v| decode(&v, "stories"))
             .transpose()
     }
 
     /// The story a (normalized) link belongs to, if any.
     pub fn story_by_link(&self, url: &url::Url) -> Result<Option<Story>> {
-        match self.links.get(dedup::normalize_link(url))? {
-            Some(id) => self.story(&String::from_utf8_lossy(&id)),
+        match self.find(Kind::Link, dedup::normalize_link(url).as_bytes())? {
+            Some(id) => self.story(&id),
             None => Ok(None),
         }
     }
@@ -305,24 +332,17 @@ impl Store {
     pub fn is_known(&self, source: &str, item: &Item) -> Result<bool> {
         if let Some(guid) = &item.guid {
             let key = guid_key(source, guid);
-            if self.may_hold("g:", &key) && self.guids.contains_key(key)? {
+            if self.find(Kind::Guid, &key)?.is_some() {
                 return Ok(true);
             }
         }
         match &item.link {
             Some(link) => {
                 let key = dedup::normalize_link(link);
-                Ok(self.may_hold("l:", key.as_bytes()) && self.links.contains_key(key)?)
+                Ok(self.find(Kind::Link, key.as_bytes())?.is_some())
             }
             None => Ok(false),
         }
-    }
-
-    fn may_hold(&self, tree: &str, key: &[u8]) -> bool {
-        self.known
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains(&key_hash(tree, key))
     }
 
     /// Stores the items of one source fetch; each is matched against the store in the order
@@ -339,16 +359,10 @@ impl Store {
             source,
             tags,
             now,
-            pending_keys: HashMap::new(),
             pending_stories: HashMap::new(),
-            pending_sigs: HashMap::new(),
+            pending_records: HashMap::new(),
             report: IngestReport::default(),
-            stories: sled::Batch::default(),
-            guids: sled::Batch::default(),
-            links: sled::Batch::default(),
-            prints: sled::Batch::default(),
-            sigs: sled::Batch::default(),
-            dates: sled::Batch::default(),
+            batch: sled::Batch::default(),
         };
         for incoming in items {
             let outcome = ingest.one(incoming)?;
@@ -363,40 +377,38 @@ impl Store {
         ingest.commit()
     }
 
-    /// Active stories newest first (by their date), for curation.
+    /// Active stories newest first (by their date), for curation. The order is a snapshot
+    /// of the index taken at the call.
     pub fn stories_newest_first(&self) -> impl Iterator<Item = Result<Story>> + '_ {
-        self.dates.iter().rev().filter_map(move |entry| {
-            let (key, _) = match entry {
-                Ok(kv) => kv,
-                Err(e) => return Some(Err(e.into())),
-            };
-            let id = String::from_utf8_lossy(&key[8..]).into_owned();
-            match self.story(&id) {
+        let ids = self.index().newest_first();
+        ids.into_iter()
+            .filter_map(move |id| match self.story(&index::format_id(id)) {
                 Ok(Some(story)) => Some(Ok(story)),
                 Ok(None) => None,
                 Err(e) => Some(Err(e)),
-            }
-        })
+            })
     }
 
     /// Removes stories whose date is before `cutoff`, with all their index entries.
     /// Returns how many were removed.
     pub fn expire(&self, cutoff: DateTime<Utc>) -> Result<usize> {
-        let end = date_key(cutoff, "");
+        let old = self.index().older_than(date_ms(cutoff));
         let mut removed = 0;
-        let old: Vec<sled::IVec> = self
-            .dates
-            .range(..end)
-            .keys()
-            .collect::<std::result::Result<_, _>>()?;
-        for key in old {
-            let id = String::from_utf8_lossy(&key[8..]).into_owned();
-            if let Some(story) = self.story(&id)? {
-                self.remove_indexes(&story)?;
-                self.stories.remove(id.as_bytes())?;
+        for id in old {
+            let id = index::format_id(id);
+            let Some(seq) = self.index().seq(&id) else {
+                continue;
+            };
+            let record = self.record(&id)?;
+            if self.stories.contains_key(story_key(seq))? {
                 removed += 1;
             }
-            self.dates.remove(key)?;
+            // One batch: the story never outlives its record or the other way round.
+            let mut batch = sled::Batch::default();
+            batch.remove(&story_key(seq)[..]);
+            batch.remove(&record_key(seq)[..]);
+            self.stories.apply_batch(batch)?;
+            self.index().remove(&id, record.as_ref());
         }
         let teaser_cutoff = cutoff;
         let mut stale = Vec::new();
@@ -411,41 +423,6 @@ impl Store {
             self.teasers.remove(key)?;
         }
         Ok(removed)
-    }
-
-    fn remove_indexes(&self, story: &Story) -> Result<()> {
-        if let Some(guid) = &story.guid {
-            self.guids.remove(guid_key(&story.source, guid))?;
-        }
-        for link in story.link.iter().chain(story.alternates.iter()) {
-            if let Ok(url) = url::Url::parse(link) {
-                let key = dedup::normalize_link(&url);
-                if self
-                    .links
-                    .get(&key)?
-                    .is_some_and(|v| v == story.id.as_bytes())
-                {
-                    self.links.remove(key)?;
-                }
-            }
-        }
-        if self
-            .prints
-            .get(&story.fingerprint)?
-            .is_some_and(|v| v == story.id.as_bytes())
-        {
-            self.prints.remove(story.fingerprint.as_bytes())?;
-        }
-        self.sigs.remove(story.id.as_bytes())?;
-        self.bands
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&story.id);
-        // Guids of other sources that carried the story point at it too.
-        for (source, guid) in &story.seen_guids {
-            self.guids.remove(guid_key(source, guid))?;
-        }
-        Ok(())
     }
 
     pub fn source_state(&self, source: &str) -> Result<SourceState> {
@@ -499,10 +476,9 @@ impl Store {
             };
             let id = short_hash(&key);
             let story = match &teaser.link {
-                Some(link) => self.links.get(dedup::normalize_link(link))?,
+                Some(link) => self.find(Kind::Link, dedup::normalize_link(link).as_bytes())?,
                 None => None,
-            }
-            .map(|v| String::from_utf8_lossy(&v).into_owned());
+            };
             let mut record = match self.teasers.get(&id)? {
                 Some(v) => decode::<TeaserRecord>(&v, "teasers")?,
                 None => {
@@ -588,43 +564,51 @@ impl Store {
             return Ok(false);
         }
         story.updated = now;
-        self.stories.insert(id.as_bytes(), encode(&story))?;
+        let Some(seq) = self.index().seq(id) else {
+            return Ok(false);
+        };
+        self.stories.insert(story_key(seq), encode(&story))?;
         Ok(true)
     }
 }
 
-/// One ingest call: lookups see the store plus what this call already decided, and every
-/// write goes into per-tree batches applied at the end.
+/// One ingest call: lookups see the store plus what this call already decided (the in-memory
+/// index is updated at once, records and stories of this call wait in `pending_*`), and
+/// every write goes into one batch applied at the end.
 struct Ingest<'s> {
     store: &'s Store,
     source: &'s str,
     tags: &'s [String],
     now: DateTime<Utc>,
-    /// Index keys written by this call (guid/link/print keys, tree-prefixed) → story id.
-    pending_keys: HashMap<String, StoryId>,
     pending_stories: HashMap<StoryId, Story>,
-    pending_sigs: HashMap<StoryId, Signature>,
+    pending_records: HashMap<StoryId, Record>,
     report: IngestReport,
-    stories: sled::Batch,
-    guids: sled::Batch,
-    links: sled::Batch,
-    prints: sled::Batch,
-    sigs: sled::Batch,
-    dates: sled::Batch,
+    /// Stories and index records together, so a crash keeps both or neither.
+    batch: sled::Batch,
 }
 
 impl Ingest<'_> {
-    fn lookup(&self, tree: &sled::Tree, prefix: &str, key: &[u8]) -> Result<Option<StoryId>> {
-        let pending = format!("{prefix}{}", String::from_utf8_lossy(key));
-        if let Some(id) = self.pending_keys.get(&pending) {
-            return Ok(Some(id.clone()));
+    fn record(&self, id: &str) -> Result<Option<Record>> {
+        if let Some(r) = self.pending_records.get(id) {
+            return Ok(Some(r.clone()));
         }
-        if !self.store.may_hold(prefix, key) {
-            return Ok(None);
-        }
-        Ok(tree
-            .get(key)?
-            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+        self.store.record(id)
+    }
+
+    /// The story a key points at, checked against its record.
+    fn lookup(&self, kind: Kind, key: &[u8]) -> Result<Option<StoryId>> {
+        let id = {
+            let index = self.store.index();
+            match index.lookup(kind, key).and_then(|slot| index.id(slot)) {
+                Some(id) => id,
+                None => return Ok(None),
+            }
+        };
+        let holds = match self.pending_records.get(&id) {
+            Some(r) => r.holds(kind, key),
+            None => self.store.record(&id)?.is_some_and(|r| r.holds(kind, key)),
+        };
+        Ok(holds.then_some(id))
     }
 
     fn load(&self, id: &str) -> Result<Option<Story>> {
@@ -632,6 +616,54 @@ impl Ingest<'_> {
             return Ok(Some(s.clone()));
         }
         self.store.story(id)
+    }
+
+    /// Writes a record and points its keys (and bands) at the story in memory.
+    fn put_record(&mut self, id: &str, record: Record, bands: &[u64]) {
+        self.store.index().add(id, None, &record, bands);
+        self.write_record(id, record);
+    }
+
+    fn write_record(&mut self, id: &str, record: Record) {
+        let seq = self.store.index().seq(id);
+        if let Some(seq) = seq {
+            self.batch
+                .insert(&record_key(seq)[..], record_value(id, &record));
+        }
+        self.pending_records.insert(id.to_string(), record);
+    }
+
+    fn write_story(&mut self, story: Story) {
+        let seq = self.store.index().seq(&story.id);
+        if let Some(seq) = seq {
+            self.batch.insert(&story_key(seq)[..], encode(&story));
+        }
+        self.pending_stories.insert(story.id.clone(), story);
+    }
+
+    /// Adds keys to an indexed story's record; writes it only when something was new.
+    fn add_keys(&mut self, id: &str, keys: &[(Kind, &[u8])]) -> Result<()> {
+        let Some(mut record) = self.record(id)? else {
+            return Ok(());
+        };
+        let mut changed = false;
+        for &(kind, key) in keys {
+            changed |= record.add(kind, key);
+        }
+        // The key may have pointed at another story before; it points here from now on,
+        // as the sled trees' last write did.
+        {
+            let mut index = self.store.index();
+            if let Some(slot) = index.slot(id) {
+                for &(kind, key) in keys {
+                    index.add_key(slot, kind, key);
+                }
+            }
+        }
+        if changed {
+            self.write_record(id, record);
+        }
+        Ok(())
     }
 
     fn one(&mut self, incoming: Incoming) -> Result<Outcome> {
@@ -642,14 +674,13 @@ impl Ingest<'_> {
             full_text,
             prepared,
         } = incoming;
-        let Prepared { print, sig } = prepared.expect("prepare() just ran");
-        let store = self.store;
+        let Prepared { print, sig, bands } = prepared.expect("prepare() just ran");
         let guid_key = item.guid.as_deref().map(|g| guid_key(self.source, g));
         let link_key = item.link.as_ref().map(dedup::normalize_link);
 
         // 1. The same guid from the same source: the same story, perhaps changed.
         if let Some(gk) = &guid_key {
-            if let Some(id) = self.lookup(&store.guids, "g:", gk)? {
+            if let Some(id) = self.lookup(Kind::Guid, gk)? {
                 if let Some(story) = self.load(&id)? {
                     return self.update_if_changed(story, item, full_text, print);
                 }
@@ -657,7 +688,7 @@ impl Ingest<'_> {
         }
         // 2. The same normalized link.
         if let Some(lk) = &link_key {
-            if let Some(id) = self.lookup(&store.links, "l:", lk.as_bytes())? {
+            if let Some(id) = self.lookup(Kind::Link, lk.as_bytes())? {
                 if let Some(story) = self.load(&id)? {
                     if story.source == self.source && story.guid == item.guid {
                         return self.update_if_changed(story, item, full_text, print);
@@ -667,25 +698,35 @@ impl Ingest<'_> {
             }
         }
         // 3. The same content.
-        if let Some(id) = self.lookup(&store.prints, "p:", print.as_bytes())? {
+        if let Some(id) = self.lookup(Kind::Print, print.as_bytes())? {
             if let Some(story) = self.load(&id)? {
                 return self.duplicate(story, &item, guid_key, link_key, Match::Fingerprint);
             }
         }
         // 4. The same wire story with small edits.
-        if let Some(story) = self.near_duplicate(&sig)? {
+        if let Some(story) = self.near_duplicate(&sig, &bands)? {
             return self.duplicate(story, &item, guid_key, link_key, Match::NearDuplicate);
         }
         // A new story; its id is derived from the story itself so a rebuilt store (or a
-        // crash that lost index entries) gives the same id.
+        // crash that lost its index record) gives the same id.
         let id = story_id(
             self.source,
             item.guid.as_deref(),
             link_key.as_deref(),
             &print,
         );
-        if let Some(existing) = self.load(&id)? {
-            return self.update_if_changed(existing, item, full_text, print);
+        // A story is written in one batch with its record, so only an indexed id can be
+        // stored already; the sled read (a page-in on a large store) is skipped otherwise.
+        let indexed = self.store.index().slot(&id).is_some();
+        if indexed {
+            if let Some(existing) = self.load(&id)? {
+                if self.record(&id)?.is_none() {
+                    // Its record was damaged: index it again from the story itself.
+                    let record = story_record(&existing, sig);
+                    self.put_record(&id, record, &bands);
+                }
+                return self.update_if_changed(existing, item, full_text, print);
+            }
         }
         let story = Story {
             id: id.clone(),
@@ -718,61 +759,36 @@ impl Ingest<'_> {
             tags: self.tags.to_vec(),
             fingerprint: print.clone(),
         };
-        if let Some(gk) = guid_key {
-            self.pending_keys
-                .insert(format!("g:{}", String::from_utf8_lossy(&gk)), id.clone());
-            self.guids.insert(gk, id.as_bytes());
-        }
-        if let Some(lk) = link_key {
-            self.pending_keys.insert(format!("l:{lk}"), id.clone());
-            self.links.insert(lk.as_bytes(), id.as_bytes());
-        }
-        self.pending_keys.insert(format!("p:{print}"), id.clone());
-        self.prints.insert(print.as_bytes(), id.as_bytes());
-        // Indexed at once so later items of this call find it; its signature stays in
-        // `pending_sigs` until the batches are applied.
-        self.store
-            .bands
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(&id, &dedup::band_keys(&sig));
-        self.sigs.insert(id.as_bytes(), encode_signature(&sig));
-        self.pending_sigs.insert(id.clone(), sig);
-        self.dates.insert(date_key(story.date(), &id), &[]);
-        self.stories.insert(id.as_bytes(), encode(&story));
-        self.pending_stories.insert(id.clone(), story);
+        let record = Record {
+            date: date_ms(story.date()),
+            guids: guid_key.into_iter().collect(),
+            links: link_key.into_iter().collect(),
+            prints: vec![print],
+            sig,
+        };
+        // Indexed at once so later items of this call find it.
+        self.put_record(&id, record, &bands);
+        self.write_story(story);
         Ok(Outcome::New(id))
     }
 
-    fn near_duplicate(&self, sig: &Signature) -> Result<Option<Story>> {
-        let bands = dedup::band_keys(sig);
+    fn near_duplicate(&self, sig: &Signature, bands: &[u64]) -> Result<Option<Story>> {
         if bands.is_empty() {
             return Ok(None);
         }
-        let candidates: Vec<String> = {
-            let index = self.store.bands.lock().unwrap_or_else(|p| p.into_inner());
-            index
-                .candidates(&bands)
-                .into_iter()
-                .map(str::to_string)
-                .collect()
-        };
+        let candidates = self.store.index().candidates(bands);
         for id in candidates {
-            let other = match self.pending_sigs.get(&id) {
-                Some(sig) => sig.clone(),
-                None => match self
-                    .store
-                    .sigs
-                    .get(id.as_bytes())?
-                    .as_deref()
-                    .and_then(decode_signature)
-                {
-                    Some(sig) => sig,
+            let is_dup = match self.pending_records.get(&id) {
+                Some(r) => dedup::is_near_duplicate(sig, &r.sig, &self.store.near_dup),
+                None => match self.store.record(&id)? {
+                    Some(r) => dedup::is_near_duplicate(sig, &r.sig, &self.store.near_dup),
                     None => continue,
                 },
             };
-            if dedup::is_near_duplicate(sig, &other, &self.store.near_dup) {
-                return self.load(&id);
+            if is_dup {
+                if let Some(story) = self.load(&id)? {
+                    return Ok(Some(story));
+                }
             }
         }
         Ok(None)
@@ -813,17 +829,23 @@ impl Ingest<'_> {
         story.updated = self.now;
         story.version += 1;
         story.status = StoryStatus::Active;
-        if story.fingerprint != print {
-            self.prints.insert(print.as_bytes(), id.as_bytes());
-            self.pending_keys.insert(format!("p:{print}"), id.clone());
-        }
+        // The old fingerprint keeps pointing here, as before: a copy of the old text is
+        // still this story.
+        self.add_keys(&id, &[(Kind::Print, print.as_bytes())])?;
         story.fingerprint = print;
-        if story.date() != old_date {
-            self.dates.remove(date_key(old_date, &id));
-            self.dates.insert(date_key(story.date(), &id), &[]);
+        let date = story.date();
+        if date != old_date {
+            if let Some(mut record) = self.record(&id)? {
+                record.date = date_ms(date);
+                let mut index = self.store.index();
+                if let Some(slot) = index.slot(&id) {
+                    index.set_date(slot, record.date);
+                }
+                drop(index);
+                self.write_record(&id, record);
+            }
         }
-        self.stories.insert(id.as_bytes(), encode(&story));
-        self.pending_stories.insert(id.clone(), story);
+        self.write_story(story);
         Ok(Outcome::Updated(id))
     }
 
@@ -853,7 +875,8 @@ impl Ingest<'_> {
             }
             changed = true;
         }
-        if let Some(gk) = guid_key {
+        let mut keys: Vec<(Kind, &[u8])> = Vec::with_capacity(2);
+        if let Some(gk) = &guid_key {
             if let Some(guid) = &item.guid {
                 let seen = (self.source.to_string(), guid.clone());
                 if story.source != self.source && !story.seen_guids.contains(&seen) {
@@ -861,38 +884,77 @@ impl Ingest<'_> {
                     changed = true;
                 }
             }
-            self.pending_keys
-                .insert(format!("g:{}", String::from_utf8_lossy(&gk)), id.clone());
-            self.guids.insert(gk, id.as_bytes());
+            keys.push((Kind::Guid, gk));
         }
-        if let Some(lk) = link_key {
-            self.pending_keys.insert(format!("l:{lk}"), id.clone());
-            self.links.insert(lk.as_bytes(), id.as_bytes());
+        if let Some(lk) = &link_key {
+            keys.push((Kind::Link, lk.as_bytes()));
+        }
+        if !keys.is_empty() {
+            self.add_keys(&id, &keys)?;
         }
         if changed {
-            self.stories.insert(id.as_bytes(), encode(&story));
-            self.pending_stories.insert(id.clone(), story);
+            self.write_story(story);
         }
         Ok(Outcome::Duplicate { of: id, by })
     }
 
-    /// Applies the batches: stories first, then the indexes that point at them.
+    /// Applies the batch: stories and their index records at once.
     fn commit(self) -> Result<IngestReport> {
-        let s = self.store;
-        s.stories.apply_batch(self.stories)?;
-        s.dates.apply_batch(self.dates)?;
-        s.sigs.apply_batch(self.sigs)?;
-
-        s.prints.apply_batch(self.prints)?;
-        s.links.apply_batch(self.links)?;
-        s.guids.apply_batch(self.guids)?;
-        let mut known = s.known.lock().unwrap_or_else(|p| p.into_inner());
-        for key in self.pending_keys.keys() {
-            let (prefix, rest) = key.split_at(2);
-            known.insert(key_hash(prefix, rest.as_bytes()));
-        }
+        self.store.stories.apply_batch(self.batch)?;
         Ok(self.report)
     }
+}
+
+/// An index record rebuilt from a stored story (its own keys and those of the copies it
+/// records), with the signature of the text it was just seen with.
+fn story_record(story: &Story, sig: Signature) -> Record {
+    let mut guids: Vec<Vec<u8>> = story
+        .guid
+        .iter()
+        .map(|g| guid_key(&story.source, g))
+        .collect();
+    guids.extend(story.seen_guids.iter().map(|(s, g)| guid_key(s, g)));
+    let links = story
+        .link
+        .iter()
+        .chain(story.alternates.iter())
+        .filter_map(|l| url::Url::parse(l).ok())
+        .map(|u| dedup::normalize_link(&u))
+        .collect();
+    Record {
+        date: date_ms(story.date()),
+        guids,
+        links,
+        prints: vec![story.fingerprint.clone()],
+        sig,
+    }
+}
+
+/// Key spaces of the `stories` tree: stories, then their index records.
+const STORY_SPACE: u8 = 0;
+const RECORD_SPACE: u8 = 1;
+/// Story ids are 32 hex characters (see `story_id`); a record value starts with one.
+const ID_LEN: usize = 32;
+
+fn story_key(seq: u64) -> [u8; 9] {
+    space_key(STORY_SPACE, seq)
+}
+
+fn record_key(seq: u64) -> [u8; 9] {
+    space_key(RECORD_SPACE, seq)
+}
+
+fn space_key(space: u8, seq: u64) -> [u8; 9] {
+    let mut k = [space; 9];
+    k[1..].copy_from_slice(&seq.to_be_bytes());
+    k
+}
+
+fn record_value(id: &str, record: &Record) -> Vec<u8> {
+    let mut v = Vec::with_capacity(ID_LEN + 256);
+    v.extend_from_slice(id.as_bytes());
+    v.extend_from_slice(&record.encode());
+    v
 }
 
 fn guid_key(source: &str, guid: &str) -> Vec<u8> {
@@ -903,13 +965,9 @@ fn guid_key(source: &str, guid: &str) -> Vec<u8> {
     k
 }
 
-fn date_key(date: DateTime<Utc>, id: &str) -> Vec<u8> {
-    // Offset so dates before 1970 still sort correctly as unsigned big-endian bytes.
-    let ms = (date.timestamp_millis() as i128 + (1i128 << 62)).clamp(0, u64::MAX as i128) as u64;
-    let mut k = Vec::with_capacity(8 + id.len());
-    k.extend_from_slice(&ms.to_be_bytes());
-    k.extend_from_slice(id.as_bytes());
-    k
+/// A date as a sortable number: milliseconds, offset so dates before 1970 still sort.
+fn date_ms(date: DateTime<Utc>) -> u64 {
+    (date.timestamp_millis() as i128 + (1i128 << 62)).clamp(0, u64::MAX as i128) as u64
 }
 
 /// 32 hex chars of blake3.
@@ -927,41 +985,6 @@ pub fn story_id(source: &str, guid: Option<&str>, link: Option<&str>, print: &st
     }
 }
 
-/// Signatures are read for every near-duplicate candidate, so they are kept as packed
-/// little-endian u32 runs rather than JSON: `shingles, len, full…, len, lead…, len, numbers…`.
-fn encode_signature(sig: &Signature) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4 * (4 + sig.full.len() + sig.lead.len() + sig.numbers.len()));
-    out.extend_from_slice(&sig.shingles.to_le_bytes());
-    for run in [&sig.full, &sig.lead, &sig.numbers] {
-        out.extend_from_slice(&(run.len() as u32).to_le_bytes());
-        for v in run.iter() {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-    }
-    out
-}
-
-fn decode_signature(bytes: &[u8]) -> Option<Signature> {
-    let mut words = bytes
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
-    let shingles = words.next()?;
-    let mut run = || -> Option<Vec<u32>> {
-        let len = words.next()? as usize;
-        let v: Vec<u32> = words.by_ref().take(len).collect();
-        (v.len() == len).then_some(v)
-    };
-    let full = run()?;
-    let lead = run()?;
-    let numbers = run()?;
-    Some(Signature {
-        shingles,
-        full,
-        lead,
-        numbers,
-    })
-}
-
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).expect("our records always serialize: plain data, string keys")
 }
@@ -974,4 +997,220 @@ fn is_lock_error(err: &std::io::Error) -> bool {
     err.kind() == std::io::ErrorKind::WouldBlock
         || err.to_string().contains("lock")
         || err.raw_os_error() == Some(libc::EWOULDBLOCK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "Der Bundesrat hat am Freitag die umstrittene Pflegereform gebilligt. \
+        Die Länderkammer stimmte mit breiter Mehrheit für das Gesetz, das höhere Beiträge \
+        und mehr Geld für pflegende Angehörige vorsieht. Gesundheitsminister Beispiel sprach \
+        von einem wichtigen Schritt für Millionen Familien. Kritik kam von den Sozialverbänden, \
+        denen die Entlastung nicht weit genug geht. Die Reform soll im Sommer in Kraft treten \
+        und bis zum Ende des Jahrzehnts schrittweise ausgebaut werden, teilte das Ministerium \
+        in Berlin mit. Die Opposition kündigte an, weiter für eine Vollversicherung zu werben.";
+
+    fn item(guid: &str, link: &str, title: &str, text: &str) -> Incoming {
+        let item = Item {
+            guid: Some(guid.to_string()),
+            link: url::Url::parse(link).ok(),
+            title: title.to_string(),
+            content_html: Some(format!("<p>{text}</p>")),
+            ..Item::default()
+        };
+        Incoming::new(item, None)
+    }
+
+    fn one(store: &Store, source: &str, incoming: Incoming) -> Outcome {
+        let report = store
+            .ingest(source, &[], vec![incoming], Utc::now())
+            .expect("ingest");
+        report.outcomes.into_iter().next().expect("one outcome")
+    }
+
+    #[test]
+    fn duplicates_are_found_after_reopening_the_store() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("store");
+        let cfg = NearDupConfig::default();
+        let first = {
+            let store = Store::open(&path, cfg.clone()).expect("open");
+            let outcome = one(
+                &store,
+                "a",
+                item(
+                    "g1",
+                    "https://a.example/pflege",
+                    "Bundesrat billigt Pflegereform",
+                    TEXT,
+                ),
+            );
+            let Outcome::New(id) = outcome else {
+                panic!("not new: {outcome:?}")
+            };
+            store.flush().expect("flush");
+            id
+        };
+        let store = Store::open(&path, cfg).expect("reopen");
+        assert_eq!(store.story_count(), 1);
+        let by_guid = one(
+            &store,
+            "a",
+            item(
+                "g1",
+                "https://a.example/other",
+                "Bundesrat billigt Pflegereform",
+                TEXT,
+            ),
+        );
+        assert_eq!(by_guid, Outcome::Unchanged(first.clone()));
+        let by_link = one(
+            &store,
+            "b",
+            item(
+                "b1",
+                "https://www.a.example/pflege?utm_source=x",
+                "Anders",
+                "anders",
+            ),
+        );
+        assert_eq!(
+            by_link,
+            Outcome::Duplicate {
+                of: first.clone(),
+                by: Match::Link
+            }
+        );
+        let by_print = one(
+            &store,
+            "c",
+            item(
+                "c1",
+                "https://c.example/1",
+                "Bundesrat billigt Pflegereform",
+                TEXT,
+            ),
+        );
+        assert_eq!(
+            by_print,
+            Outcome::Duplicate {
+                of: first.clone(),
+                by: Match::Fingerprint
+            }
+        );
+        let near = one(
+            &store,
+            "d",
+            item(
+                "d1",
+                "https://d.example/1",
+                "Bundesrat billigt Pflegereform | Kurier",
+                &format!("Von Anna Beispiel\nBerlin (AFP) - {TEXT}\n© dpa-infocom"),
+            ),
+        );
+        assert_eq!(
+            near,
+            Outcome::Duplicate {
+                of: first.clone(),
+                by: Match::NearDuplicate
+            }
+        );
+        // Keys recorded by duplicates are found after another reopen, and the public
+        // lookups agree.
+        drop(store);
+        let store = Store::open(&path, NearDupConfig::default()).expect("reopen again");
+        let again = one(
+            &store,
+            "d",
+            item("d1", "https://d.example/1", "Anders", "ganz anders"),
+        );
+        // Another source's guid recorded by a duplicate: a sighting of the same story.
+        assert_eq!(again, Outcome::Unchanged(first.clone()));
+        let link = url::Url::parse("https://c.example/1").expect("url");
+        let story = store.story_by_link(&link).expect("lookup").expect("story");
+        assert_eq!(story.id, first);
+        assert_eq!(story.sources, ["a", "b", "c", "d"]);
+        let newest: Vec<String> = store
+            .stories_newest_first()
+            .map(|s| s.expect("story").id)
+            .collect();
+        assert_eq!(newest, [first]);
+        assert_eq!(
+            store
+                .expire(Utc::now() + chrono::Duration::days(1))
+                .expect("expire"),
+            1
+        );
+        assert!(store.story_by_link(&link).expect("lookup").is_none());
+        assert_eq!(store.stories_newest_first().count(), 0);
+    }
+
+    #[test]
+    fn a_story_whose_index_record_is_damaged_is_recognised_by_id_and_indexed_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("store");
+        let text = "Ein Text über die Pflegereform";
+        let id = {
+            let store = Store::open(&path, NearDupConfig::default()).expect("open");
+            let outcome = one(
+                &store,
+                "a",
+                item("g1", "https://a.example/1", "Titel", text),
+            );
+            let Outcome::New(id) = outcome else {
+                panic!("not new: {outcome:?}")
+            };
+            let seq = store.index().seq(&id).expect("indexed");
+            let damaged = [id.as_bytes(), b"damaged"].concat();
+            store
+                .stories
+                .insert(record_key(seq), damaged)
+                .expect("damage record");
+            store.flush().expect("flush");
+            id
+        };
+        let store = Store::open(&path, NearDupConfig::default()).expect("reopen");
+        let again = one(
+            &store,
+            "a",
+            item("g1", "https://a.example/1", "Titel", text),
+        );
+        assert_eq!(again, Outcome::Unchanged(id.clone()));
+        assert_eq!(store.story_count(), 1);
+        let copy = one(
+            &store,
+            "b",
+            item("b1", "https://a.example/1", "Anders", "anders"),
+        );
+        assert_eq!(
+            copy,
+            Outcome::Duplicate {
+                of: id,
+                by: Match::Link
+            }
+        );
+    }
+
+    #[test]
+    fn a_store_of_the_old_layout_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("store");
+        {
+            let store = Store::open(&path, NearDupConfig::default()).expect("open");
+            let meta = store.db.open_tree("meta").expect("meta");
+            meta.insert("schema", &b"1"[..]).expect("old schema");
+            store.flush().expect("flush");
+        }
+        match Store::open(&path, NearDupConfig::default()) {
+            Err(e @ StoreError::Schema { .. }) => {
+                assert!(
+                    e.to_string().contains("schema 1, this version reads 2"),
+                    "{e}"
+                )
+            }
+            Err(other) => panic!("wrong error: {other}"),
+            Ok(_) => panic!("an old store was opened"),
+        }
+    }
 }
