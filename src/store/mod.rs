@@ -202,7 +202,7 @@ impl Store {
     pub fn open(path: &Path, near_dup: NearDupConfig) -> Result<Store> {
         let db = sled::Config::new()
             .path(path)
-            .cache_capacity(32 * 1024 * 1024)
+            .cache_capacity(16 * 1024 * 1024)
             .open()
             .map_err(|e| match e {
                 sled::Error::Io(ref io) if is_lock_error(io) => StoreError::Locked {
