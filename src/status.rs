@@ -171,9 +171,9 @@ fn human_span(secs: u64) -> String {
 /// then output feeds. Failing sources are marked so they stand out in a long list.
 pub fn render_table(s: &StatusSnapshot, now: DateTime<Utc>) -> String {
     let mut out = format!(
-        "wirefeed daemon pid {}, status written {}\n\n",
-        s.pid,
-        relative_time(Some(s.written_at), now)
+        "status as of {} (written by wirefeed pid {})\n\n",
+        relative_time(Some(s.written_at), now),
+        s.pid
     );
 
     if s.sources.is_empty() {
