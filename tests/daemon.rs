@@ -180,10 +180,12 @@ fn kill_9_mid_cycle_loses_nothing_and_publishes_nothing_twice() {
         server.url("/fast.xml"),
         server.url("/slow.xml")
     );
-    let ws = Workspace::new(&config(
-        &sources,
-        "  - id: alle\n    title: Alle\n    limit: 100",
-    ));
+    // A generous timeout: the slow source answers after 2 s, and a loaded CI machine must
+    // not turn that into a timeout.
+    let ws = Workspace::new(
+        &config(&sources, "  - id: alle\n    title: Alle\n    limit: 100")
+            .replace("timeout: 3s", "timeout: 15s"),
+    );
     for round in 0..3 {
         let mut child = spawn_run(&ws);
         wait_for("the slow fetch", Duration::from_secs(20), || {
