@@ -133,16 +133,18 @@ pub async fn run(
             .cloned()
             .map(|source| poll_source(ctx, source)),
     )
-    .buffer_unordered(concurrency);
+    // Fetched concurrently, stored in config order: which copy of a story is "first seen"
+    // then does not depend on network timing, and a rebuilt store gives the same result.
+    .buffered(concurrency);
     let mut changed = force_publish;
     let mut store_time = Duration::ZERO;
     while let Some(polled) = polls.next().await {
         let t = Instant::now();
         let source_report = tokio::task::block_in_place(|| store_polled(ctx, polled))?;
         store_time += t.elapsed();
-        if matches!(source_report.outcome, SourceOutcome::Ingested { new, updated, .. } if new + updated > 0)
-        {
-            changed = true;
+        changed |= source_report.changed;
+        if let Some(hook) = &ctx.on_source {
+            hook(&source_report);
         }
         report.sources.push(source_report);
     }

@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 /// Everything `wirefeed status` shows, as of `written_at`.
@@ -82,36 +82,10 @@ pub enum StatusError {
 /// Writes the snapshot to `path` atomically: a temporary file beside it is written and
 /// fsynced, then renamed over `path`, then the directory is fsynced so the rename lasts.
 pub fn write_snapshot(path: &Path, s: &StatusSnapshot) -> io::Result<()> {
-    let json = serde_json::to_vec_pretty(s).map_err(io::Error::other)?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path.file_name().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "status path has no file name")
-    })?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".tmp.{}", std::process::id()));
-    let tmp = dir.join(tmp_name);
-    let result = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(&json)?;
-        f.write_all(b"\n")?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)?;
-        // Directory fsync makes the rename durable; some filesystems refuse it, which
-        // only weakens durability, so that failure is not reported.
-        if let Ok(d) = File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    let mut json = serde_json::to_vec_pretty(s).map_err(io::Error::other)?;
+    json.push(b'\n');
+    // The same atomic writer as the published feeds: temp file, fsync, rename, dir fsync.
+    crate::publish::write_if_changed(path, &json).map(|_| ())
 }
 
 /// Reads a snapshot written by [`write_snapshot`].

@@ -553,3 +553,41 @@ fn a_removed_feed_loses_its_files() {
     assert!(!ws.feed_path("extra.atom").exists());
     assert!(!ws.feed("index.opml").contains("extra"));
 }
+
+/// Regression: results were stored in network completion order, so which copy of a story
+/// was kept ("first seen") depended on which server answered first.
+#[test]
+fn the_first_listed_source_keeps_its_copy_whatever_the_network_timing() {
+    let server = TestServer::start();
+    let text = "Der Landtag hat am Mittwoch nach langer Debatte ein neues Schulgesetz beschlossen. Es sieht kleinere Klassen in den Grundschulen und mehr Stellen für Sozialarbeiter an allen Schulen des Landes vor.";
+    server.set(
+        "/slow.xml",
+        Route::xml(rss(&[(
+            "Landtag beschließt Schulgesetz",
+            "s-1",
+            text,
+            &hours_ago(2),
+        )]))
+        .with_delay(Duration::from_millis(800)),
+    );
+    server.set(
+        "/fast.xml",
+        Route::xml(rss(&[(
+            "Landtag beschließt Schulgesetz | Schnellblatt",
+            "f-1",
+            text,
+            &hours_ago(1),
+        )])),
+    );
+    let sources = format!(
+        "  - id: zuerst\n    url: {}\n  - id: danach\n    url: {}",
+        server.url("/slow.xml"),
+        server.url("/fast.xml")
+    );
+    let ws = Workspace::new(&config(&sources, ALL));
+    ws.once();
+    assert_eq!(
+        rss_titles(&ws, "alle.rss"),
+        ["Landtag beschließt Schulgesetz"]
+    );
+}

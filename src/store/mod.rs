@@ -530,46 +530,6 @@ impl Store {
             .map(|v| decode(&v?, "teasers"))
             .collect()
     }
-
-    /// Stores the full text and extracted fields of a story's article page, without touching
-    /// its identity (id, guid, link, dedup indexes).
-    pub fn enrich(
-        &self,
-        id: &str,
-        article: &crate::model::Article,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        let Some(mut story) = self.story(id)? else {
-            return Ok(false);
-        };
-        let before = story.clone();
-        if !article.body_html.trim().is_empty() {
-            story.content_html = Some(article.body_html.clone());
-            story.content_text = Some(article.body_text.clone());
-        }
-        if story.image.is_none() || article.image.as_ref().is_some_and(|i| i.credit.is_some()) {
-            if let Some(image) = &article.image {
-                story.image = Some(image.clone());
-            }
-        }
-        if story.authors.is_empty() {
-            if let Some(byline) = &article.byline {
-                story.authors = vec![byline.clone()];
-            }
-        }
-        if story.lang.is_none() {
-            story.lang = article.lang.clone();
-        }
-        if story == before {
-            return Ok(false);
-        }
-        story.updated = now;
-        let Some(seq) = self.index().seq(id) else {
-            return Ok(false);
-        };
-        self.stories.insert(story_key(seq), encode(&story))?;
-        Ok(true)
-    }
 }
 
 /// One ingest call: lookups see the store plus what this call already decided (the in-memory
