@@ -274,11 +274,30 @@ async fn poll_http(ctx: &Context, polled: &mut Polled, url: &Url) -> Result<Deli
     delivered_from_feed(ctx, polled, parsed).await
 }
 
+/// Items read from one delivery (a feed body, a spool file). Real agency feeds carry tens
+/// to a few thousand items; a feed of hundreds of thousands is a fault or an attack, and
+/// every item read costs memory until the store has it. Feeds list newest first, so the
+/// first items are kept and the overflow is logged.
+pub const MAX_ITEMS_PER_DELIVERY: usize = 25_000;
+
+fn cap_items(warnings: &mut Vec<String>, items: &mut Vec<Item>, what: &str) {
+    if items.len() > MAX_ITEMS_PER_DELIVERY {
+        warnings.push(format!(
+            "{what} holds {} items; only the first {MAX_ITEMS_PER_DELIVERY} are read, {} dropped",
+            items.len(),
+            items.len() - MAX_ITEMS_PER_DELIVERY
+        ));
+        items.truncate(MAX_ITEMS_PER_DELIVERY);
+        items.shrink_to_fit();
+    }
+}
+
 async fn delivered_from_feed(
     ctx: &Context,
     polled: &mut Polled,
-    parsed: ParsedFeed,
+    mut parsed: ParsedFeed,
 ) -> Result<Delivered, String> {
+    cap_items(&mut polled.warnings, &mut parsed.items, "the feed");
     polled.warnings.extend(parsed.skipped.iter().cloned());
     if parsed.items.is_empty() {
         polled.warnings.push("the feed has no items".into());
@@ -339,7 +358,8 @@ async fn poll_spool(
     let mut failures = Vec::new();
     for delivery in deliveries {
         match delivery {
-            Ok(d) => {
+            Ok(mut d) => {
+                cap_items(&mut polled.warnings, &mut d.feed.items, "a delivery");
                 merged.skipped.extend(d.feed.skipped);
                 if let Some(text) = d.full_text {
                     page_texts.push((merged.items.len(), text));
