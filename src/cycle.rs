@@ -850,6 +850,10 @@ pub fn publish_all(
                 entries
             }
         };
+        let mut entries = entries;
+        if config.strip_tracking {
+            entries.iter_mut().for_each(Entry::strip_tracking);
+        }
         let meta = FeedMeta {
             id: feed.id.clone(),
             title: feed.title.clone(),
