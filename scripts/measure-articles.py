@@ -25,7 +25,8 @@ Usage:
   scripts/measure-articles.py --zyte ~/corpora/aeb --moz ~/corpora/readability/test/test-pages
   (add --no-peer to skip trafilatura, --list to print each page's wirefeed F1 and error)
 
-wirefeed runs as `cargo run --release --example extract_json` (built on first use).
+wirefeed runs as `cargo run --release --example extract_json` (built on first use; --debug
+uses the debug build instead: the same figures, slower).
 """
 
 import argparse
@@ -105,11 +106,13 @@ def load_moz(root):
     return pages
 
 
-def run_wirefeed(pages):
-    subprocess.run(
-        ["cargo", "build", "--release", "--quiet", "--example", "extract_json"], cwd=REPO, check=True
-    )
-    exe = REPO / "target" / "release" / "examples" / "extract_json"
+def run_wirefeed(pages, profile, build=True):
+    flags = ["--release"] if profile == "release" else []
+    if build:
+        subprocess.run(
+            ["cargo", "build", *flags, "--quiet", "--example", "extract_json"], cwd=REPO, check=True
+        )
+    exe = REPO / "target" / profile / "examples" / "extract_json"
     manifest = "".join(f"{p['path']}\t{p['url']}\n" for p in pages)
     out = subprocess.run([str(exe)], input=manifest, capture_output=True, text=True, check=True).stdout
     by_path = {}
@@ -185,6 +188,8 @@ def main():
     ap.add_argument("--moz", type=Path)
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--debug", action="store_true", help="use the debug build (no release build needed)")
+    ap.add_argument("--no-build", action="store_true", help="use the example binary as it is")
     args = ap.parse_args()
     corpora = []
     if args.zyte:
@@ -194,7 +199,7 @@ def main():
     if not corpora:
         ap.error("name at least one corpus (--zyte, --moz)")
     for corpus, pages in corpora:
-        wf = score(pages, run_wirefeed(pages))
+        wf = score(pages, run_wirefeed(pages, "debug" if args.debug else "release", not args.no_build))
         show(corpus, "wirefeed", wf)
         if not args.no_peer:
             show(corpus, "trafilatura", score(pages, run_trafilatura(pages)))

@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use feed_rs::model::{Entry, Feed, Link, MediaObject, Text};
+use feed_rs::model::{Entry, Feed, Link, Text};
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 use url::Url;
 
@@ -20,10 +20,10 @@ use crate::model::{Image, Item, ParsedFeed};
 use crate::parse::date::parse_date;
 use crate::parse::encoding;
 use crate::parse::item::{
-    accept, clean_lang, dedup, html_field, plain_text, quote, resolve, truncated,
+    accept, clean_lang, dedup, html_field, plain_text, quote, resolve, title_text, truncated,
 };
 use crate::parse::json_feed::parse_json;
-use crate::text::{fold_whitespace, html_to_text};
+use crate::parse::media::{enclosure_image, enclosures, pick_image};
 
 pub use crate::parse::item::FeedError;
 
@@ -630,6 +630,8 @@ fn map_entry(e: Entry, base: &Url, feed_lang: Option<&str>) -> Item {
         html_field(body, plain, base)
     });
     let published = e.published.or(e.updated);
+    let image = pick_image(&e.media, base).or_else(|| enclosure_image(&e.links, base));
+    let enclosures = enclosures(&e.media, &e.links, base, image.as_ref());
     Item {
         guid,
         link,
@@ -649,31 +651,14 @@ fn map_entry(e: Entry, base: &Url, feed_lang: Option<&str>) -> Item {
         published,
         // RSS has no modification date; feed-rs copies the publication date into `updated`.
         updated: e.updated.filter(|u| Some(*u) != published),
-        image: pick_image(&e.media, base),
+        image,
+        enclosures,
         lang: e
             .language
             .as_deref()
             .and_then(clean_lang)
             .or_else(|| feed_lang.map(str::to_string)),
     }
-}
-
-/// Titles are plain text; markup that reached them (escaped tags, HTML entities the XML
-/// layer left alone) is stripped or decoded.
-fn title_text(t: &Text) -> String {
-    let plain = t.content_type.subty().as_str() == "plain";
-    if plain && !looks_like_markup(&t.content) {
-        plain_text(&t.content)
-    } else {
-        fold_whitespace(&html_to_text(&t.content))
-    }
-}
-
-/// A `<` followed by a letter, `/` or `!` is a tag; "Inzidenz < 100" is not.
-fn looks_like_markup(s: &str) -> bool {
-    s.as_bytes()
-        .windows(2)
-        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
 }
 
 /// RSS `<author>` is "mail@example.org (Name)"; feed-rs keeps the parentheses.
@@ -706,59 +691,6 @@ fn pick_link(links: &[Link], base: &Url) -> Option<Url> {
 fn permalink(guid: &str) -> Option<Url> {
     let url = Url::parse(guid).ok()?;
     matches!(url.scheme(), "http" | "https").then_some(url)
-}
-
-/// The item's picture: an image `media:content` or enclosure, else a `media:thumbnail`.
-fn pick_image(media: &[MediaObject], base: &Url) -> Option<Image> {
-    let mut thumbnail = None;
-    for obj in media {
-        let credit = obj
-            .credits
-            .iter()
-            .map(|c| plain_text(&c.entity))
-            .find(|c| !c.is_empty());
-        let caption = obj
-            .description
-            .as_ref()
-            .map(|d| fold_whitespace(&html_to_text(&d.content)))
-            .filter(|d| !d.is_empty())
-            .or_else(|| obj.title.as_ref().map(title_text).filter(|t| !t.is_empty()));
-        for c in &obj.content {
-            let Some(url) = &c.url else { continue };
-            let is_image = match &c.content_type {
-                Some(m) => m.ty().as_str() == "image",
-                None => has_image_extension(url.path()),
-            };
-            if is_image {
-                return Some(Image {
-                    url: url.to_string(),
-                    caption,
-                    credit,
-                    mime: c.content_type.as_ref().map(|m| m.essence().to_string()),
-                    length: c.size,
-                });
-            }
-        }
-        if thumbnail.is_none() {
-            thumbnail = obj.thumbnails.iter().find_map(|t| {
-                Some(Image {
-                    url: resolve(&t.image.uri, base)?.to_string(),
-                    caption: caption.clone(),
-                    credit: credit.clone(),
-                    mime: None,
-                    length: None,
-                })
-            });
-        }
-    }
-    thumbnail
-}
-
-fn has_image_extension(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    [".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif"]
-        .iter()
-        .any(|e| lower.ends_with(e))
 }
 
 #[cfg(test)]

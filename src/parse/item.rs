@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use feed_rs::model::Text;
 use regex::Regex;
 use url::Url;
 
@@ -117,7 +118,23 @@ pub(crate) fn html_field(body: &str, plain: bool, base: &Url) -> Option<String> 
         return None;
     }
     if plain {
-        return Some(html_escape::encode_text(body.trim()).into_owned());
+        // Blank lines separate paragraphs in plain text (JSON Feed `content_text`); they
+        // would collapse into one in HTML, so each becomes a <p>.
+        let body = body.trim().replace("\r\n", "\n");
+        let paragraphs: Vec<&str> = body
+            .split("\n\n")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        if paragraphs.len() < 2 {
+            return Some(html_escape::encode_text(&body).into_owned());
+        }
+        return Some(
+            paragraphs
+                .iter()
+                .map(|p| format!("<p>{}</p>", html_escape::encode_text(p)))
+                .collect(),
+        );
     }
     Some(absolutize_html(body, base))
 }
@@ -209,6 +226,24 @@ pub(crate) fn truncated(s: &str, missing: &str) -> FeedError {
         len: s.len(),
         missing: missing.to_string(),
     }
+}
+
+/// Titles are plain text; markup that reached them (escaped tags, HTML entities the XML
+/// layer left alone) is stripped or decoded.
+pub(crate) fn title_text(t: &Text) -> String {
+    let plain = t.content_type.subty().as_str() == "plain";
+    if plain && !looks_like_markup(&t.content) {
+        plain_text(&t.content)
+    } else {
+        fold_whitespace(&html_to_text(&t.content))
+    }
+}
+
+/// A `<` followed by a letter, `/` or `!` is a tag; "Inzidenz < 100" is not.
+fn looks_like_markup(s: &str) -> bool {
+    s.as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use url::Url;
 
-use crate::model::{Image, Item, ParsedFeed};
+use crate::model::{Enclosure, Image, Item, ParsedFeed};
 use crate::parse::date::parse_date;
 use crate::parse::item::{
     accept, clean_lang, dedup, html_field, plain_text, quote, resolve, truncated, FeedError,
@@ -45,6 +45,14 @@ struct JsonItem {
     authors: Option<Vec<JsonAuthor>>,
     tags: Option<Vec<serde_json::Value>>,
     language: Option<String>,
+    attachments: Option<Vec<JsonAttachment>>,
+}
+
+#[derive(Deserialize)]
+struct JsonAttachment {
+    url: Option<String>,
+    mime_type: Option<String>,
+    size_in_bytes: Option<u64>,
 }
 
 pub(crate) fn parse_json(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
@@ -149,6 +157,23 @@ pub(crate) fn parse_json(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
                     url: url.to_string(),
                     ..Image::default()
                 }),
+            enclosures: ji
+                .attachments
+                .iter()
+                .flatten()
+                .filter_map(|a| {
+                    Some(Enclosure {
+                        url: resolve(a.url.as_deref()?, item_base)?.to_string(),
+                        mime: a
+                            .mime_type
+                            .as_deref()
+                            .map(str::trim)
+                            .filter(|m| !m.is_empty())
+                            .map(str::to_string),
+                        length: a.size_in_bytes.filter(|&n| n > 0),
+                    })
+                })
+                .collect(),
             lang: ji
                 .language
                 .as_deref()

@@ -22,6 +22,7 @@ pub mod feed;
 pub mod html;
 pub mod item;
 pub mod json_feed;
+pub mod media;
 pub mod teaser;
 pub mod title;
 
