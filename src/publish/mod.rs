@@ -1,4 +1,5 @@
-//! Publish stage: renders output feeds and writes them atomically into `feeds_dir`.
+//! Publish stage: renders output feeds and writes them atomically into `feeds_dir`
+//! ([`publish_all`]).
 //!
 //! Renderers are pure: `FeedMeta` and already selected, newest-first `Entry`s in, bytes out.
 //! No clock is read (feed update times come from the entries), and the same input gives
@@ -10,6 +11,7 @@ mod atom;
 mod entry;
 mod json;
 mod opml;
+mod outputs;
 mod rss;
 pub mod sanitize;
 mod write;
@@ -19,6 +21,10 @@ pub use self::atom::render_atom;
 pub use self::entry::{story_urn, Entry, FeedMeta};
 pub use self::json::render_json;
 pub use self::opml::render_opml;
+pub use self::outputs::{
+    count_items, feed_meta, publish_all, OutputFormat, PublishError, Published, FEED_XSL,
+    OPML_FILE, XSL_FILE,
+};
 pub use self::rss::render_rss;
 pub use self::sanitize::sanitize_html;
 pub use self::write::write_if_changed;
