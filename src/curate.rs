@@ -30,22 +30,38 @@ impl Selection {
     }
 }
 
+/// What every configured feed carries.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Curated {
+    /// One selection per configured feed, in config order.
+    pub feeds: Vec<Selection>,
+    /// The date of the newest story in the store (not after `now`): the time an empty
+    /// Atom feed reports, so that it stays put between cycles.
+    pub newest_story: Option<DateTime<Utc>>,
+}
+
 /// The selection of every configured feed, in config order.
 pub fn select_all(
     config: &Config,
     store: &Store,
     now: DateTime<Utc>,
-) -> Result<Vec<Selection>, StoreError> {
+) -> Result<Curated, StoreError> {
     let skew = chrono::Duration::from_std(config.dedup.clock_skew).unwrap_or_default();
     let item_feeds: Vec<&FeedConfig> = config
         .feeds
         .iter()
         .filter(|f| f.from == FeedFrom::Items)
         .collect();
+    let mut newest_story = None;
     let mut stories = if item_feeds.is_empty() {
         Vec::new()
     } else {
-        select_stories(&item_feeds, store.stories_newest_first(), now, skew)?
+        let newest_first = store.stories_newest_first().inspect(|story| {
+            if let Ok(story) = story {
+                newest_story.get_or_insert(story.date().min(now));
+            }
+        });
+        select_stories(&item_feeds, newest_first, now, skew)?
     }
     .into_iter();
     let mut out = Vec::with_capacity(config.feeds.len());
@@ -75,7 +91,10 @@ pub fn select_all(
             }
         });
     }
-    Ok(out)
+    Ok(Curated {
+        feeds: out,
+        newest_story,
+    })
 }
 
 /// Why a story is or is not in a feed, decided from the story alone.
@@ -244,6 +263,7 @@ mod tests {
             authors: vec![],
             categories: vec!["Inland".into()],
             image: None,
+            enclosures: vec![],
             lang: None,
             published: Some(published),
             first_seen: published,

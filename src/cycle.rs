@@ -90,8 +90,8 @@ pub async fn run(
         // Embargoes lift with time alone, so a cycle publishes whenever one may have.
         if changed || embargo_may_have_lifted(ctx, now) {
             let t = Instant::now();
-            let selections = curate::select_all(&ctx.config, &ctx.store, now)?;
-            let published = publish::publish_all(&ctx.config, &selections)?;
+            let curated = curate::select_all(&ctx.config, &ctx.store, now)?;
+            let published = publish::publish_all(&ctx.config, &curated, now)?;
             report.published = published.written;
             report.feed_items = published.feed_items;
             report.stage_times.publish = t.elapsed();

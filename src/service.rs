@@ -94,8 +94,9 @@ impl Observer for Service {
                 .iter()
                 .filter_map(|p| p.file_name().and_then(|n| n.to_str()))
                 .filter(|n| {
-                    n.rsplit_once('.')
-                        .is_some_and(|(_, ext)| OutputFormat::from_ext(ext).is_some())
+                    n.rsplit_once('.').is_some_and(|(_, ext)| {
+                        OutputFormat::from_ext(ext).is_some_and(OutputFormat::is_feed)
+                    })
                 })
                 .filter_map(|n| config.base_url.join(n).ok().map(|u| u.to_string()))
                 .collect();

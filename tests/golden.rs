@@ -1,6 +1,7 @@
 //! Golden outputs: a fixed store (invented stories and teasers ingested at a fixed time)
 //! curated and published by the real pipeline must give byte-for-byte the files in
-//! `tests/golden/` — every format of every feed, and `index.opml`.
+//! `tests/golden/` — every format of every feed (RSS, Atom, JSON Feed, HTML page), and
+//! `index.opml` and `index.html`.
 //!
 //! A change that alters an output on purpose re-blesses them:
 //!
@@ -148,8 +149,8 @@ fn publish() -> (tempfile::TempDir, PathBuf) {
             now() - chrono::Duration::minutes(30),
         )
         .unwrap();
-    let selections = wirefeed::curate::select_all(&config, &store, now()).unwrap();
-    wirefeed::publish::publish_all(&config, &selections).unwrap();
+    let curated = wirefeed::curate::select_all(&config, &store, now()).unwrap();
+    wirefeed::publish::publish_all(&config, &curated, now()).unwrap();
     let dir = config.feeds_dir.clone();
     (tmp, dir)
 }
@@ -194,13 +195,17 @@ fn every_output_matches_its_golden_file() {
         names,
         [
             "alle.atom",
+            "alle.html",
             "alle.json",
             "alle.rss",
             "empfohlen.atom",
+            "empfohlen.html",
             "empfohlen.json",
             "empfohlen.rss",
+            "index.html",
             "index.opml",
             "politik.atom",
+            "politik.html",
             "politik.json",
             "politik.rss",
         ]

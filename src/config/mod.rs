@@ -106,6 +106,12 @@ impl Checker<'_> {
         let teasers = self.teasers(top.get("teasers"));
         let serve = self.read(&mut top, "serve", Checker::serve_address);
         let websub_hubs = self.websub(top.get("websub"));
+        let site = self.site(top.get("site"));
+        let strip_tracking = self
+            .read(&mut top, "strip_tracking", |c, n| {
+                c.bool(n, "strip_tracking")
+            })
+            .unwrap_or(true);
         let sources = self.sources(top.get("sources"), root, &teasers);
         let source_ids: Vec<String> = sources.iter().map(|s| s.id.clone()).collect();
         let feeds = self.feeds(top.get("feeds"), root, &source_ids);
@@ -122,6 +128,8 @@ impl Checker<'_> {
             teasers,
             serve,
             websub_hubs,
+            site,
+            strip_tracking,
             sources,
             feeds,
         })

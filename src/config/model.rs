@@ -24,8 +24,21 @@ pub struct Config {
     pub teasers: TeaserConfig,
     pub serve: Option<SocketAddr>,
     pub websub_hubs: Vec<Url>,
+    pub site: SiteConfig,
+    /// Remove tracking parameters (`utm_*`, `fbclid`, …) from published links (default true).
+    pub strip_tracking: bool,
     pub sources: Vec<SourceConfig>,
     pub feeds: Vec<FeedConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteConfig {
+    /// The newsroom's name: heading of the HTML pages, author of Atom feeds.
+    pub name: String,
+    /// Atom feed author (`site.author`), else `name`.
+    pub author: String,
+    /// Overrides of the HTML pages' built-in German and English strings, by key.
+    pub strings: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]

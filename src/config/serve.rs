@@ -1,6 +1,8 @@
 //! The outward-facing keys: `base_url` (the public URL of feeds_dir), `serve` (the address
-//! `wirefeed run` listens on) and `websub.hubs`.
+//! `wirefeed run` listens on), `websub.hubs` and `site` (the newsroom's name and the HTML
+//! pages' strings).
 
+use super::model::SiteConfig;
 use super::yaml::{Checker, Fields, Node, SNode};
 use std::net::SocketAddr;
 use url::Url;
@@ -54,5 +56,36 @@ impl Checker<'_> {
             .unwrap_or_default();
         self.finish(f);
         hubs
+    }
+
+    pub(super) fn site(&mut self, node: Option<&SNode>) -> SiteConfig {
+        let mut site = SiteConfig {
+            name: "wirefeed".into(),
+            author: String::new(),
+            strings: Vec::new(),
+        };
+        if let Some(node) = node {
+            let mut f = self.fields(node, "site");
+            if let Some(v) = self.read(&mut f, "name", |c, n| c.string(n, "site.name")) {
+                site.name = v.trim().to_string();
+            }
+            if let Some(v) = self.read(&mut f, "author", |c, n| c.string(n, "site.author")) {
+                site.author = v.trim().to_string();
+            }
+            if let Some(n) = f.get("strings") {
+                let mut s = self.fields(n, "site.strings");
+                for (key, value) in s.entries_of(crate::publish::PAGE_STRING_KEYS) {
+                    if let Some(v) = self.string(value, &format!("site.strings.{key}")) {
+                        site.strings.push((key.to_string(), v));
+                    }
+                }
+                self.finish(s);
+            }
+            self.finish(f);
+        }
+        if site.author.is_empty() {
+            site.author = site.name.clone();
+        }
+        site
     }
 }

@@ -119,6 +119,23 @@ impl<'n> Fields<'n> {
             .map(|(_, _, v)| *v)
             .filter(|v| !matches!(v.value, Node::Null))
     }
+
+    /// Every given entry whose key is one of `keys` (for mappings keyed by a fixed list,
+    /// like `site.strings`); all of `keys` become allowed keys.
+    pub fn entries_of(&mut self, keys: &[&'static str]) -> Vec<(&'n str, &'n SNode)> {
+        for key in keys {
+            if !self.asked.contains(key) {
+                self.asked.push(key);
+            }
+        }
+        let mut out: Vec<(&'n str, &'n SNode)> = Vec::new();
+        for (_, name, value) in &self.entries {
+            if keys.contains(name) && !out.iter().any(|(k, _)| k == name) {
+                out.push((name, value));
+            }
+        }
+        out
+    }
 }
 
 impl<'a> Checker<'a> {

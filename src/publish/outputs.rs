@@ -1,14 +1,18 @@
 //! Publishing every output of a cycle into `feeds_dir`: each feed in each [`OutputFormat`],
-//! `index.opml` and `feed.xsl`, each written only when its bytes changed; outputs of feeds
-//! no longer configured are removed.
+//! `index.opml`, `index.html` and `feed.xsl`, each written only when its bytes changed;
+//! outputs of feeds no longer configured are removed.
 
-use super::{render_atom, render_json, render_opml, render_rss, write_if_changed, Entry, FeedMeta};
+use super::{
+    render_atom, render_feed_page, render_index_page, render_json, render_opml, render_rss,
+    write_if_changed, Entry, FeedMeta, FeedSummary, Site,
+};
 use crate::config::Config;
-use crate::curate::Selection;
+use crate::curate::{Curated, Selection};
+use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 
-/// The XSLT stylesheet that turns RSS and Atom outputs into a readable page in a browser.
-/// Outputs refer to it as `feed.xsl`, the file beside them.
+/// The XSLT stylesheet that earlier versions' RSS and Atom outputs name (`feed.xsl`, beside
+/// them); new outputs name none, browsers get `<id>.html` instead.
 pub const FEED_XSL: &str = include_str!("feed.xsl");
 
 /// The file name of the stylesheet in `feeds_dir`.
@@ -17,17 +21,31 @@ pub const XSL_FILE: &str = "feed.xsl";
 /// The file name of the OPML list of every output in `feeds_dir`.
 pub const OPML_FILE: &str = "index.opml";
 
-/// The formats every output feed is published in: one file `<id>.<ext>` each.
+/// The file name of the HTML page listing every output in `feeds_dir`.
+pub const INDEX_FILE: &str = "index.html";
+
+/// The formats every output feed is published in: one file `<id>.<ext>` each; `Html` is
+/// the feed's page for people with a browser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OutputFormat {
     Rss,
     Atom,
     Json,
+    Html,
 }
 
 impl OutputFormat {
     /// Every format, in the order files are written.
-    pub const ALL: [OutputFormat; 3] = [OutputFormat::Rss, OutputFormat::Atom, OutputFormat::Json];
+    pub const ALL: [OutputFormat; 4] = [
+        OutputFormat::Rss,
+        OutputFormat::Atom,
+        OutputFormat::Json,
+        OutputFormat::Html,
+    ];
+
+    /// The formats feed readers subscribe to.
+    pub const FEEDS: [OutputFormat; 3] =
+        [OutputFormat::Rss, OutputFormat::Atom, OutputFormat::Json];
 
     /// The file extension, without the dot.
     pub fn ext(self) -> &'static str {
@@ -35,7 +53,13 @@ impl OutputFormat {
             OutputFormat::Rss => "rss",
             OutputFormat::Atom => "atom",
             OutputFormat::Json => "json",
+            OutputFormat::Html => "html",
         }
+    }
+
+    /// Is this a format feed readers subscribe to (not the HTML page)?
+    pub fn is_feed(self) -> bool {
+        self != OutputFormat::Html
     }
 
     /// The format a file extension names.
@@ -49,6 +73,7 @@ impl OutputFormat {
             OutputFormat::Rss => "application/rss+xml; charset=utf-8",
             OutputFormat::Atom => "application/atom+xml; charset=utf-8",
             OutputFormat::Json => "application/feed+json; charset=utf-8",
+            OutputFormat::Html => "text/html; charset=utf-8",
         }
     }
 
@@ -63,11 +88,12 @@ impl OutputFormat {
     }
 
     /// The bytes of a feed in this format.
-    pub fn render(self, meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
+    pub fn render(self, site: &Site, meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
         match self {
             OutputFormat::Rss => render_rss(meta, entries),
             OutputFormat::Atom => render_atom(meta, entries),
             OutputFormat::Json => render_json(meta, entries),
+            OutputFormat::Html => render_feed_page(site, meta, entries),
         }
     }
 }
@@ -108,8 +134,13 @@ fn entries(selection: &Selection) -> Vec<Entry> {
     }
 }
 
-/// The feed-level facts of one configured output.
-pub fn feed_meta(config: &Config, feed: &crate::config::FeedConfig) -> FeedMeta {
+/// The feed-level facts of one configured output; `empty_updated` is what an empty Atom
+/// feed reports as its update time.
+pub fn feed_meta(
+    config: &Config,
+    feed: &crate::config::FeedConfig,
+    empty_updated: DateTime<Utc>,
+) -> FeedMeta {
     FeedMeta {
         id: feed.id.clone(),
         title: feed.title.clone(),
@@ -117,43 +148,62 @@ pub fn feed_meta(config: &Config, feed: &crate::config::FeedConfig) -> FeedMeta 
         base_url: config.base_url.clone(),
         lang: feed.lang.clone().or(config.lang.clone()),
         hubs: config.websub_hubs.iter().map(|u| u.to_string()).collect(),
-        stylesheet: Some(XSL_FILE.into()),
+        author: config.site.author.clone(),
+        empty_updated: Some(empty_updated),
+        // No XSLT: Chromium warns over every page that uses it and is removing it;
+        // browsers get `<id>.html` instead (served for the feed URL by `serve`).
+        stylesheet: None,
     }
 }
 
 /// Renders every configured output from its selection (one per feed, in config order) and
-/// writes those whose bytes changed, plus index.opml and feed.xsl; removes the files of
-/// feeds that are no longer configured.
-pub fn publish_all(config: &Config, selections: &[Selection]) -> Result<Published, PublishError> {
+/// writes those whose bytes changed, plus index.opml, index.html and feed.xsl; removes the
+/// files of feeds that are no longer configured.
+pub fn publish_all(
+    config: &Config,
+    curated: &Curated,
+    now: DateTime<Utc>,
+) -> Result<Published, PublishError> {
     let dir = &config.feeds_dir;
     std::fs::create_dir_all(dir).map_err(|source| PublishError {
         path: dir.clone(),
         source,
     })?;
+    let site = Site {
+        name: config.site.name.clone(),
+        lang: config.lang.clone(),
+        strings: config.site.strings.clone(),
+    };
+    let empty_updated = curated.newest_story.unwrap_or(now);
     let mut published = Published::default();
     let mut metas = Vec::with_capacity(config.feeds.len());
-    for (feed, selection) in config.feeds.iter().zip(selections) {
-        let entries = entries(selection);
-        let meta = feed_meta(config, feed);
+    let mut summaries = Vec::with_capacity(config.feeds.len());
+    for (feed, selection) in config.feeds.iter().zip(&curated.feeds) {
+        let mut entries = entries(selection);
+        if config.strip_tracking {
+            entries.iter_mut().for_each(Entry::strip_tracking);
+        }
+        let meta = feed_meta(config, feed, empty_updated);
         published.feed_items.push((feed.id.clone(), entries.len()));
+        summaries.push(FeedSummary {
+            meta: meta.clone(),
+            items: entries.len(),
+            newest: entries.iter().map(|e| e.published).max(),
+        });
         for format in OutputFormat::ALL {
-            let bytes = format.render(&meta, &entries);
+            let bytes = format.render(&site, &meta, &entries);
             write(format.path(dir, &feed.id), &bytes, &mut published.written)?;
         }
         metas.push(meta);
     }
-    // The outputs name `feed.xsl` as their stylesheet; it sits beside them so that a plain
-    // web server in front of feeds_dir renders them for browsers too.
-    write(
-        dir.join(XSL_FILE),
-        FEED_XSL.as_bytes(),
-        &mut published.written,
-    )?;
-    write(
-        dir.join(OPML_FILE),
-        &render_opml(&metas),
-        &mut published.written,
-    )?;
+    // New outputs no longer name `feed.xsl`; it stays beside them for copies that readers
+    // and caches still hold from earlier versions.
+    let xsl = FEED_XSL.as_bytes();
+    write(dir.join(XSL_FILE), xsl, &mut published.written)?;
+    let opml = render_opml(&metas);
+    write(dir.join(OPML_FILE), &opml, &mut published.written)?;
+    let index = render_index_page(&site, &summaries, true);
+    write(dir.join(INDEX_FILE), &index, &mut published.written)?;
     remove_unconfigured(config, &mut published.written)?;
     Ok(published)
 }

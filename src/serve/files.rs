@@ -10,12 +10,12 @@
 //! own strong ETag (`"<hash>"`, `"<hash>-gzip"`, `"<hash>-br"`): a strong ETag names
 //! exact bytes, and a gzip body is not the same bytes as the identity body.
 //!
-//! A browser opening an RSS or Atom URL gets the same bytes labelled `application/xml`
-//! (ETag suffix `-xml`, `Vary: Accept`): Chromium shows `application/rss+xml` and
-//! `application/atom+xml` as plain text and never runs the `feed.xsl` stylesheet, but
-//! it does for `application/xml`. Feed readers, which name feed types or `*/*` in
-//! `Accept`, get the registered feed types; a reader that imitates a browser still gets
-//! the feed's bytes, only labelled as generic XML.
+//! A browser opening a feed URL (its `Accept` prefers `text/html` and names no feed type)
+//! gets the feed's HTML page `<id>.html` with `Vary: Accept`; feed readers, which name
+//! feed types or `*/*`, get the feed. Without an HTML page (before the first publish), an
+//! RSS or Atom file goes to browsers labelled `application/xml` (ETag suffix `-xml`).
+//! `/` serves the publisher's `index.html` when it exists. `feed.xsl` is served like the
+//! feeds (validators, compression) for older copies that still name it.
 
 use crate::metrics::Metrics;
 use crate::publish::{OutputFormat, FEED_XSL, OPML_FILE};
@@ -93,6 +93,10 @@ impl ServeState {
 pub enum FeedKind {
     Feed(OutputFormat),
     Opml,
+    /// A feed's HTML page (`<id>.html`) or `index.html`.
+    Html,
+    /// `feed.xsl`, for feed copies that still name it.
+    Xsl,
 }
 
 impl FeedKind {
@@ -101,20 +105,28 @@ impl FeedKind {
         match self {
             FeedKind::Feed(format) => format.content_type(),
             FeedKind::Opml => "text/x-opml; charset=utf-8",
+            FeedKind::Html => "text/html; charset=utf-8",
+            FeedKind::Xsl => "text/xsl; charset=utf-8",
         }
     }
 }
 
-/// Decides whether a raw request path names a servable feed file: `/index.opml` or
-/// `/<stem>.<rss|atom|json>` with a stem of lowercase ASCII letters, digits, `_` and `-`.
+/// Decides whether a raw request path names a servable feed file: `/index.opml`,
+/// `/feed.xsl` or `/<stem>.<rss|atom|json|html>` with a stem of lowercase ASCII letters, digits, `_` and `-`.
 /// Anything else — `..`, slashes, percent escapes, upper case, NUL — is `None`.
 pub fn feed_file_name(raw_path: &str) -> Option<(&str, FeedKind)> {
     let name = raw_path.strip_prefix('/')?;
     if name == OPML_FILE {
         return Some((name, FeedKind::Opml));
     }
+    if name == "feed.xsl" {
+        return Some((name, FeedKind::Xsl));
+    }
     let (stem, ext) = name.rsplit_once('.')?;
-    let kind = FeedKind::Feed(OutputFormat::from_ext(ext)?);
+    let kind = match OutputFormat::from_ext(ext)? {
+        OutputFormat::Html => FeedKind::Html,
+        format => FeedKind::Feed(format),
+    };
     let stem_ok = !stem.is_empty()
         && stem
             .bytes()
@@ -324,21 +336,51 @@ pub(super) async fn feed_file(
     let Some((name, kind)) = feed_file_name(uri.path()) else {
         return plain(StatusCode::NOT_FOUND, "not found\n");
     };
+    // A browser navigating to a feed gets the feed's HTML page when there is one:
+    // browsers are dropping XSLT, and Chromium warns about it over every XSLT page.
+    if matches!(kind, FeedKind::Feed(_)) && wants_browser_view(header_str(&headers, header::ACCEPT))
+    {
+        if let Some((stem, _)) = name.rsplit_once('.') {
+            let page = format!("{stem}.html");
+            if fs::symlink_metadata(state.feeds_dir.join(&page))
+                .is_ok_and(|m| m.file_type().is_file())
+            {
+                let mut r = serve_named(state, method, headers, page, FeedKind::Html).await;
+                r.headers_mut().insert(
+                    header::VARY,
+                    HeaderValue::from_static("Accept-Encoding, Accept"),
+                );
+                return r;
+            }
+        }
+    }
+    let name = name.to_string();
+    serve_named(state, method, headers, name, kind).await
+}
+
+/// Serves the file `name` of feeds_dir (already checked to be a safe name) as `kind`.
+pub(super) async fn serve_named(
+    state: Arc<ServeState>,
+    method: Method,
+    headers: HeaderMap,
+    name: String,
+    kind: FeedKind,
+) -> Response {
     if method != Method::GET && method != Method::HEAD {
         let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
         r.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return r;
     }
-    let name = name.to_string();
     let dir = state.feeds_dir.clone();
+    let name_for_log = name.clone();
     let read =
         tokio::task::spawn_blocking(move || read_plain_file(&dir, &name).map(|r| (name, r))).await;
     let (name, (bytes, mtime)) = match read {
         Ok(Ok((name, Some(found)))) => (name, found),
         Ok(Ok((_, None))) => return plain(StatusCode::NOT_FOUND, "not found\n"),
         Ok(Err(e)) => {
-            tracing::error!(dir = %state.feeds_dir.display(), path = uri.path(), error = %e, "cannot read feed file");
+            tracing::error!(dir = %state.feeds_dir.display(), file = %name_for_log, error = %e, "cannot read feed file");
             return plain(StatusCode::INTERNAL_SERVER_ERROR, "cannot read feed\n");
         }
         Err(e) => {
@@ -464,7 +506,22 @@ pub(super) fn now_unix() -> i64 {
     unix_secs(SystemTime::now())
 }
 
-pub(super) async fn feed_xsl() -> Response {
+/// `/feed.xsl` as the publisher wrote it into feeds_dir (validators, compression), else
+/// the built-in copy.
+pub(super) async fn feed_xsl_file(
+    State(state): State<Arc<ServeState>>,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
+    let exists = fs::symlink_metadata(state.feeds_dir.join("feed.xsl"))
+        .is_ok_and(|m| m.file_type().is_file());
+    if exists {
+        return serve_named(state, method, headers, "feed.xsl".into(), FeedKind::Xsl).await;
+    }
+    feed_xsl().await
+}
+
+async fn feed_xsl() -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/xsl; charset=utf-8"),

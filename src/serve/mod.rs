@@ -40,7 +40,7 @@ pub fn router(state: Arc<ServeState>) -> Router {
         .route("/sources", get(pages::sources_page))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .route("/feed.xsl", get(files::feed_xsl))
+        .route("/feed.xsl", get(files::feed_xsl_file))
         .fallback(files::feed_file)
         .with_state(state)
 }

@@ -1,12 +1,14 @@
 //! The HTML pages for people: `/` lists every output with subscribe links, `/sources`
 //! shows each source's health.
 
-use super::files::{plain, read_plain_file, unix_secs, FeedListing, ServeState};
+use super::files::{
+    plain, read_plain_file, serve_named, unix_secs, FeedKind, FeedListing, ServeState,
+};
 use crate::metrics::Metrics;
-use crate::publish::{count_items, OutputFormat};
+use crate::publish::{count_items, OutputFormat, INDEX_FILE};
 use crate::status::relative_time;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeZone, Utc};
 use std::fmt::Write as _;
@@ -205,7 +207,17 @@ fn html(body: String) -> Response {
         .into_response()
 }
 
-pub(super) async fn index_page(State(state): State<Arc<ServeState>>) -> Response {
+pub(super) async fn index_page(
+    State(state): State<Arc<ServeState>>,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
+    // The publisher's index.html names the site, its language, the feeds for discovery
+    // and each feed's newest story; the built-in listing is for before the first publish.
+    if fs::symlink_metadata(state.feeds_dir.join(INDEX_FILE)).is_ok_and(|m| m.file_type().is_file())
+    {
+        return serve_named(state, method, headers, INDEX_FILE.into(), FeedKind::Html).await;
+    }
     let st = state.clone();
     let built = tokio::task::spawn_blocking(move || {
         let listings = st.index_snapshot();

@@ -167,6 +167,7 @@ fn item_from_article(link: Url, article: &Article) -> Item {
         published: article.published,
         updated: article.modified,
         image: article.image.clone(),
+        enclosures: Vec::new(),
         lang: article.lang.clone(),
     }
 }
