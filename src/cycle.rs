@@ -132,7 +132,7 @@ async fn poll_source<'a>(poller: &Poller<'_>, source: &'a SourceConfig) -> Polle
         match prepared {
             Ok(prepared) => *items = prepared,
             Err(e) => {
-                delivery.result = Err(crate::report::SourceError::crashed("preparing items", e))
+                delivery.result = Err(crate::source::SourceError::crashed("preparing items", e))
             }
         }
     }

@@ -2,10 +2,13 @@
 //! `index.opml`, `index.html` and `feed.xsl`, each written only when its bytes changed;
 //! outputs of feeds no longer configured are removed.
 
-use super::{
-    render_atom, render_feed_page, render_index_page, render_json, render_opml, render_rss,
-    write_if_changed, Entry, FeedMeta, FeedSummary, Site,
-};
+use super::atom::render_atom;
+use super::entry::{Entry, FeedMeta};
+use super::html::{render_feed_page, render_index_page, FeedSummary, Site};
+use super::json::render_json;
+use super::opml::render_opml;
+use super::rss::render_rss;
+use super::write::write_if_changed;
 use crate::config::Config;
 use crate::curate::{Curated, Selection};
 use chrono::{DateTime, Utc};

@@ -1,11 +1,12 @@
 //! A source with an http(s) URL: conditional GET, the body hash that spares re-parsing the
 //! same bytes, then a feed, or an HTML page read as a section or article page.
 
+use super::delivery::{body_hash, Delivered, Delivery, Freshness, Poller};
+use super::error::SourceError;
 use super::fetch::{Fetched, Origin, Validators};
-use super::{body_hash, pages, Delivered, Delivery, Freshness, Poller};
+use super::pages;
 use crate::config::SourceConfig;
 use crate::parse::{self, feed::parse_feed};
-use crate::report::SourceError;
 use crate::store::SourceState;
 use url::Url;
 

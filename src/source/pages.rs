@@ -2,12 +2,12 @@
 //! article pages, article pages saved into a spool, and `follow_links`, which reads the
 //! article page of each new item and adds its full text, image and byline.
 
+use super::delivery::{Delivered, Delivery, Poller};
+use super::error::SourceError;
 use super::fetch::{Fetched, Origin, Validators};
-use super::{Delivered, Delivery, Poller};
 use crate::config::SourceConfig;
 use crate::model::{Article, Item, Teaser};
 use crate::parse::article::{self, ArticleError, ExtractRules};
-use crate::report::SourceError;
 use crate::store::Incoming;
 use futures_util::StreamExt;
 use std::time::Duration;

@@ -2,11 +2,12 @@
 //! file is one delivery (agencies push files by FTP/SFTP), and an `.html` file a saved
 //! article page.
 
-use super::{pages, Delivered, Delivery, Poller};
+use super::delivery::{Delivered, Delivery, Poller};
+use super::error::{SourceError, SpoolError};
+use super::pages;
 use crate::config::SourceConfig;
 use crate::model::{Item, Teaser};
 use crate::parse::{self, article::ExtractRules, feed::parse_feed};
-use crate::report::SourceError;
 use crate::store::SourceState;
 
 use std::path::{Path, PathBuf};
@@ -20,19 +21,6 @@ pub struct SpoolFile {
     /// `file://` URL of the delivery: the base for relative links.
     pub url: Url,
     pub bytes: Vec<u8>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SpoolError {
-    #[error("{path}: not found; check the source url in config.yaml")]
-    Missing { path: String },
-    #[error("{path}: cannot read: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: larger than max_body ({limit} bytes); skipped")]
-    TooLarge { path: String, limit: u64 },
 }
 
 /// File names that are deliveries: feed files, not partial uploads or hidden files.
