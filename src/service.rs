@@ -39,6 +39,9 @@ impl Service {
         let serve_state = config.serve.map(|_| {
             let mut state =
                 ServeState::new(config.feeds_dir.clone(), metrics.clone(), listings(config));
+            // /sources reads the persisted snapshot `wirefeed status` reads, so both agree
+            // and a restarted daemon shows every source's history at once.
+            state.status_path = Some(snapshot_path(config));
             // Healthy while cycles keep coming: a few poll intervals of slack.
             state.health_max_age = (config.poll.interval * 3).max(Duration::from_secs(300));
             state.cache_max_age = (config.poll.interval / 2)
@@ -66,13 +69,36 @@ impl Observer for Service {
                 SourceOutcome::Ingested { new, .. } => new as u64,
                 _ => 0,
             };
-            self.metrics.record_fetch(&s.id, s.status, s.duration, new);
+            let http = config
+                .source(&s.id)
+                .is_none_or(|c| matches!(c.location, crate::config::SourceLocation::Http(_)));
+            if http {
+                self.metrics.record_fetch(&s.id, s.status, s.duration, new);
+            } else {
+                // A spool folder or file has no HTTP response: it must not count as a
+                // network error in wirefeed_http_responses_total.
+                self.metrics.record_read(&s.id, s.duration, new);
+            }
             match &s.outcome {
                 SourceOutcome::Failed(e) => self.metrics.record_failure(&s.id, e.kind().label()),
                 _ => self.metrics.record_success(&s.id, now.timestamp()),
             }
             self.metrics
                 .set_consecutive_failures(&s.id, u64::from(s.consecutive_failures));
+        }
+        // Every configured source's persisted state, so per-source series exist from the
+        // first cycle after a restart, not only once each source is polled again.
+        for c in &config.sources {
+            if report.sources.iter().any(|s| s.id == c.id) {
+                continue;
+            }
+            if let Ok(st) = store.source_state(&c.id) {
+                if let Some(t) = st.last_success {
+                    self.metrics.record_success(&c.id, t.timestamp());
+                }
+                self.metrics
+                    .set_consecutive_failures(&c.id, u64::from(st.consecutive_failures));
+            }
         }
         for f in &config.feeds {
             let (items, changed) = feed_file_facts(config, &f.id);

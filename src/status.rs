@@ -28,6 +28,10 @@ pub struct StatusSnapshot {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourceStatus {
     pub id: String,
+    /// What kind of source it is: `http` (a URL), `spool` (a folder of deliveries) or
+    /// `file` (one local file); statuses are read differently for each.
+    #[serde(default)]
+    pub kind: Option<String>,
     #[serde(default)]
     pub last_poll: Option<DateTime<Utc>>,
     #[serde(default)]
@@ -103,6 +107,7 @@ pub fn build_snapshot(config: &Config, store: &Store, now: DateTime<Utc>) -> Sta
             let st = store.source_state(&s.id).unwrap_or_default();
             SourceStatus {
                 id: s.id.clone(),
+                kind: Some(source_kind(s).to_string()),
                 last_poll: st.last_poll,
                 last_success: st.last_success,
                 http_status: st.last_status,
@@ -132,6 +137,16 @@ pub fn build_snapshot(config: &Config, store: &Store, now: DateTime<Utc>) -> Sta
         pid: std::process::id(),
         sources,
         feeds,
+    }
+}
+
+/// `http`, `spool` (a folder) or `file`: how a source is read, so status views can show a
+/// status that fits it (a spool folder has no HTTP status and no network errors).
+pub fn source_kind(source: &crate::config::SourceConfig) -> &'static str {
+    match &source.location {
+        crate::config::SourceLocation::Http(_) => "http",
+        crate::config::SourceLocation::Path(p) if p.is_dir() => "spool",
+        crate::config::SourceLocation::Path(_) => "file",
     }
 }
 
@@ -223,6 +238,7 @@ pub fn render_table(s: &StatusSnapshot, now: DateTime<Utc>) -> String {
     } else {
         let mut rows = vec![[
             "SOURCE",
+            "KIND",
             "STATE",
             "HTTP",
             "NEW",
@@ -245,6 +261,7 @@ pub fn render_table(s: &StatusSnapshot, now: DateTime<Utc>) -> String {
             };
             rows.push(vec![
                 src.id.clone(),
+                src.kind.clone().unwrap_or_else(|| "-".into()),
                 state.into(),
                 src.http_status
                     .map_or_else(|| "-".into(), |c| c.to_string()),
@@ -261,7 +278,7 @@ pub fn render_table(s: &StatusSnapshot, now: DateTime<Utc>) -> String {
                     .map_or_else(|| "-".into(), |e| one_line(e, 60)),
             ]);
         }
-        push_table(&mut out, &rows, &[3, 4, 5]);
+        push_table(&mut out, &rows, &[4, 5, 6]);
     }
     out.push('\n');
 

@@ -56,6 +56,9 @@ pub struct ServeState {
     /// Compressed bodies by (file name, encoding), valid while the file's hash matches,
     /// so an unchanged feed is not recompressed for every reader.
     compressed: Mutex<HashMap<(String, Encoding), CachedBody>>,
+    /// The status snapshot the daemon persists after each cycle (`wirefeed status` reads
+    /// it too); `/sources` shows it when set.
+    pub status_path: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -75,6 +78,7 @@ impl ServeState {
             cache_max_age: Duration::from_secs(5 * 60),
             index: RwLock::new(index),
             compressed: Mutex::new(HashMap::new()),
+            status_path: None,
         }
     }
 

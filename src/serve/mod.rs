@@ -9,7 +9,7 @@ pub use self::files::{
     feed_file_name, if_none_match_matches, negotiate_encoding, wants_browser_view, Encoding,
     FeedKind, FeedListing, ServeState,
 };
-pub use self::pages::{render_index, render_sources, FeedFacts};
+pub use self::pages::{render_index, render_source_snapshot, render_sources, FeedFacts};
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
