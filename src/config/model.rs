@@ -2,6 +2,7 @@
 //! say why config.yaml could not be used.
 
 use crate::parse::article::ExtractRules;
+use crate::parse::html::CssSelector;
 use regex::Regex;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -96,13 +97,14 @@ pub struct SourceConfig {
     pub rules: ExtractRules,
 }
 
-/// Per-source CSS selectors for sites the generic extractor gets wrong.
+/// Per-source CSS selectors for sites the generic extractor gets wrong, compiled once
+/// when the config is checked.
 #[derive(Debug, Clone, Default)]
 pub struct Selectors {
-    pub items: Option<String>,
-    pub body: Option<String>,
-    pub teasers: Option<String>,
-    pub byline: Option<String>,
+    pub items: Option<CssSelector>,
+    pub body: Option<CssSelector>,
+    pub teasers: Option<CssSelector>,
+    pub byline: Option<CssSelector>,
 }
 
 /// What an output feed is built from.

@@ -4,6 +4,7 @@
 use super::model::{Selectors, SourceConfig, SourceLocation, TeaserConfig};
 use super::yaml::{kind, Checker, Node, SNode};
 use crate::parse::article::ExtractRules;
+use crate::parse::html::CssSelector;
 use std::collections::HashSet;
 
 impl Checker<'_> {
@@ -138,7 +139,7 @@ impl Checker<'_> {
                     .map(|_| ())
                     .map_err(|e| e.to_string());
                 match parsed {
-                    Ok(()) => Some(sel),
+                    Ok(()) => CssSelector::parse(&sel).ok(),
                     Err(e) => {
                         c.problem(
                             n,

@@ -73,7 +73,7 @@ pub(super) async fn poll_page_source(
         if links.is_empty() {
             return Delivery::failed(SourceError::NoSectionLinks {
                 url: page_url,
-                selector: selector.clone(),
+                selector: selector.as_str().to_string(),
             });
         }
         let mut teasers = Vec::new();
