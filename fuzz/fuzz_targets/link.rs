@@ -7,7 +7,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let base = url::Url::parse("https://www.beispiel-kurier.de/politik/a.html").expect("static URL");
+    let base =
+        url::Url::parse("https://www.beispiel-kurier.de/politik/a.html").expect("static URL");
     let Ok(url) = base.join(text) else {
         return;
     };

@@ -16,8 +16,19 @@ fn danger(html: &str) -> Option<String> {
         let name = el.name();
         if matches!(
             name,
-            "script" | "style" | "iframe" | "frame" | "form" | "input" | "object" | "embed"
-                | "base" | "meta" | "link" | "svg" | "math"
+            "script"
+                | "style"
+                | "iframe"
+                | "frame"
+                | "form"
+                | "input"
+                | "object"
+                | "embed"
+                | "base"
+                | "meta"
+                | "link"
+                | "svg"
+                | "math"
         ) {
             return Some(format!("<{name}>"));
         }
@@ -29,7 +40,9 @@ fn danger(html: &str) -> Option<String> {
                 .to_ascii_lowercase();
             if attr.starts_with("on")
                 || attr == "style"
-                || ["javascript:", "vbscript:", "data:"].iter().any(|s| v.starts_with(s))
+                || ["javascript:", "vbscript:", "data:"]
+                    .iter()
+                    .any(|s| v.starts_with(s))
             {
                 return Some(format!("{attr}={value:?} on <{name}>"));
             }
@@ -42,7 +55,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(html) = std::str::from_utf8(data) else {
         return;
     };
-    let base = url::Url::parse("https://www.beispiel-kurier.de/politik/a.html").expect("static URL");
+    let base =
+        url::Url::parse("https://www.beispiel-kurier.de/politik/a.html").expect("static URL");
     let out = sanitize_html(html, &base);
     if let Some(d) = danger(&out) {
         panic!("{d} survived sanitizing {html:?}: {out:?}");
@@ -58,5 +72,8 @@ fuzz_target!(|data: &[u8]| {
         .map(|n| n.ancestors().count())
         .max()
         .unwrap_or(0);
-    assert!(depth <= MAX_DEPTH * 3 + 8, "nesting {depth} survived in {out:?}");
+    assert!(
+        depth <= MAX_DEPTH * 3 + 8,
+        "nesting {depth} survived in {out:?}"
+    );
 });
