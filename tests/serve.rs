@@ -408,6 +408,86 @@ async fn gzip_and_brotli_have_their_own_etags() {
     srv.stop().await;
 }
 
+/// Browsers get the feed's HTML page (no XSLT, so no Chromium deprecation banner), readers
+/// the feed, with `Vary: Accept`; `/` is the publisher's index.html; feed.xsl has
+/// validators and compression like every other file.
+#[tokio::test]
+async fn browsers_get_the_html_page_of_a_feed_and_readers_the_feed() {
+    let srv = start().await;
+    let page = "<!DOCTYPE html>\n<html lang=\"de\"><title>Politik</title><p>Seite</p></html>\n";
+    let index = "<!DOCTYPE html>\n<html lang=\"de\"><title>Beispiel-Kurier</title></html>\n";
+    std::fs::write(srv.feeds.join("politik.html"), page).unwrap();
+    std::fs::write(srv.feeds.join("index.html"), index).unwrap();
+    std::fs::write(
+        srv.feeds.join("feed.xsl"),
+        "<xsl:stylesheet/>\n".repeat(200),
+    )
+    .unwrap();
+    let c = raw_client();
+    let chrome =
+        "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+    for path in [
+        "/politik.rss",
+        "/politik.atom",
+        "/politik.json",
+        "/politik.html",
+    ] {
+        let r = c
+            .get(srv.url(path))
+            .header(header::ACCEPT, chrome)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            hdr(&r, header::CONTENT_TYPE),
+            "text/html; charset=utf-8",
+            "{path}"
+        );
+        assert!(hdr(&r, header::VARY).contains("Accept"), "{path}");
+        let etag = hdr(&r, header::ETAG).to_string();
+        assert_eq!(r.text().await.unwrap(), page, "{path}");
+        let again = c
+            .get(srv.url(path))
+            .header(header::ACCEPT, chrome)
+            .header(header::IF_NONE_MATCH, &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+    }
+    let r = c
+        .get(srv.url("/politik.rss"))
+        .header(header::ACCEPT, "application/rss+xml, text/html;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        hdr(&r, header::CONTENT_TYPE),
+        "application/rss+xml; charset=utf-8"
+    );
+    assert!(hdr(&r, header::VARY).contains("Accept"));
+    assert_eq!(r.text().await.unwrap(), RSS);
+
+    let r = c.get(srv.url("/")).send().await.unwrap();
+    assert_eq!(hdr(&r, header::CONTENT_TYPE), "text/html; charset=utf-8");
+    assert!(r.headers().get(header::ETAG).is_some());
+    assert_eq!(r.text().await.unwrap(), index);
+
+    let r = c
+        .get(srv.url("/feed.xsl"))
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(hdr(&r, header::CONTENT_TYPE), "text/xsl; charset=utf-8");
+    assert_eq!(hdr(&r, header::CONTENT_ENCODING), "gzip");
+    assert!(r.headers().get(header::ETAG).is_some());
+    assert!(r.headers().get(header::LAST_MODIFIED).is_some());
+    srv.stop().await;
+}
+
 #[tokio::test]
 async fn browsers_get_feeds_labelled_as_xml_so_the_stylesheet_runs() {
     let srv = start().await;
