@@ -41,6 +41,7 @@ fn story(html: String) -> Story {
         authors: vec![],
         categories: vec![],
         image: None,
+        enclosures: vec![],
         lang: None,
         published: Some(now),
         first_seen: now,
@@ -78,6 +79,8 @@ fn main() {
         lang: None,
         hubs: vec![],
         stylesheet: None,
+        author: "Bench".into(),
+        empty_updated: None,
     };
     let base = url::Url::parse("https://www.beispiel-kurier.de/a.html").expect("static URL");
     println!(

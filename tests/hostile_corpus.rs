@@ -233,6 +233,8 @@ fn raw_fragments_problems(raw: &[String]) -> Vec<String> {
         lang: None,
         hubs: vec![],
         stylesheet: None,
+        author: "Korpus".into(),
+        empty_updated: None,
     };
     let now = chrono::Utc::now();
     let entries: Vec<Entry> = raw
@@ -249,6 +251,9 @@ fn raw_fragments_problems(raw: &[String]) -> Vec<String> {
             published: now,
             updated: now,
             image: None,
+            enclosures: vec![],
+            alternates: vec![],
+            sources: vec![],
             lang: None,
         })
         .collect();
