@@ -66,6 +66,9 @@ pub struct ServeState {
     /// Compressed bodies by (file name, encoding), valid while the file's hash matches,
     /// so an unchanged feed is not recompressed for every reader.
     compressed: Mutex<HashMap<(String, Encoding), CachedBody>>,
+    /// The status snapshot the daemon persists after each cycle (`wirefeed status` reads
+    /// it too); `/sources` shows it when set.
+    pub status_path: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -85,6 +88,7 @@ impl ServeState {
             cache_max_age: Duration::from_secs(5 * 60),
             index: RwLock::new(index),
             compressed: Mutex::new(HashMap::new()),
+            status_path: None,
         }
     }
 
@@ -821,6 +825,53 @@ pub fn render_sources(
     page("wirefeed – source health", &body)
 }
 
+/// `/sources` from the persisted status snapshot: every configured source with its kind,
+/// a status that fits the kind, and its history from before the last restart.
+pub fn render_source_snapshot(s: &crate::status::StatusSnapshot, now: DateTime<Utc>) -> String {
+    let mut body = format!(
+        "<h1>Source health</h1><p>As of {} (written by process {}). <a href=\"./\">Back to the feeds</a>.</p>",
+        fmt_time(Some(s.written_at), now),
+        s.pid
+    );
+    if s.sources.is_empty() {
+        body.push_str("<p>No source is configured.</p>");
+    }
+    body.push_str("<table><thead><tr><th>Source</th><th>Kind</th><th>State</th><th>Last result</th><th>New</th><th>Failures in a row</th><th>Last poll</th><th>Last success</th><th>Next poll</th><th>Last error</th></tr></thead><tbody>");
+    for src in &s.sources {
+        let kind = src.kind.as_deref().unwrap_or("http");
+        let state = if src.last_poll.is_none() {
+            "not polled yet"
+        } else if src.consecutive_failures > 0 {
+            "<span class=\"bad\">failing</span>"
+        } else {
+            "ok"
+        };
+        let result = match (kind, src.http_status, src.last_poll) {
+            (_, _, None) => "–".to_string(),
+            ("http", Some(c), _) => format!("HTTP {c}"),
+            ("http", None, _) if src.consecutive_failures > 0 => "no response".into(),
+            ("http", None, _) => "–".into(),
+            (_, _, _) if src.consecutive_failures > 0 => "read failed".into(),
+            _ => "read".into(),
+        };
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{state}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"time\">{}</td><td class=\"time\">{}</td><td class=\"time\">{}</td><td>{}</td></tr>",
+            esc(&src.id),
+            esc(kind),
+            esc(&result),
+            src.new_items,
+            src.consecutive_failures,
+            fmt_time(src.last_poll, now),
+            fmt_time(src.last_success, now),
+            fmt_time(src.next_poll, now),
+            esc(src.last_error.as_deref().unwrap_or(""))
+        );
+    }
+    body.push_str("</tbody></table>");
+    page("wirefeed – source health", &body)
+}
+
 fn html(body: String) -> Response {
     (
         [
@@ -869,6 +920,12 @@ async fn index_page(
 }
 
 async fn sources_page(State(state): State<Arc<ServeState>>) -> Response {
+    if let Some(path) = state.status_path.clone() {
+        let read = tokio::task::spawn_blocking(move || crate::status::read_snapshot(&path)).await;
+        if let Ok(Ok(snapshot)) = read {
+            return html(render_source_snapshot(&snapshot, Utc::now()));
+        }
+    }
     html(render_sources(
         &state.metrics.sources(),
         state.metrics.last_cycle_unix(),

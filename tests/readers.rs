@@ -352,3 +352,23 @@ alt=\"Händler an der erfundenen Börse\"><figcaption>Händler an der erfundenen
     let page = read(dir.path(), "alle.html");
     assert!(page.contains("<small class=\"credit\">Foto: Beispielbild</small>"));
 }
+
+/// Relative references in Atom content resolve against the root element's xml:base
+/// (RFC 4287 2), not against the feed's alternate link or the entry's link.
+#[test]
+fn relative_links_in_content_resolve_against_xml_base() {
+    let base = url::Url::parse("https://feeds.beispiel.example/rss/politik.xml").unwrap();
+    let atom =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rich/wire.atom"))
+            .unwrap();
+    let feed = wirefeed::parse::feed::parse_feed(&atom, &base).unwrap();
+    let content = feed.items[0].content_html.as_deref().unwrap();
+    assert!(
+        content.contains("href=\"https://wire.beispiel.example/de/bericht-2001\""),
+        "{content}"
+    );
+    assert_eq!(
+        feed.items[0].link.as_ref().map(url::Url::as_str),
+        Some("https://wire.beispiel.example/de/ausland/hintergrund-2001")
+    );
+}

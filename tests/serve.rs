@@ -116,6 +116,8 @@ async fn start() -> Server {
     );
     state.cache_max_age = Duration::from_secs(300);
     state.health_max_age = Duration::from_secs(600);
+    // Absent until a test writes it: /sources then falls back to the in-memory metrics.
+    state.status_path = Some(root.path().join("store.status.json"));
     let state = Arc::new(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -1113,6 +1115,7 @@ fn sample_snapshot() -> StatusSnapshot {
         sources: vec![
             SourceStatus {
                 id: "dpa-politik".into(),
+                kind: Some("http".into()),
                 last_poll: Some(t(6, 57, 0)),
                 last_success: Some(t(6, 57, 0)),
                 http_status: Some(200),
@@ -1124,6 +1127,7 @@ fn sample_snapshot() -> StatusSnapshot {
             },
             SourceStatus {
                 id: "agentur-süd".into(),
+                kind: Some("http".into()),
                 last_poll: Some(t(6, 59, 30)),
                 last_success: None,
                 http_status: None,
@@ -1132,6 +1136,18 @@ fn sample_snapshot() -> StatusSnapshot {
                 consecutive_failures: 7,
                 last_error: Some("connection refused\n(after 3 retries)".into()),
                 next_poll: None,
+            },
+            SourceStatus {
+                id: "agentur-spool".into(),
+                kind: Some("spool".into()),
+                last_poll: Some(t(6, 58, 0)),
+                last_success: Some(t(6, 58, 0)),
+                http_status: None,
+                new_items: 2,
+                total_items: None,
+                consecutive_failures: 0,
+                last_error: None,
+                next_poll: Some(t(7, 3, 0)),
             },
         ],
         feeds: vec![FeedStatus {
@@ -1212,4 +1228,51 @@ fn relative_times_in_future_and_past() {
     assert_eq!(t(Some(now - ChronoDuration::minutes(3)), now), "3m ago");
     assert_eq!(t(Some(now + ChronoDuration::minutes(7)), now), "in 7m");
     assert_eq!(t(None, now), "never");
+}
+
+/// `/sources` reads the persisted snapshot `wirefeed status` reads: after a restart every
+/// source's history shows at once, with its kind and a status that fits it (a spool
+/// folder is "read", never a network error).
+#[tokio::test]
+async fn sources_page_shows_the_persisted_state_of_every_source_with_its_kind() {
+    let srv = start().await;
+    let c = raw_client();
+    let before = c.get(srv.url("/sources")).send().await.unwrap();
+    assert!(before
+        .text()
+        .await
+        .unwrap()
+        .contains("No source has been polled yet"));
+    let root = srv.feeds.parent().unwrap().to_path_buf();
+    write_snapshot(&root.join("store.status.json"), &sample_snapshot()).unwrap();
+    let page = c
+        .get(srv.url("/sources"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for id in ["dpa-politik", "agentur-süd", "agentur-spool"] {
+        assert!(page.contains(&format!("<td>{id}</td>")), "{id}: {page}");
+    }
+    let spool_row = page
+        .split("<tr>")
+        .find(|r| r.contains("agentur-spool"))
+        .unwrap();
+    assert!(
+        spool_row.contains("<td>spool</td>") && spool_row.contains("<td>read</td>"),
+        "{spool_row}"
+    );
+    assert!(!spool_row.contains("network error") && !spool_row.contains("no response"));
+    let failing = page
+        .split("<tr>")
+        .find(|r| r.contains("agentur-süd"))
+        .unwrap();
+    assert!(
+        failing.contains("no response") && failing.contains("connection refused"),
+        "{failing}"
+    );
+    assert!(page.contains("HTTP 200"));
+    srv.stop().await;
 }
