@@ -62,6 +62,9 @@ pub enum FeedError {
     /// A JSON Feed of a version we do not know.
     #[error("the JSON document declares version {version:?}, which is not JSON Feed 1.0 or 1.1")]
     UnsupportedVersion { version: String },
+    /// An agency delivery (ninjs, NewsML-G2, NITF) that cannot be used.
+    #[error(transparent)]
+    Agency(#[from] super::agency::AgencyError),
 }
 
 fn at(line: Option<usize>, column: Option<usize>) -> String {
@@ -81,6 +84,10 @@ fn at(line: Option<usize>, column: Option<usize>) -> String {
 pub fn parse_feed(body: &[u8], base: &Url) -> Result<ParsedFeed, FeedError> {
     let text = decode(body)?;
     let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\0');
+    // Agency formats (IPTC ninjs, NewsML-G2, NITF) are told apart by content as well.
+    if let Some(agency) = super::agency::parse(trimmed, base) {
+        return agency.map_err(FeedError::Agency);
+    }
     match trimmed.as_bytes().first() {
         None => Err(FeedError::Empty),
         Some(b'{') => parse_json(trimmed, base),
@@ -751,6 +758,7 @@ fn map_entry(e: Entry, base: &Url, feed_lang: Option<&str>) -> Item {
             .as_deref()
             .and_then(clean_lang)
             .or_else(|| feed_lang.map(str::to_string)),
+        wire: None,
     }
 }
 
@@ -773,7 +781,7 @@ fn looks_like_markup(s: &str) -> bool {
 }
 
 /// Plain text with HTML entities decoded and whitespace folded.
-fn plain_text(s: &str) -> String {
+pub(crate) fn plain_text(s: &str) -> String {
     if s.contains('&') {
         fold_whitespace(&html_escape::decode_html_entities(s))
     } else {
@@ -803,7 +811,7 @@ fn dedup(values: impl Iterator<Item = String>) -> Vec<String> {
 
 /// A language tag in the usual BCP 47 case (`de-DE`, `sr-Latn-RS`); feed-rs lowercases
 /// RSS `<language>`, and feeds write `de_de` or `DE`.
-fn clean_lang(s: &str) -> Option<String> {
+pub(crate) fn clean_lang(s: &str) -> Option<String> {
     let t = s.trim();
     if t.is_empty() {
         return None;
@@ -833,7 +841,7 @@ fn text_as_html(t: &Text, base: &Url) -> Option<String> {
 }
 
 /// An HTML field: plain text escaped, HTML with relative `href`/`src` made absolute.
-fn html_field(body: &str, plain: bool, base: &Url) -> Option<String> {
+pub(crate) fn html_field(body: &str, plain: bool, base: &Url) -> Option<String> {
     if body.trim().is_empty() {
         return None;
     }
@@ -1142,6 +1150,7 @@ fn parse_json(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
                 .as_deref()
                 .and_then(clean_lang)
                 .or_else(|| lang.clone()),
+            wire: None,
         };
         accept(item, n + 1, &mut out);
     }

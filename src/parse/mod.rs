@@ -1,8 +1,13 @@
 //! Parsing stage: bytes in, items out. Nothing here touches the network, the store or a clock.
 
+pub mod agency;
 pub mod article;
 pub mod feed;
+pub mod newsml;
+pub mod ninjs;
+pub mod nitf;
 pub mod teaser;
+mod xmltree;
 
 /// Does this body look like an HTML page rather than a feed? Looks only at the start,
 /// past a BOM, whitespace, comments and an XML declaration.

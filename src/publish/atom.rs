@@ -104,6 +104,9 @@ fn entry(x: &mut Xml, meta: &FeedMeta, entry: &Entry) {
     for category in &entry.categories {
         x.empty("category", &[("term", category)]);
     }
+    if let Some(rights) = text(&entry.rights) {
+        x.leaf("rights", &[("type", "text")], rights);
+    }
     if let Some(summary) = &clean.summary_html {
         x.leaf("summary", &[("type", "html")], summary);
     }

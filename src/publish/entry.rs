@@ -62,6 +62,8 @@ pub struct Entry {
     pub updated: DateTime<Utc>,
     pub image: Option<Image>,
     pub lang: Option<String>,
+    /// Copyright and usage terms from an agency delivery: RSS `dc:rights`, Atom `rights`.
+    pub rights: Option<String>,
 }
 
 /// Summaries made from full text are cut to this many characters.
@@ -105,6 +107,7 @@ impl Entry {
             updated: story.updated.max(published),
             image: story.image.clone(),
             lang: story.lang.clone(),
+            rights: story.wire.as_ref().and_then(|w| w.rights.clone()),
         }
     }
 
@@ -139,6 +142,7 @@ impl Entry {
             updated: published,
             image: teaser.image.clone(),
             lang: None,
+            rights: None,
         };
         if let Some(s) = story_entry {
             entry.content_html = s.content_html;
@@ -146,6 +150,7 @@ impl Entry {
             entry.categories = s.categories;
             entry.image = s.image.or(entry.image);
             entry.lang = s.lang;
+            entry.rights = s.rights;
             // The story changing changes what the entry shows.
             entry.updated = s.updated.max(published);
         }
@@ -259,6 +264,7 @@ mod tests {
             urgency: None,
             tags: vec![],
             fingerprint: String::new(),
+            wire: None,
         }
     }
 
