@@ -32,8 +32,19 @@ pub struct Config {
     pub teasers: TeaserConfig,
     pub serve: Option<SocketAddr>,
     pub websub_hubs: Vec<Url>,
+    pub site: SiteConfig,
     pub sources: Vec<SourceConfig>,
     pub feeds: Vec<FeedConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteConfig {
+    /// The newsroom's name: heading of the HTML pages, author of Atom feeds.
+    pub name: String,
+    /// Atom feed author (`site.author`), else `name`.
+    pub author: String,
+    /// Overrides of the HTML pages' built-in German and English strings, by key.
+    pub strings: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -597,6 +608,7 @@ impl<'a> Checker<'a> {
                 "teasers",
                 "serve",
                 "websub",
+                "site",
                 "sources",
                 "feeds",
             ],
@@ -661,6 +673,7 @@ impl<'a> Checker<'a> {
             }
             None => vec![],
         };
+        let site = self.site(top.get("site"));
         let sources = self.sources(top.get("sources"), root);
         let source_ids: Vec<String> = sources.iter().map(|s| s.id.clone()).collect();
         let feeds = self.feeds(top.get("feeds"), root, &source_ids);
@@ -676,9 +689,40 @@ impl<'a> Checker<'a> {
             teasers,
             serve,
             websub_hubs,
+            site,
             sources,
             feeds,
         })
+    }
+
+    fn site(&mut self, node: Option<&SNode>) -> SiteConfig {
+        let mut site = SiteConfig {
+            name: "wirefeed".into(),
+            author: String::new(),
+            strings: Vec::new(),
+        };
+        if let Some(node) = node {
+            let f = self.fields(node, "site", &["name", "author", "strings"]);
+            if let Some(v) = f.get("name").and_then(|n| self.string(n, "site.name")) {
+                site.name = v.trim().to_string();
+            }
+            if let Some(v) = f.get("author").and_then(|n| self.string(n, "site.author")) {
+                site.author = v.trim().to_string();
+            }
+            if let Some(n) = f.get("strings") {
+                let keys = crate::publish::PAGE_STRING_KEYS;
+                let s = self.fields(n, "site.strings", keys);
+                for (key, value) in s.entries {
+                    if let Some(v) = self.string(value, &format!("site.strings.{key}")) {
+                        site.strings.push((key.to_string(), v));
+                    }
+                }
+            }
+        }
+        if site.author.is_empty() {
+            site.author = site.name.clone();
+        }
+        site
     }
 
     fn poll(&mut self, node: Option<&SNode>) -> Option<PollConfig> {

@@ -159,6 +159,7 @@ mod tests {
             authors: vec![],
             categories: vec!["Inland".into()],
             image: None,
+            enclosures: vec![],
             lang: None,
             published: Some(published),
             first_seen: published,

@@ -497,6 +497,7 @@ fn item_from_article(link: Url, article: &crate::model::Article) -> Item {
         published: article.published,
         updated: article.modified,
         image: article.image.clone(),
+        enclosures: Vec::new(),
         lang: article.lang.clone(),
         wire: None,
     }
@@ -790,6 +791,12 @@ pub fn publish_all(
     let mut written = Vec::new();
     let mut counts = Vec::new();
     let mut metas = Vec::new();
+    let mut summaries = Vec::new();
+    let site = publish::Site {
+        name: config.site.name.clone(),
+        lang: config.lang.clone(),
+        strings: config.site.strings.clone(),
+    };
     let item_feeds: Vec<_> = config
         .feeds
         .iter()
@@ -797,9 +804,12 @@ pub fn publish_all(
         .collect();
     // One pass over the stories, newest first, feeds filling up until each has its limit.
     let mut selected: Vec<Vec<Story>> = vec![Vec::new(); item_feeds.len()];
+    // The time an empty Atom feed reports: the newest story known, else now.
+    let mut newest_known = None;
     if !item_feeds.is_empty() {
         for story in store.stories_newest_first() {
             let story = story?;
+            newest_known.get_or_insert(story.date().min(now));
             let mut all_full = true;
             for (i, feed) in item_feeds.iter().enumerate() {
                 if selected[i].len() < feed.limit {
@@ -852,13 +862,21 @@ pub fn publish_all(
             base_url: config.base_url.clone(),
             lang: feed.lang.clone().or(config.lang.clone()),
             hubs: config.websub_hubs.iter().map(|u| u.to_string()).collect(),
+            author: config.site.author.clone(),
+            empty_updated: Some(newest_known.unwrap_or(now)),
             stylesheet: Some("feed.xsl".into()),
         };
         counts.push((feed.id.clone(), entries.len()));
+        summaries.push(publish::FeedSummary {
+            meta: meta.clone(),
+            items: entries.len(),
+            newest: entries.iter().map(|e| e.published).max(),
+        });
         for (ext, bytes) in [
             ("rss", publish::render_rss(&meta, &entries)),
             ("atom", publish::render_atom(&meta, &entries)),
             ("json", publish::render_json(&meta, &entries)),
+            ("html", publish::render_feed_page(&site, &meta, &entries)),
         ] {
             let path = dir.join(format!("{}.{ext}", feed.id));
             if publish::write_if_changed(&path, &bytes).map_err(|source| CycleError::Publish {
@@ -890,6 +908,14 @@ pub fn publish_all(
     })? {
         written.push(opml);
     }
+    let index = dir.join("index.html");
+    let page = publish::render_index_page(&site, &summaries, true);
+    if publish::write_if_changed(&index, &page).map_err(|source| CycleError::Publish {
+        path: index.clone(),
+        source,
+    })? {
+        written.push(index);
+    }
     remove_unconfigured(config, &mut written)?;
     Ok((written, counts))
 }
@@ -908,7 +934,7 @@ fn remove_unconfigured(config: &Config, written: &mut Vec<PathBuf>) -> Result<()
         ) else {
             continue;
         };
-        if !matches!(ext, "rss" | "atom" | "json")
+        if !matches!(ext, "rss" | "atom" | "json" | "html")
             || !crate::config::is_safe_id(stem)
             || stem == "index"
         {

@@ -28,6 +28,21 @@ pub struct Image {
     pub length: Option<u64>,
 }
 
+/// A file attached to an item: a podcast's audio, a video, a PDF, a picture (RSS
+/// `enclosure`, Atom `rel="enclosure"`, JSON Feed `attachments`). Kept so readers can still
+/// download it from our outputs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Enclosure {
+    /// Absolute URL.
+    pub url: String,
+    /// MIME type when the source said it (`audio/mpeg`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime: Option<String>,
+    /// Size in bytes when the source said it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<u64>,
+}
+
 /// One entry as a parser read it from a source, before deduplication.
 ///
 /// Text fields are already decoded (no entities, no CDATA markers). `title` is plain text.
@@ -48,6 +63,8 @@ pub struct Item {
     pub published: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
     pub image: Option<Image>,
+    /// Attached files other than `image`, in source order.
+    pub enclosures: Vec<Enclosure>,
     /// BCP 47 language tag (`de`, `de-DE`) when the source declared one.
     pub lang: Option<String>,
     /// What an agency format (ninjs, NewsML-G2, NITF) says about the story's life on the
@@ -231,6 +248,9 @@ pub struct Story {
     pub categories: Vec<String>,
     #[serde(default)]
     pub image: Option<Image>,
+    /// Attached files (audio, video, documents) as the source gave them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enclosures: Vec<Enclosure>,
     #[serde(default)]
     pub lang: Option<String>,
     /// The date the source gave; `None` when it gave none (then `first_seen` stands in).

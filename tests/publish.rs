@@ -34,6 +34,8 @@ fn meta() -> FeedMeta {
         base_url: Url::parse("https://feeds.beispiel-kurier.de/wire/").unwrap(),
         lang: Some("de".into()),
         hubs: vec!["https://hub.beispiel-kurier.de/".into()],
+        author: "Beispiel-Kurier".into(),
+        empty_updated: None,
         stylesheet: None,
     }
 }
@@ -64,7 +66,11 @@ const EXPECTED_IDS: [&str; 3] = [
 fn rss_channel_has_self_hub_language_and_last_build_date() {
     let ch = rss_channel(&render_rss(&meta(), &entries()));
     assert_eq!(ch.title(), "Beispiel-Kurier: Politik & Wirtschaft <Nord>");
-    assert_eq!(ch.link(), "https://feeds.beispiel-kurier.de/wire/");
+    // The channel's web page is the feed's HTML page beside it.
+    assert_eq!(
+        ch.link(),
+        "https://feeds.beispiel-kurier.de/wire/politik.html"
+    );
     assert_eq!(
         ch.description(),
         "Agenturmeldungen aus „Hamburg“ & Umgebung"
@@ -168,7 +174,8 @@ fn rss_items_carry_authors_categories_content_and_media() {
     assert_eq!(enc.mime_type(), "image/jpeg");
 
     // A relative image URL is made absolute against the story link; without MIME type
-    // and length there is no <enclosure>.
+    // and length the picture is still the <enclosure>, its type taken from the file name
+    // and its length 0 (unknown), so readers that ignore Media RSS show it.
     let media = &no_content.extensions()["media"]["content"][0];
     assert_eq!(
         media.attrs()["url"],
@@ -179,7 +186,9 @@ fn rss_items_carry_authors_categories_content_and_media() {
         media.children()["credit"][0].value(),
         Some("Foto: Stadt Dresden")
     );
-    assert!(no_content.enclosure().is_none());
+    let enc = no_content.enclosure().unwrap();
+    assert_eq!(enc.url(), "https://www.beispiel-kurier.de/bilder/pegel.jpg");
+    assert_eq!((enc.length(), enc.mime_type()), ("0", "image/jpeg"));
     assert!(plain.extensions().get("media").is_none());
 }
 
@@ -210,14 +219,23 @@ fn atom_feed_has_stable_id_links_and_required_authors() {
         link("hub").map(|l| l.0),
         Some("https://hub.beispiel-kurier.de/".into())
     );
-    // Entry 2 has no author, so the feed names one (RFC 4287 4.1.1).
+    // Entry 2 has no author, so the newsroom (config site.author) vouches for it
+    // (RFC 4287 4.1.1).
     let feed_authors: Vec<&str> = feed.authors().iter().map(|p| p.name()).collect();
-    assert_eq!(feed_authors, vec![m.title.as_str()]);
+    assert_eq!(feed_authors, vec![m.author.as_str()]);
+    assert_eq!(
+        link("alternate"),
+        Some((
+            "https://feeds.beispiel-kurier.de/wire/politik.html".into(),
+            Some("text/html".into())
+        ))
+    );
 
-    // Moving hosts keeps the feed id.
-    let mut moved = m.clone();
-    moved.base_url = Url::parse("https://neu.example.org/").unwrap();
-    assert_eq!(atom_feed(&render_atom(&moved, &entries())).id(), feed.id());
+    // The id is stable, and another installation (base_url) publishes another feed.
+    assert_eq!(atom_feed(&render_atom(&m, &entries())).id(), feed.id());
+    let mut other = m.clone();
+    other.base_url = Url::parse("https://neu.example.org/").unwrap();
+    assert_ne!(atom_feed(&render_atom(&other, &entries())).id(), feed.id());
 }
 
 #[test]
@@ -273,7 +291,10 @@ fn json_feed_has_version_urls_and_items_with_same_ids() {
     let v = json_feed(&render_json(&meta(), &entries()));
     assert_eq!(v["version"], "https://jsonfeed.org/version/1.1");
     assert_eq!(v["title"], "Beispiel-Kurier: Politik & Wirtschaft <Nord>");
-    assert_eq!(v["home_page_url"], "https://feeds.beispiel-kurier.de/wire/");
+    assert_eq!(
+        v["home_page_url"],
+        "https://feeds.beispiel-kurier.de/wire/politik.html"
+    );
     assert_eq!(
         v["feed_url"],
         "https://feeds.beispiel-kurier.de/wire/politik.json"

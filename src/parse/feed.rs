@@ -19,7 +19,7 @@ use regex::Regex;
 use serde::Deserialize;
 use url::Url;
 
-use crate::model::{Image, Item, ParsedFeed};
+use crate::model::{Enclosure, Image, Item, ParsedFeed};
 use crate::text::{fold_whitespace, html_to_text, truncate_words};
 
 /// Length of a title made up from an item's text when the item has none.
@@ -733,6 +733,8 @@ fn map_entry(e: Entry, base: &Url, feed_lang: Option<&str>) -> Item {
         html_field(body, plain, base)
     });
     let published = e.published.or(e.updated);
+    let image = pick_image(&e.media, base).or_else(|| enclosure_image(&e.links, base));
+    let enclosures = enclosures(&e.media, &e.links, base, image.as_ref());
     Item {
         guid,
         link,
@@ -752,7 +754,8 @@ fn map_entry(e: Entry, base: &Url, feed_lang: Option<&str>) -> Item {
         published,
         // RSS has no modification date; feed-rs copies the publication date into `updated`.
         updated: e.updated.filter(|u| Some(*u) != published),
-        image: pick_image(&e.media, base),
+        image,
+        enclosures,
         lang: e
             .language
             .as_deref()
@@ -846,7 +849,23 @@ pub(crate) fn html_field(body: &str, plain: bool, base: &Url) -> Option<String> 
         return None;
     }
     if plain {
-        return Some(html_escape::encode_text(body.trim()).into_owned());
+        // Blank lines separate paragraphs in plain text (JSON Feed `content_text`); they
+        // would collapse into one in HTML, so each becomes a <p>.
+        let body = body.trim().replace("\r\n", "\n");
+        let paragraphs: Vec<&str> = body
+            .split("\n\n")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        if paragraphs.len() < 2 {
+            return Some(html_escape::encode_text(&body).into_owned());
+        }
+        return Some(
+            paragraphs
+                .iter()
+                .map(|p| format!("<p>{}</p>", html_escape::encode_text(p)))
+                .collect(),
+        );
     }
     Some(absolutize_html(body, base))
 }
@@ -960,6 +979,64 @@ fn pick_image(media: &[MediaObject], base: &Url) -> Option<Image> {
     thumbnail
 }
 
+/// An Atom `<link rel="enclosure">` that is a picture, for entries without Media RSS.
+fn enclosure_image(links: &[Link], base: &Url) -> Option<Image> {
+    links
+        .iter()
+        .filter(|l| l.rel.as_deref() == Some("enclosure"))
+        .find_map(|l| {
+            let url = resolve(&l.href, base)?;
+            let is_image = match &l.media_type {
+                Some(m) => m.trim().starts_with("image/"),
+                None => has_image_extension(url.path()),
+            };
+            is_image.then(|| Image {
+                url: url.to_string(),
+                caption: l.title.as_deref().map(plain_text).filter(|t| !t.is_empty()),
+                mime: l.media_type.as_deref().map(|m| m.trim().to_string()),
+                length: l.length.filter(|&n| n > 0),
+                ..Image::default()
+            })
+        })
+}
+
+/// Every attached file but the item's picture: RSS `<enclosure>`, `media:content` and
+/// Atom `rel="enclosure"` links, once each, in source order.
+fn enclosures(
+    media: &[MediaObject],
+    links: &[Link],
+    base: &Url,
+    image: Option<&Image>,
+) -> Vec<Enclosure> {
+    let mut out: Vec<Enclosure> = Vec::new();
+    let mut push = |url: Url, mime: Option<String>, length: Option<u64>| {
+        let url = url.to_string();
+        if image.is_some_and(|i| i.url == url) || out.iter().any(|e| e.url == url) {
+            return;
+        }
+        out.push(Enclosure {
+            url,
+            mime: mime.map(|m| m.trim().to_string()).filter(|m| !m.is_empty()),
+            length: length.filter(|&n| n > 0),
+        });
+    };
+    for c in media.iter().flat_map(|m| &m.content) {
+        if let Some(url) = c.url.as_ref().and_then(|u| resolve(u.as_str(), base)) {
+            let mime = c.content_type.as_ref().map(|m| m.essence().to_string());
+            push(url, mime, c.size);
+        }
+    }
+    for l in links
+        .iter()
+        .filter(|l| l.rel.as_deref() == Some("enclosure"))
+    {
+        if let Some(url) = resolve(&l.href, base) {
+            push(url, l.media_type.clone(), l.length);
+        }
+    }
+    out
+}
+
 fn has_image_extension(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     [".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif"]
@@ -1041,6 +1118,14 @@ struct JsonItem {
     authors: Option<Vec<JsonAuthor>>,
     tags: Option<Vec<serde_json::Value>>,
     language: Option<String>,
+    attachments: Option<Vec<JsonAttachment>>,
+}
+
+#[derive(Deserialize)]
+struct JsonAttachment {
+    url: Option<String>,
+    mime_type: Option<String>,
+    size_in_bytes: Option<u64>,
 }
 
 fn parse_json(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
@@ -1145,6 +1230,23 @@ fn parse_json(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
                     url: url.to_string(),
                     ..Image::default()
                 }),
+            enclosures: ji
+                .attachments
+                .iter()
+                .flatten()
+                .filter_map(|a| {
+                    Some(Enclosure {
+                        url: resolve(a.url.as_deref()?, item_base)?.to_string(),
+                        mime: a
+                            .mime_type
+                            .as_deref()
+                            .map(str::trim)
+                            .filter(|m| !m.is_empty())
+                            .map(str::to_string),
+                        length: a.size_in_bytes.filter(|&n| n > 0),
+                    })
+                })
+                .collect(),
             lang: ji
                 .language
                 .as_deref()

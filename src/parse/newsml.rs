@@ -436,7 +436,7 @@ fn meta_item(el: &Element, guid: &str, base: &Url) -> Result<(Item, Wire), Agenc
         updated: version_created.filter(|v| Some(*v) != published),
         image: None,
         lang,
-        wire: None,
+        ..Item::default()
     };
     Ok((item, wire))
 }

@@ -355,7 +355,7 @@ fn item(o: &Obj<'_>, base: &Url, image: Option<Image>) -> Result<(Item, Wire), A
         updated: versioncreated.filter(|v| Some(*v) != published),
         image,
         lang: o.str("language").and_then(clean_lang),
-        wire: None,
+        ..Item::default()
     };
     Ok((item, wire))
 }

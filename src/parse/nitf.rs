@@ -185,7 +185,7 @@ pub(crate) fn read(nitf: &Element, base: &Url) -> Result<(Item, Wire), AgencyErr
         updated: None,
         image,
         lang,
-        wire: None,
+        ..Item::default()
     };
     Ok((item, wire))
 }

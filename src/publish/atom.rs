@@ -3,15 +3,15 @@
 use super::entry::{newest_update, rfc3339, Entry, FeedMeta};
 use super::xml::Xml;
 use super::{text, Cleaned};
-use chrono::DateTime;
+use chrono::{DateTime, SecondsFormat, Timelike};
+use std::collections::HashSet;
 
 const NS_ATOM: &str = "http://www.w3.org/2005/Atom";
 
 /// Renders an Atom 1.0 feed. Entries are written in the order given.
 ///
-/// The feed's `<updated>` (required) is the newest entry's `updated`. An empty feed uses
-/// the Unix epoch, 1970-01-01T00:00:00Z: a fixed value keeps rendering pure and the output
-/// byte-identical, and an empty feed has nothing whose time could be reported.
+/// The feed's `<updated>` (required) is the newest entry's `updated`; an empty feed takes
+/// `meta.empty_updated` (the caller's newest known story), so no clock is read here.
 pub fn render_atom(meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
     let mut x = Xml::document(meta.stylesheet.as_deref());
     let mut root = vec![("xmlns", NS_ATOM)];
@@ -24,13 +24,15 @@ pub fn render_atom(meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
     if !meta.description.trim().is_empty() {
         x.leaf("subtitle", &[], &meta.description);
     }
-    let updated = newest_update(entries).unwrap_or(DateTime::UNIX_EPOCH);
+    let updated = newest_update(entries)
+        .or(meta.empty_updated)
+        .unwrap_or(DateTime::UNIX_EPOCH);
     x.leaf("updated", &[], &rfc3339(updated));
     // RFC 4287 4.1.1: every entry needs an author, its own or the feed's. Entries from
-    // wire copy often have none, so the feed vouches for them under its own title.
+    // wire copy often have none, so the newsroom (config `site.author`) vouches for them.
     if entries.iter().any(|e| e.authors.is_empty()) {
         x.open("author", &[]);
-        x.leaf("name", &[], &meta.title);
+        x.leaf("name", &[], &meta.author);
         x.close("author");
     }
     x.empty(
@@ -39,6 +41,15 @@ pub fn render_atom(meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
             ("rel", "self"),
             ("type", "application/atom+xml"),
             ("href", &meta.self_url("atom")),
+        ],
+    );
+    // The feed's web page is its HTML page; the RSS twin is another alternate.
+    x.empty(
+        "link",
+        &[
+            ("rel", "alternate"),
+            ("type", "text/html"),
+            ("href", &meta.self_url("html")),
         ],
     );
     x.empty(
@@ -53,14 +64,42 @@ pub fn render_atom(meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
         x.empty("link", &[("rel", "hub"), ("href", hub)]);
     }
     x.leaf("generator", &[], "wirefeed");
+    let mut seen = HashSet::with_capacity(entries.len());
     for e in entries {
-        entry(&mut x, meta, e);
+        let updated = distinct_time(e, &mut seen);
+        entry(&mut x, meta, e, &updated);
     }
     x.close("feed");
     x.finish()
 }
 
-fn entry(x: &mut Xml, meta: &FeedMeta, entry: &Entry) {
+/// The entry's `updated` as RFC 3339, made distinct from the feed's other entries: readers
+/// (and the W3C validator) take equal times as one entry revised. Teasers first seen in
+/// the same cycle share a second, so a colliding time gets milliseconds derived from the
+/// entry's id: the same entries always render the same times, and each stays within the
+/// second it really has.
+fn distinct_time(e: &Entry, seen: &mut HashSet<String>) -> String {
+    let plain = rfc3339(e.updated);
+    if seen.insert(plain.clone()) {
+        return plain;
+    }
+    let hash = blake3::hash(e.id.as_bytes());
+    let start = u16::from_le_bytes([hash.as_bytes()[0], hash.as_bytes()[1]]) % 999 + 1;
+    for step in 0..999u32 {
+        let ms = (u32::from(start) + step - 1) % 999 + 1;
+        let t = e
+            .updated
+            .with_nanosecond(ms * 1_000_000)
+            .unwrap_or(e.updated);
+        let s = t.to_rfc3339_opts(SecondsFormat::Millis, true);
+        if seen.insert(s.clone()) {
+            return s;
+        }
+    }
+    plain
+}
+
+fn entry(x: &mut Xml, meta: &FeedMeta, entry: &Entry, updated: &str) {
     let clean = Cleaned::new(entry, meta);
     let lang = text(&entry.lang).filter(|l| Some(*l) != text(&meta.lang));
     x.open(
@@ -72,7 +111,7 @@ fn entry(x: &mut Xml, meta: &FeedMeta, entry: &Entry) {
     );
     x.leaf("id", &[], &entry.id);
     x.leaf("title", &[("type", "text")], &entry.title);
-    x.leaf("updated", &[], &rfc3339(entry.updated));
+    x.leaf("updated", &[], updated);
     x.leaf("published", &[], &rfc3339(entry.published));
     if let Some(link) = &entry.link {
         x.empty(
@@ -84,16 +123,16 @@ fn entry(x: &mut Xml, meta: &FeedMeta, entry: &Entry) {
             ],
         );
     }
-    if let Some(image) = &clean.image {
+    for enc in clean.image_enclosure().iter().chain(&clean.enclosures) {
         let mut attrs = vec![("rel", "enclosure")];
-        if let Some(mime) = text(&image.mime) {
+        if let Some(mime) = &enc.mime {
             attrs.push(("type", mime));
         }
-        let size = image.length.map(|l| l.to_string());
+        let size = enc.length.map(|l| l.to_string());
         if let Some(size) = &size {
             attrs.push(("length", size));
         }
-        attrs.push(("href", &image.url));
+        attrs.push(("href", &enc.url));
         x.empty("link", &attrs);
     }
     for author in &entry.authors {
@@ -107,15 +146,19 @@ fn entry(x: &mut Xml, meta: &FeedMeta, entry: &Entry) {
     if let Some(rights) = text(&entry.rights) {
         x.leaf("rights", &[("type", "text")], rights);
     }
-    if let Some(summary) = &clean.summary_html {
-        x.leaf("summary", &[("type", "html")], summary);
-    }
-    match (&clean.content_html, &entry.link) {
-        (Some(content), _) => x.leaf("content", &[("type", "html")], content),
-        // RFC 4287 4.1.2: an entry without content needs an alternate link; without
-        // either, an empty content element keeps the feed valid.
-        (None, None) => x.leaf("content", &[("type", "html")], ""),
-        (None, Some(_)) => {}
+    match (&clean.content_html, &clean.summary_html, &entry.link) {
+        (Some(content), summary, _) => {
+            if let Some(summary) = summary {
+                x.leaf("summary", &[("type", "html")], summary);
+            }
+            x.leaf("content", &[("type", "html")], content);
+        }
+        (None, Some(summary), Some(_)) => x.leaf("summary", &[("type", "html")], summary),
+        // RFC 4287 4.1.2: an entry without an alternate link needs content; the summary
+        // is the entry's text then, else its title (never a blank element).
+        (None, Some(summary), None) => x.leaf("content", &[("type", "html")], summary),
+        (None, None, None) => x.leaf("content", &[("type", "text")], &entry.title),
+        (None, None, Some(_)) => {}
     }
     x.close("entry");
 }

@@ -1,7 +1,7 @@
 //! What the renderers render: the feed's metadata (`FeedMeta`) and an owned view of one
 //! published story or teaser (`Entry`), plus the stable ids and date formats they share.
 
-use crate::model::{Image, Story, TeaserRecord};
+use crate::model::{Enclosure, Image, Story, TeaserRecord};
 use crate::text::{html_to_text, truncate_words};
 use chrono::{DateTime, SecondsFormat, Utc};
 use url::Url;
@@ -19,6 +19,11 @@ pub struct FeedMeta {
     pub lang: Option<String>,
     /// WebSub hubs to announce; may be empty.
     pub hubs: Vec<String>,
+    /// Who answers for the feed: Atom's feed-level author (config `site.author`).
+    pub author: String,
+    /// `<updated>` of a feed without entries (Atom requires one): the newest story the
+    /// installation knows, so it stays put between cycles and is never 1970.
+    pub empty_updated: Option<DateTime<Utc>>,
     /// Href of an XSLT stylesheet relative to `base_url` (`feed.xsl`); when set, RSS and
     /// Atom carry `<?xml-stylesheet type="text/xsl" href="…"?>`.
     pub stylesheet: Option<String>,
@@ -34,10 +39,11 @@ impl FeedMeta {
         format!("{base}{}.{ext}", self.id)
     }
 
-    /// The feed's own id, `urn:uuid:…`, derived from the feed id alone (not from
-    /// `base_url`), so moving feeds to another host does not make readers see a new feed.
+    /// The feed's own id, `urn:uuid:…`, derived from `base_url` and the feed id: two
+    /// installations publishing a feed of the same name are two feeds to a reader, and
+    /// one installation's id never changes while its public address stays.
     pub fn urn(&self) -> String {
-        derived_urn("wirefeed-feed:", &self.id)
+        derived_urn("wirefeed-feed:", &self.self_url(""))
     }
 }
 
@@ -61,6 +67,12 @@ pub struct Entry {
     /// Never before `published`.
     pub updated: DateTime<Utc>,
     pub image: Option<Image>,
+    /// Attached files (audio, video, documents) besides `image`.
+    pub enclosures: Vec<Enclosure>,
+    /// Other sources' links to the same story (never `link` itself).
+    pub alternates: Vec<Url>,
+    /// Ids of the sources that carried the story, the first one first.
+    pub sources: Vec<String>,
     pub lang: Option<String>,
     /// Copyright and usage terms from an agency delivery: RSS `dc:rights`, Atom `rights`.
     pub rights: Option<String>,
@@ -98,7 +110,6 @@ impl Entry {
         Entry {
             id: story_urn(&story.id),
             title: story.title.clone(),
-            link,
             summary_html,
             content_html,
             authors: story.authors.clone(),
@@ -106,6 +117,21 @@ impl Entry {
             published,
             updated: story.updated.max(published),
             image: story.image.clone(),
+            enclosures: story.enclosures.clone(),
+            alternates: story
+                .link
+                .iter()
+                .chain(&story.alternates)
+                .filter_map(|l| web_url(l))
+                .filter(|u| Some(u) != link.as_ref())
+                .fold(Vec::new(), |mut v, u| {
+                    if !v.contains(&u) {
+                        v.push(u);
+                    }
+                    v
+                }),
+            sources: story.sources.clone(),
+            link,
             lang: story.lang.clone(),
             rights: story.wire.as_ref().and_then(|w| w.rights.clone()),
         }
@@ -141,6 +167,9 @@ impl Entry {
             published,
             updated: published,
             image: teaser.image.clone(),
+            enclosures: Vec::new(),
+            alternates: Vec::new(),
+            sources: teaser.sources.clone(),
             lang: None,
             rights: None,
         };
@@ -149,6 +178,8 @@ impl Entry {
             entry.authors = s.authors;
             entry.categories = s.categories;
             entry.image = s.image.or(entry.image);
+            entry.enclosures = s.enclosures;
+            entry.alternates = s.alternates;
             entry.lang = s.lang;
             entry.rights = s.rights;
             // The story changing changes what the entry shows.
@@ -255,6 +286,7 @@ mod tests {
             authors: vec!["Jana Beispiel".into()],
             categories: vec!["Politik".into()],
             image: None,
+            enclosures: vec![],
             lang: Some("de".into()),
             published: Some(t(8)),
             first_seen: t(9),
@@ -298,7 +330,7 @@ mod tests {
     }
 
     #[test]
-    fn feed_urn_depends_on_id_not_host() {
+    fn feed_urn_is_unique_per_installation_and_feed() {
         let mut a = FeedMeta {
             id: "politik".into(),
             title: "Politik".into(),
@@ -306,14 +338,22 @@ mod tests {
             base_url: Url::parse("https://feeds.beispiel.de/").unwrap(),
             lang: None,
             hubs: vec![],
+            author: "Beispiel-Kurier".into(),
+            empty_updated: None,
             stylesheet: None,
         };
         let before = a.urn();
+        assert_eq!(a.urn(), before, "stable");
         a.base_url = Url::parse("https://neu.beispiel.de/x/").unwrap();
-        assert_eq!(a.urn(), before);
+        assert_ne!(
+            a.urn(),
+            before,
+            "another installation publishes another feed"
+        );
+        let other = a.urn();
         assert_eq!(a.self_url("rss"), "https://neu.beispiel.de/x/politik.rss");
         a.id = "sport".into();
-        assert_ne!(a.urn(), before);
+        assert_ne!(a.urn(), other);
     }
 
     #[test]

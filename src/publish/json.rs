@@ -12,7 +12,7 @@ pub fn render_json(meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
     let feed = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
         title: &meta.title,
-        home_page_url: meta.base_url.as_str(),
+        home_page_url: meta.self_url("html"),
         feed_url: meta.self_url("json"),
         description: Some(meta.description.as_str()).filter(|d| !d.trim().is_empty()),
         language: text(&meta.lang),
@@ -52,6 +52,15 @@ fn item<'a>(meta: &FeedMeta, entry: &'a Entry) -> Item<'a> {
         title: &entry.title,
         content_html,
         summary,
+        attachments: clean
+            .enclosures
+            .iter()
+            .map(|e| Attachment {
+                url: e.url.clone(),
+                mime_type: e.mime.clone().unwrap_or_default(),
+                size_in_bytes: e.length,
+            })
+            .collect(),
         image: clean.image.map(|i| i.url),
         date_published: rfc3339(entry.published),
         date_modified: rfc3339(entry.updated),
@@ -65,7 +74,7 @@ fn item<'a>(meta: &FeedMeta, entry: &'a Entry) -> Item<'a> {
 struct JsonFeed<'a> {
     version: &'static str,
     title: &'a str,
-    home_page_url: &'a str,
+    home_page_url: String,
     feed_url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
@@ -102,6 +111,16 @@ struct Item<'a> {
     tags: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     language: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<Attachment>,
+}
+
+#[derive(Serialize)]
+struct Attachment {
+    url: String,
+    mime_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size_in_bytes: Option<u64>,
 }
 
 #[derive(Serialize)]

@@ -27,15 +27,16 @@ pub fn render_rss(meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
         ],
     );
     x.open("channel", &[]);
-    x.leaf("title", &[], &meta.title);
-    x.leaf("link", &[], meta.base_url.as_str());
+    x.leaf_plain("title", &[], &meta.title);
+    // The channel's web page: the feed's HTML page beside it.
+    x.leaf("link", &[], &meta.self_url("html"));
     // <description> is required; an unset one would make validators complain.
     let description = if meta.description.trim().is_empty() {
         &meta.title
     } else {
         &meta.description
     };
-    x.leaf("description", &[], description);
+    x.leaf_plain("description", &[], description);
     if let Some(lang) = text(&meta.lang) {
         x.leaf("language", &[], lang);
     }
@@ -65,7 +66,7 @@ pub fn render_rss(meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
 fn item(x: &mut Xml, meta: &FeedMeta, entry: &Entry) {
     let clean = Cleaned::new(entry, meta);
     x.open("item", &[]);
-    x.leaf("title", &[], &entry.title);
+    x.leaf_plain("title", &[], &entry.title);
     if let Some(link) = &entry.link {
         x.leaf("link", &[], link.as_str());
     }
@@ -76,16 +77,28 @@ fn item(x: &mut Xml, meta: &FeedMeta, entry: &Entry) {
     x.leaf("guid", &[("isPermaLink", "false")], &entry.id);
     x.leaf("pubDate", &[], &rfc822(entry.published));
     for category in &entry.categories {
-        x.leaf("category", &[], category);
+        x.leaf_plain("category", &[], category);
     }
     for author in &entry.authors {
-        x.leaf("dc:creator", &[], author);
+        x.leaf_plain("dc:creator", &[], author);
     }
     if let Some(rights) = text(&entry.rights) {
         x.leaf("dc:rights", &[], rights);
     }
     if let Some(content) = &clean.content_html {
         x.leaf("content:encoded", &[], content);
+    }
+    // Attachments beyond the one <enclosure> stay reachable as Media RSS.
+    for enc in clean.enclosures.iter().skip(1) {
+        let mut attrs = vec![("url", enc.url.as_str())];
+        if let Some(mime) = &enc.mime {
+            attrs.push(("type", mime));
+        }
+        let size = enc.length.map(|l| l.to_string());
+        if let Some(size) = &size {
+            attrs.push(("fileSize", size));
+        }
+        x.empty("media:content", &attrs);
     }
     if let Some(image) = &clean.image {
         let mut attrs = vec![("url", image.url.as_str()), ("medium", "image")];
@@ -103,25 +116,35 @@ fn item(x: &mut Xml, meta: &FeedMeta, entry: &Entry) {
         } else {
             x.open("media:content", &attrs);
             if let Some(caption) = caption {
-                x.leaf("media:description", &[("type", "plain")], caption);
+                x.leaf_plain("media:description", &[("type", "plain")], caption);
             }
             if let Some(credit) = credit {
-                x.leaf("media:credit", &[], credit);
+                x.leaf_plain("media:credit", &[], credit);
             }
             x.close("media:content");
         }
-        // <enclosure> requires both length and type; readers that ignore Media RSS
-        // still show the picture then.
-        if let (Some(size), Some(mime)) = (&size, text(&image.mime)) {
-            x.empty(
-                "enclosure",
-                &[
-                    ("url", image.url.as_str()),
-                    ("length", size),
-                    ("type", mime),
-                ],
-            );
-        }
+    }
+    // RSS allows one <enclosure> per item (validators warn on more): the first attached
+    // file (a podcast's audio), else the picture, so readers that ignore Media RSS still
+    // offer it. Its length is required; 0 stands for unknown, as the RSS profile says.
+    if let Some(enc) = clean
+        .enclosures
+        .first()
+        .cloned()
+        .or_else(|| clean.image_enclosure())
+    {
+        let length = enc.length.unwrap_or(0).to_string();
+        x.empty(
+            "enclosure",
+            &[
+                ("url", enc.url.as_str()),
+                ("length", &length),
+                (
+                    "type",
+                    enc.mime.as_deref().unwrap_or("application/octet-stream"),
+                ),
+            ],
+        );
     }
     x.close("item");
 }

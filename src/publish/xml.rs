@@ -55,6 +55,26 @@ impl Xml {
     }
 
     /// `<name attrs…/>`.
+    /// A plain-text element for RSS 2.0: `&` and `<` as hexadecimal character references
+    /// (`&#x26;`, `&#x3C;`), which the RSS Advisory Board's profile asks for so that
+    /// readers cannot mistake text for markup.
+    pub(crate) fn leaf_plain(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
+        self.start_tag(name, attrs);
+        self.out.push('>');
+        for c in text.chars().filter(|&c| is_xml_char(c)) {
+            match c {
+                '&' => self.out.push_str("&#x26;"),
+                '<' => self.out.push_str("&#x3C;"),
+                '>' => self.out.push_str("&gt;"),
+                '\r' => self.out.push_str("&#13;"),
+                c => self.out.push(c),
+            }
+        }
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push_str(">\n");
+    }
+
     pub(crate) fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
         self.start_tag(name, attrs);
         self.out.push_str("/>\n");

@@ -702,6 +702,7 @@ impl Ingest<'_> {
             authors: item.authors,
             categories: item.categories,
             image: item.image,
+            enclosures: item.enclosures,
             lang: item.lang,
             // Atom entries often carry only <updated>: it is the best date they give.
             published: item.published.or(item.updated),
@@ -783,6 +784,9 @@ impl Ingest<'_> {
         }
         if item.image.is_some() {
             story.image = item.image;
+        }
+        if !item.enclosures.is_empty() {
+            story.enclosures = item.enclosures;
         }
         if item.published.is_some() {
             story.published = item.published;
