@@ -152,6 +152,8 @@ fn ninjs_2_array_maps_headlines_bodies_and_associations() {
         "http://cv.iptc.org/newscodes/mediatopic/04000000"
     );
 
+    assert_eq!(a.link, None, "a urn is no page");
+
     let b = &items[1];
     assert_eq!(b.title, "Stadtwerke senken Fernwärmepreis");
     assert_eq!(
@@ -352,6 +354,10 @@ fn nitf_maps_every_field_from_latin_1() {
         Some("Aktualisiert mit Zahlen der Börse.")
     );
     assert_eq!(w.subjects[0].code, "04005000");
+    assert_eq!(
+        it.link.as_ref().map(|u| u.as_str()),
+        Some("https://beispielagentur.example/nitf/9001.html")
+    );
 }
 
 #[test]

@@ -343,9 +343,13 @@ fn item(o: &Obj<'_>, base: &Url, image: Option<Image>) -> Result<(Item, Wire), A
         }),
         subjects,
     };
+    // An http(s) uri is the story's page, as an RSS guid that is a permalink.
+    let link = url::Url::parse(&id)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"));
     let item = Item {
         guid: Some(id),
-        link: None,
+        link,
         title,
         summary_html,
         content_html,

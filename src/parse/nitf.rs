@@ -173,9 +173,15 @@ pub(crate) fn read(nitf: &Element, base: &Url) -> Result<(Item, Wire), AgencyErr
         .or_else(|| body.and_then(|b| b.attr("xml:lang")))
         .or_else(|| content.attr("xml:lang"))
         .and_then(clean_lang);
+    // `pubdata@ex-ref` points at the rendering of the publication: the story's page.
+    let link = head
+        .and_then(|h| h.child("pubdata"))
+        .and_then(|p| p.attr("ex-ref"))
+        .and_then(|r| base.join(r.trim()).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"));
     let item = Item {
         guid,
-        link: None,
+        link,
         title,
         summary_html,
         content_html: Some(content_html.trim().to_string()).filter(|h| !h.is_empty()),
