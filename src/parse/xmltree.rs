@@ -238,7 +238,7 @@ pub fn parse(s: &str) -> Result<Element, XmlError> {
         let event = match reader.read_event() {
             Ok(e) => e,
             Err(e) => {
-                let truncated = matches!(e, quick_xml::Error::Syntax(_)) && stack.len() > 0;
+                let truncated = matches!(e, quick_xml::Error::Syntax(_)) && !stack.is_empty();
                 return Err(error(&reader, e.to_string(), truncated));
             }
         };
