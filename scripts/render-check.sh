@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # render-check.sh: renders wirefeed pages in headless Chromium, the way a person opening
-# them in a browser would see them, and checks that feed pages really went through the
-# XSLT stylesheet (the rendered DOM must contain the feed's item titles, not raw XML).
+# them in a browser would see them, and checks that a browser opening a feed URL gets the
+# feed's HTML page (text/html, no XSLT, so no Chromium deprecation banner) with its item
+# titles rather than raw XML.
 #
 # Usage:
 #   scripts/render-check.sh [-o OUTDIR] [-t 'TITLE|TITLE...'] URL [[-t ...] URL ...]
 #
 #   Each URL is rendered to OUTDIR/<n>.png (1000x1400) and its DOM dumped to
 #   OUTDIR/<n>.html. When -t gives item titles (separated by "|") before a URL, that
-#   URL's DOM must contain each of them and an <article> element (written only by
-#   feed.xsl); otherwise the check fails. Exit status 0 when every check passed.
+#   URL's DOM must contain each of them and an <article> element, and the URL must answer
+#   a browser's Accept header with text/html (not XML run through XSLT); otherwise the
+#   check fails. Exit status 0 when every check passed.
+#   CHROMIUM_FLAGS adds flags, one per line (e.g. --host-resolver-rules for offline
+#   image hosts).
 #
 # Example:
 #   scripts/render-check.sh -o /tmp/render \
@@ -41,6 +45,11 @@ if [[ -z "$browser" ]]; then
     browser=chromium
 fi
 
+extra_flags=()
+if [[ -n "${CHROMIUM_FLAGS:-}" ]]; then
+    mapfile -t extra_flags <<<"$CHROMIUM_FLAGS"
+fi
+
 chrome() {
     local profile
     profile="$(mktemp -d)"
@@ -48,7 +57,7 @@ chrome() {
     timeout 60 "$browser" --headless --no-sandbox --disable-gpu --disable-quic \
         --no-first-run --disable-background-networking --disable-component-update \
         --disable-sync --disable-dev-shm-usage --hide-scrollbars \
-        --user-data-dir="$profile" "$@" 2>/dev/null
+        --user-data-dir="$profile" "${extra_flags[@]}" "$@" 2>/dev/null
     local rc=$?
     rm -rf "$profile"
     return $rc
@@ -83,8 +92,14 @@ while [[ $# -gt 0 ]]; do
 
     if [[ -n "$titles" ]]; then
         ok=1
+        ctype="$(curl -s -o /dev/null -w '%{content_type}' \
+            -H 'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' "$url")"
+        if [[ "$ctype" != text/html* ]]; then
+            echo "FAIL $url: a browser gets $ctype, not the HTML page (XSLT would show Chromium's banner)" >&2
+            ok=0
+        fi
         if ! grep -q "<article" "$dom"; then
-            echo "FAIL $url: no <article> in the DOM, the XSLT did not run (raw XML shown?)" >&2
+            echo "FAIL $url: no <article> in the DOM (raw XML shown instead of the HTML page?)" >&2
             ok=0
         fi
         IFS='|' read -r -a want <<<"$titles"
@@ -95,7 +110,7 @@ while [[ $# -gt 0 ]]; do
             fi
         done
         if [[ $ok -eq 1 ]]; then
-            echo "ok   $url: XSLT ran, ${#want[@]} item title(s) found"
+            echo "ok   $url: page rendered, ${#want[@]} item title(s) found"
         else
             failures=$((failures + 1))
         fi

@@ -33,6 +33,8 @@ pub struct Config {
     pub serve: Option<SocketAddr>,
     pub websub_hubs: Vec<Url>,
     pub site: SiteConfig,
+    /// Remove tracking parameters (`utm_*`, `fbclid`, …) from published links (default true).
+    pub strip_tracking: bool,
     pub sources: Vec<SourceConfig>,
     pub feeds: Vec<FeedConfig>,
 }
@@ -609,6 +611,7 @@ impl<'a> Checker<'a> {
                 "serve",
                 "websub",
                 "site",
+                "strip_tracking",
                 "sources",
                 "feeds",
             ],
@@ -674,6 +677,10 @@ impl<'a> Checker<'a> {
             None => vec![],
         };
         let site = self.site(top.get("site"));
+        let strip_tracking = top
+            .get("strip_tracking")
+            .and_then(|n| self.bool(n, "strip_tracking"))
+            .unwrap_or(true);
         let sources = self.sources(top.get("sources"), root);
         let source_ids: Vec<String> = sources.iter().map(|s| s.id.clone()).collect();
         let feeds = self.feeds(top.get("feeds"), root, &source_ids);
@@ -690,6 +697,7 @@ impl<'a> Checker<'a> {
             serve,
             websub_hubs,
             site,
+            strip_tracking,
             sources,
             feeds,
         })

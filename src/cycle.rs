@@ -855,6 +855,10 @@ pub fn publish_all(
                 entries
             }
         };
+        let mut entries = entries;
+        if config.strip_tracking {
+            entries.iter_mut().for_each(Entry::strip_tracking);
+        }
         let meta = FeedMeta {
             id: feed.id.clone(),
             title: feed.title.clone(),
@@ -864,7 +868,9 @@ pub fn publish_all(
             hubs: config.websub_hubs.iter().map(|u| u.to_string()).collect(),
             author: config.site.author.clone(),
             empty_updated: Some(newest_known.unwrap_or(now)),
-            stylesheet: Some("feed.xsl".into()),
+            // No XSLT: Chromium warns over every page that uses it and is removing it;
+            // browsers get `<id>.html` instead (served for the feed URL by `serve`).
+            stylesheet: None,
         };
         counts.push((feed.id.clone(), entries.len()));
         summaries.push(publish::FeedSummary {
@@ -888,8 +894,8 @@ pub fn publish_all(
         }
         metas.push(meta);
     }
-    // The outputs name `feed.xsl` as their stylesheet; it sits beside them so that a plain
-    // web server in front of feeds_dir renders them for browsers too.
+    // New outputs no longer name `feed.xsl`; it stays beside them for copies that readers
+    // and caches still hold from earlier versions.
     let xsl = dir.join("feed.xsl");
     if publish::write_if_changed(&xsl, crate::serve::FEED_XSL.as_bytes()).map_err(|source| {
         CycleError::Publish {

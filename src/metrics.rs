@@ -111,6 +111,20 @@ impl Metrics {
         s.last_status = Some(status);
     }
 
+    /// Records one read of a local source (spool folder, file): its duration and new items,
+    /// but no HTTP response.
+    pub fn record_read(&self, source: &str, duration: Duration, new_items: u64) {
+        let mut inner = self.lock();
+        let s = inner.sources.entry(source.to_string()).or_default();
+        let secs = duration.as_secs_f64();
+        if let Some(i) = FETCH_DURATION_BUCKETS.iter().position(|&b| secs <= b) {
+            s.buckets[i] += 1;
+        }
+        s.duration_sum += secs;
+        s.duration_count += 1;
+        s.items_fetched += new_items;
+    }
+
     /// Records when a source was last fetched and parsed successfully (unix seconds).
     pub fn record_success(&self, source: &str, at_unix: i64) {
         let mut inner = self.lock();

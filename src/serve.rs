@@ -11,12 +11,12 @@
 //! own strong ETag (`"<hash>"`, `"<hash>-gzip"`, `"<hash>-br"`): a strong ETag names
 //! exact bytes, and a gzip body is not the same bytes as the identity body.
 //!
-//! A browser opening an RSS or Atom URL gets the same bytes labelled `application/xml`
-//! (ETag suffix `-xml`, `Vary: Accept`): Chromium shows `application/rss+xml` and
-//! `application/atom+xml` as plain text and never runs the `feed.xsl` stylesheet, but
-//! it does for `application/xml`. Feed readers, which name feed types or `*/*` in
-//! `Accept`, get the registered feed types; a reader that imitates a browser still gets
-//! the feed's bytes, only labelled as generic XML.
+//! A browser opening a feed URL (its `Accept` prefers `text/html` and names no feed type)
+//! gets the feed's HTML page `<id>.html` with `Vary: Accept`; feed readers, which name
+//! feed types or `*/*`, get the feed. Without an HTML page (before the first publish), an
+//! RSS or Atom file goes to browsers labelled `application/xml` (ETag suffix `-xml`).
+//! `/` serves the publisher's `index.html` when it exists. `feed.xsl` is served like the
+//! feeds (validators, compression) for older copies that still name it.
 
 use crate::metrics::Metrics;
 use crate::status::relative_time;
@@ -66,6 +66,9 @@ pub struct ServeState {
     /// Compressed bodies by (file name, encoding), valid while the file's hash matches,
     /// so an unchanged feed is not recompressed for every reader.
     compressed: Mutex<HashMap<(String, Encoding), CachedBody>>,
+    /// The status snapshot the daemon persists after each cycle (`wirefeed status` reads
+    /// it too); `/sources` shows it when set.
+    pub status_path: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -85,6 +88,7 @@ impl ServeState {
             cache_max_age: Duration::from_secs(5 * 60),
             index: RwLock::new(index),
             compressed: Mutex::new(HashMap::new()),
+            status_path: None,
         }
     }
 
@@ -116,7 +120,7 @@ pub fn router(state: Arc<ServeState>) -> Router {
         .route("/sources", get(sources_page))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .route("/feed.xsl", get(feed_xsl))
+        .route("/feed.xsl", get(feed_xsl_file))
         .fallback(feed_file)
         .with_state(state)
 }
@@ -128,6 +132,10 @@ pub enum FeedKind {
     Atom,
     Json,
     Opml,
+    /// A feed's HTML page (`<id>.html`) or `index.html`.
+    Html,
+    /// `feed.xsl`, for feed copies that still name it.
+    Xsl,
 }
 
 impl FeedKind {
@@ -138,6 +146,8 @@ impl FeedKind {
             FeedKind::Atom => "application/atom+xml; charset=utf-8",
             FeedKind::Json => "application/feed+json; charset=utf-8",
             FeedKind::Opml => "text/x-opml; charset=utf-8",
+            FeedKind::Html => "text/html; charset=utf-8",
+            FeedKind::Xsl => "text/xsl; charset=utf-8",
         }
     }
 }
@@ -150,11 +160,15 @@ pub fn feed_file_name(raw_path: &str) -> Option<(&str, FeedKind)> {
     if name == "index.opml" {
         return Some((name, FeedKind::Opml));
     }
+    if name == "feed.xsl" {
+        return Some((name, FeedKind::Xsl));
+    }
     let (stem, ext) = name.rsplit_once('.')?;
     let kind = match ext {
         "rss" => FeedKind::Rss,
         "atom" => FeedKind::Atom,
         "json" => FeedKind::Json,
+        "html" => FeedKind::Html,
         _ => return None,
     };
     let stem_ok = !stem.is_empty()
@@ -366,21 +380,52 @@ async fn feed_file(
     let Some((name, kind)) = feed_file_name(uri.path()) else {
         return plain(StatusCode::NOT_FOUND, "not found\n");
     };
+    // A browser navigating to a feed gets the feed's HTML page when there is one:
+    // browsers are dropping XSLT, and Chromium warns about it over every XSLT page.
+    if matches!(kind, FeedKind::Rss | FeedKind::Atom | FeedKind::Json)
+        && wants_browser_view(header_str(&headers, header::ACCEPT))
+    {
+        if let Some((stem, _)) = name.rsplit_once('.') {
+            let page = format!("{stem}.html");
+            if fs::symlink_metadata(state.feeds_dir.join(&page))
+                .is_ok_and(|m| m.file_type().is_file())
+            {
+                let mut r = serve_named(state, method, headers, page, FeedKind::Html).await;
+                r.headers_mut().insert(
+                    header::VARY,
+                    HeaderValue::from_static("Accept-Encoding, Accept"),
+                );
+                return r;
+            }
+        }
+    }
+    let name = name.to_string();
+    serve_named(state, method, headers, name, kind).await
+}
+
+/// Serves the file `name` of feeds_dir (already checked to be a safe name) as `kind`.
+async fn serve_named(
+    state: Arc<ServeState>,
+    method: Method,
+    headers: HeaderMap,
+    name: String,
+    kind: FeedKind,
+) -> Response {
     if method != Method::GET && method != Method::HEAD {
         let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
         r.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return r;
     }
-    let name = name.to_string();
     let dir = state.feeds_dir.clone();
+    let name_for_log = name.clone();
     let read =
         tokio::task::spawn_blocking(move || read_plain_file(&dir, &name).map(|r| (name, r))).await;
     let (name, (bytes, mtime)) = match read {
         Ok(Ok((name, Some(found)))) => (name, found),
         Ok(Ok((_, None))) => return plain(StatusCode::NOT_FOUND, "not found\n"),
         Ok(Err(e)) => {
-            tracing::error!(dir = %state.feeds_dir.display(), path = uri.path(), error = %e, "cannot read feed file");
+            tracing::error!(dir = %state.feeds_dir.display(), file = %name_for_log, error = %e, "cannot read feed file");
             return plain(StatusCode::INTERNAL_SERVER_ERROR, "cannot read feed\n");
         }
         Err(e) => {
@@ -504,6 +549,21 @@ fn unix_secs(t: SystemTime) -> i64 {
 
 fn now_unix() -> i64 {
     unix_secs(SystemTime::now())
+}
+
+/// `/feed.xsl` as the publisher wrote it into feeds_dir (validators, compression), else
+/// the built-in copy.
+async fn feed_xsl_file(
+    State(state): State<Arc<ServeState>>,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
+    let exists = fs::symlink_metadata(state.feeds_dir.join("feed.xsl"))
+        .is_ok_and(|m| m.file_type().is_file());
+    if exists {
+        return serve_named(state, method, headers, "feed.xsl".into(), FeedKind::Xsl).await;
+    }
+    feed_xsl().await
 }
 
 async fn feed_xsl() -> Response {
@@ -765,6 +825,53 @@ pub fn render_sources(
     page("wirefeed – source health", &body)
 }
 
+/// `/sources` from the persisted status snapshot: every configured source with its kind,
+/// a status that fits the kind, and its history from before the last restart.
+pub fn render_source_snapshot(s: &crate::status::StatusSnapshot, now: DateTime<Utc>) -> String {
+    let mut body = format!(
+        "<h1>Source health</h1><p>As of {} (written by process {}). <a href=\"./\">Back to the feeds</a>.</p>",
+        fmt_time(Some(s.written_at), now),
+        s.pid
+    );
+    if s.sources.is_empty() {
+        body.push_str("<p>No source is configured.</p>");
+    }
+    body.push_str("<table><thead><tr><th>Source</th><th>Kind</th><th>State</th><th>Last result</th><th>New</th><th>Failures in a row</th><th>Last poll</th><th>Last success</th><th>Next poll</th><th>Last error</th></tr></thead><tbody>");
+    for src in &s.sources {
+        let kind = src.kind.as_deref().unwrap_or("http");
+        let state = if src.last_poll.is_none() {
+            "not polled yet"
+        } else if src.consecutive_failures > 0 {
+            "<span class=\"bad\">failing</span>"
+        } else {
+            "ok"
+        };
+        let result = match (kind, src.http_status, src.last_poll) {
+            (_, _, None) => "–".to_string(),
+            ("http", Some(c), _) => format!("HTTP {c}"),
+            ("http", None, _) if src.consecutive_failures > 0 => "no response".into(),
+            ("http", None, _) => "–".into(),
+            (_, _, _) if src.consecutive_failures > 0 => "read failed".into(),
+            _ => "read".into(),
+        };
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{state}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"time\">{}</td><td class=\"time\">{}</td><td class=\"time\">{}</td><td>{}</td></tr>",
+            esc(&src.id),
+            esc(kind),
+            esc(&result),
+            src.new_items,
+            src.consecutive_failures,
+            fmt_time(src.last_poll, now),
+            fmt_time(src.last_success, now),
+            fmt_time(src.next_poll, now),
+            esc(src.last_error.as_deref().unwrap_or(""))
+        );
+    }
+    body.push_str("</tbody></table>");
+    page("wirefeed – source health", &body)
+}
+
 fn html(body: String) -> Response {
     (
         [
@@ -776,7 +883,18 @@ fn html(body: String) -> Response {
         .into_response()
 }
 
-async fn index_page(State(state): State<Arc<ServeState>>) -> Response {
+async fn index_page(
+    State(state): State<Arc<ServeState>>,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
+    // The publisher's index.html names the site, its language, the feeds for discovery
+    // and each feed's newest story; the built-in listing is for before the first publish.
+    if fs::symlink_metadata(state.feeds_dir.join("index.html"))
+        .is_ok_and(|m| m.file_type().is_file())
+    {
+        return serve_named(state, method, headers, "index.html".into(), FeedKind::Html).await;
+    }
     let st = state.clone();
     let built = tokio::task::spawn_blocking(move || {
         let listings = st.index_snapshot();
@@ -802,6 +920,12 @@ async fn index_page(State(state): State<Arc<ServeState>>) -> Response {
 }
 
 async fn sources_page(State(state): State<Arc<ServeState>>) -> Response {
+    if let Some(path) = state.status_path.clone() {
+        let read = tokio::task::spawn_blocking(move || crate::status::read_snapshot(&path)).await;
+        if let Ok(Ok(snapshot)) = read {
+            return html(render_source_snapshot(&snapshot, Utc::now()));
+        }
+    }
     html(render_sources(
         &state.metrics.sources(),
         state.metrics.last_cycle_unix(),

@@ -35,6 +35,7 @@ pub fn build_snapshot(config: &Config, store: &Store, now: DateTime<Utc>) -> Sta
             let st = store.source_state(&s.id).unwrap_or_default();
             SourceStatus {
                 id: s.id.clone(),
+                kind: Some(source_kind(s).to_string()),
                 last_poll: st.last_poll,
                 last_success: st.last_success,
                 http_status: st.last_status,
@@ -65,6 +66,16 @@ pub fn build_snapshot(config: &Config, store: &Store, now: DateTime<Utc>) -> Sta
         pid: std::process::id(),
         sources,
         feeds,
+    }
+}
+
+/// `http`, `spool` (a folder) or `file`: how a source is read, so status views can show a
+/// status that fits it (a spool folder has no HTTP status and no network errors).
+pub fn source_kind(source: &crate::config::SourceConfig) -> &'static str {
+    match &source.location {
+        crate::config::SourceLocation::Http(_) => "http",
+        crate::config::SourceLocation::Path(p) if p.is_dir() => "spool",
+        crate::config::SourceLocation::Path(_) => "file",
     }
 }
 
@@ -105,6 +116,9 @@ impl Service {
         let serve_state = config.serve.map(|_| {
             let mut state =
                 ServeState::new(config.feeds_dir.clone(), metrics.clone(), listings(config));
+            // /sources reads the persisted snapshot `wirefeed status` reads, so both agree
+            // and a restarted daemon shows every source's history at once.
+            state.status_path = Some(snapshot_path(config));
             // Healthy while cycles keep coming: a few poll intervals of slack.
             state.health_max_age = (config.poll.interval * 3).max(Duration::from_secs(300));
             state.cache_max_age = (config.poll.interval / 2)
@@ -132,12 +146,35 @@ impl Observer for Service {
                 SourceOutcome::Ingested { new, .. } => new as u64,
                 _ => 0,
             };
-            self.metrics.record_fetch(&s.id, s.status, s.duration, new);
+            let http = config
+                .source(&s.id)
+                .is_none_or(|c| matches!(c.location, crate::config::SourceLocation::Http(_)));
+            if http {
+                self.metrics.record_fetch(&s.id, s.status, s.duration, new);
+            } else {
+                // A spool folder or file has no HTTP response: it must not count as a
+                // network error in wirefeed_http_responses_total.
+                self.metrics.record_read(&s.id, s.duration, new);
+            }
             if !matches!(s.outcome, SourceOutcome::Failed(_)) {
                 self.metrics.record_success(&s.id, now.timestamp());
             }
             self.metrics
                 .set_consecutive_failures(&s.id, u64::from(s.consecutive_failures));
+        }
+        // Every configured source's persisted state, so per-source series exist from the
+        // first cycle after a restart, not only once each source is polled again.
+        for c in &config.sources {
+            if report.sources.iter().any(|s| s.id == c.id) {
+                continue;
+            }
+            if let Ok(st) = store.source_state(&c.id) {
+                if let Some(t) = st.last_success {
+                    self.metrics.record_success(&c.id, t.timestamp());
+                }
+                self.metrics
+                    .set_consecutive_failures(&c.id, u64::from(st.consecutive_failures));
+            }
         }
         for f in &config.feeds {
             let (items, changed) = feed_file_facts(&config.feeds_dir.join(format!("{}.rss", f.id)));

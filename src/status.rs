@@ -25,6 +25,10 @@ pub struct StatusSnapshot {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourceStatus {
     pub id: String,
+    /// What kind of source it is: `http` (a URL), `spool` (a folder of deliveries) or
+    /// `file` (one local file); statuses are read differently for each.
+    #[serde(default)]
+    pub kind: Option<String>,
     #[serde(default)]
     pub last_poll: Option<DateTime<Utc>>,
     #[serde(default)]
@@ -155,6 +159,7 @@ pub fn render_table(s: &StatusSnapshot, now: DateTime<Utc>) -> String {
     } else {
         let mut rows = vec![[
             "SOURCE",
+            "KIND",
             "STATE",
             "HTTP",
             "NEW",
@@ -177,6 +182,7 @@ pub fn render_table(s: &StatusSnapshot, now: DateTime<Utc>) -> String {
             };
             rows.push(vec![
                 src.id.clone(),
+                src.kind.clone().unwrap_or_else(|| "-".into()),
                 state.into(),
                 src.http_status
                     .map_or_else(|| "-".into(), |c| c.to_string()),
@@ -193,7 +199,7 @@ pub fn render_table(s: &StatusSnapshot, now: DateTime<Utc>) -> String {
                     .map_or_else(|| "-".into(), |e| one_line(e, 60)),
             ]);
         }
-        push_table(&mut out, &rows, &[3, 4, 5]);
+        push_table(&mut out, &rows, &[4, 5, 6]);
     }
     out.push('\n');
 

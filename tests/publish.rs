@@ -526,9 +526,15 @@ fn teaser_entries_render_with_their_own_ids() {
         guid.starts_with("urn:uuid:") && guid != EXPECTED_IDS[1],
         "{guid}"
     );
+    // Without full text the description carries the story's picture (with its credit,
+    // visible in readers that ignore Media RSS) and the teaser's summary.
     assert_eq!(
         item.description(),
-        Some("Freiwillige melden sich bei der Feuerwehr &amp; beim THW.")
+        Some(
+            "<figure><img src=\"https://www.beispiel-kurier.de/bilder/pegel.jpg\" alt=\"\">\
+<figcaption><small>Foto: Stadt Dresden</small></figcaption></figure>\
+Freiwillige melden sich bei der Feuerwehr &amp; beim THW."
+        )
     );
     // The teaser's date is its first sighting, not the story's date.
     assert_eq!(

@@ -112,6 +112,18 @@ fn every_output_keeps_every_attachment_with_type_and_length() {
             "{url} missing from the page"
         );
     }
+    // Tracking parameters leave published links; other parameters stay.
+    assert!(
+        rss.contains("<link>https://funk.beispiel.example/folge-12?id=12</link>"),
+        "{rss}"
+    );
+    assert!(
+        !rss.contains("utm_source") && !rss.contains("fbclid"),
+        "{rss}"
+    );
+    assert!(items
+        .iter()
+        .any(|i| i["url"] == "https://agentur.beispiel.example/meldung-1"));
     // JSON Feed content_text paragraphs stay paragraphs.
     let bus = items
         .iter()
@@ -295,4 +307,68 @@ print('\\n'.join(f'{u} {t}' for u,t in c.execute('select enclosure_url, enclosur
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains(&format!("{AUDIO} audio/mpeg")), "{said}");
     assert!(said.contains(&format!("{OGG} audio/ogg")), "{said}");
+}
+
+/// Pictures and their credits are visible in every reader: as a figure in the HTML content
+/// (newsboat, Miniflux and most readers ignore Media RSS) and as Media RSS in RSS and Atom.
+#[test]
+fn pictures_carry_caption_and_credit_in_the_content_and_as_media_rss() {
+    let dir = publish_rich("https://feeds.beispiel.example/");
+    let figure = "<figure><img src=\"https://funk.beispiel.example/bilder/boerse.jpg\" \
+alt=\"Händler an der erfundenen Börse\"><figcaption>Händler an der erfundenen Börse \
+<small>Foto: Beispielbild</small></figcaption></figure>";
+    let json: serde_json::Value = serde_json::from_str(&read(dir.path(), "alle.json")).unwrap();
+    let boerse = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["title"].as_str().unwrap().starts_with("Kurs"))
+        .unwrap();
+    assert!(
+        boerse["content_html"].as_str().unwrap().starts_with(figure),
+        "{boerse}"
+    );
+    assert_eq!(
+        boerse["image"],
+        "https://funk.beispiel.example/bilder/boerse.jpg"
+    );
+    // The plain-text summary carries no caption.
+    assert!(!boerse["summary"]
+        .as_str()
+        .unwrap_or("")
+        .contains("Beispielbild"));
+    for name in ["alle.rss", "alle.atom"] {
+        let xml = read(dir.path(), name);
+        let escaped = figure
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        assert!(xml.contains(&escaped), "{name}: {xml}");
+        assert!(
+            xml.contains("<media:credit>Foto: Beispielbild</media:credit>"),
+            "{name}"
+        );
+    }
+    let page = read(dir.path(), "alle.html");
+    assert!(page.contains("<small class=\"credit\">Foto: Beispielbild</small>"));
+}
+
+/// Relative references in Atom content resolve against the root element's xml:base
+/// (RFC 4287 2), not against the feed's alternate link or the entry's link.
+#[test]
+fn relative_links_in_content_resolve_against_xml_base() {
+    let base = url::Url::parse("https://feeds.beispiel.example/rss/politik.xml").unwrap();
+    let atom =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rich/wire.atom"))
+            .unwrap();
+    let feed = wirefeed::parse::feed::parse_feed(&atom, &base).unwrap();
+    let content = feed.items[0].content_html.as_deref().unwrap();
+    assert!(
+        content.contains("href=\"https://wire.beispiel.example/de/bericht-2001\""),
+        "{content}"
+    );
+    assert_eq!(
+        feed.items[0].link.as_ref().map(url::Url::as_str),
+        Some("https://wire.beispiel.example/de/ausland/hintergrund-2001")
+    );
 }

@@ -116,6 +116,8 @@ async fn start() -> Server {
     );
     state.cache_max_age = Duration::from_secs(300);
     state.health_max_age = Duration::from_secs(600);
+    // Absent until a test writes it: /sources then falls back to the in-memory metrics.
+    state.status_path = Some(root.path().join("store.status.json"));
     let state = Arc::new(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -405,6 +407,86 @@ async fn gzip_and_brotli_have_their_own_etags() {
         .await
         .unwrap();
     assert_eq!(text, RSS);
+    srv.stop().await;
+}
+
+/// Browsers get the feed's HTML page (no XSLT, so no Chromium deprecation banner), readers
+/// the feed, with `Vary: Accept`; `/` is the publisher's index.html; feed.xsl has
+/// validators and compression like every other file.
+#[tokio::test]
+async fn browsers_get_the_html_page_of_a_feed_and_readers_the_feed() {
+    let srv = start().await;
+    let page = "<!DOCTYPE html>\n<html lang=\"de\"><title>Politik</title><p>Seite</p></html>\n";
+    let index = "<!DOCTYPE html>\n<html lang=\"de\"><title>Beispiel-Kurier</title></html>\n";
+    std::fs::write(srv.feeds.join("politik.html"), page).unwrap();
+    std::fs::write(srv.feeds.join("index.html"), index).unwrap();
+    std::fs::write(
+        srv.feeds.join("feed.xsl"),
+        "<xsl:stylesheet/>\n".repeat(200),
+    )
+    .unwrap();
+    let c = raw_client();
+    let chrome =
+        "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
+    for path in [
+        "/politik.rss",
+        "/politik.atom",
+        "/politik.json",
+        "/politik.html",
+    ] {
+        let r = c
+            .get(srv.url(path))
+            .header(header::ACCEPT, chrome)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            hdr(&r, header::CONTENT_TYPE),
+            "text/html; charset=utf-8",
+            "{path}"
+        );
+        assert!(hdr(&r, header::VARY).contains("Accept"), "{path}");
+        let etag = hdr(&r, header::ETAG).to_string();
+        assert_eq!(r.text().await.unwrap(), page, "{path}");
+        let again = c
+            .get(srv.url(path))
+            .header(header::ACCEPT, chrome)
+            .header(header::IF_NONE_MATCH, &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+    }
+    let r = c
+        .get(srv.url("/politik.rss"))
+        .header(header::ACCEPT, "application/rss+xml, text/html;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        hdr(&r, header::CONTENT_TYPE),
+        "application/rss+xml; charset=utf-8"
+    );
+    assert!(hdr(&r, header::VARY).contains("Accept"));
+    assert_eq!(r.text().await.unwrap(), RSS);
+
+    let r = c.get(srv.url("/")).send().await.unwrap();
+    assert_eq!(hdr(&r, header::CONTENT_TYPE), "text/html; charset=utf-8");
+    assert!(r.headers().get(header::ETAG).is_some());
+    assert_eq!(r.text().await.unwrap(), index);
+
+    let r = c
+        .get(srv.url("/feed.xsl"))
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(hdr(&r, header::CONTENT_TYPE), "text/xsl; charset=utf-8");
+    assert_eq!(hdr(&r, header::CONTENT_ENCODING), "gzip");
+    assert!(r.headers().get(header::ETAG).is_some());
+    assert!(r.headers().get(header::LAST_MODIFIED).is_some());
     srv.stop().await;
 }
 
@@ -1033,6 +1115,7 @@ fn sample_snapshot() -> StatusSnapshot {
         sources: vec![
             SourceStatus {
                 id: "dpa-politik".into(),
+                kind: Some("http".into()),
                 last_poll: Some(t(6, 57, 0)),
                 last_success: Some(t(6, 57, 0)),
                 http_status: Some(200),
@@ -1044,6 +1127,7 @@ fn sample_snapshot() -> StatusSnapshot {
             },
             SourceStatus {
                 id: "agentur-süd".into(),
+                kind: Some("http".into()),
                 last_poll: Some(t(6, 59, 30)),
                 last_success: None,
                 http_status: None,
@@ -1052,6 +1136,18 @@ fn sample_snapshot() -> StatusSnapshot {
                 consecutive_failures: 7,
                 last_error: Some("connection refused\n(after 3 retries)".into()),
                 next_poll: None,
+            },
+            SourceStatus {
+                id: "agentur-spool".into(),
+                kind: Some("spool".into()),
+                last_poll: Some(t(6, 58, 0)),
+                last_success: Some(t(6, 58, 0)),
+                http_status: None,
+                new_items: 2,
+                total_items: None,
+                consecutive_failures: 0,
+                last_error: None,
+                next_poll: Some(t(7, 3, 0)),
             },
         ],
         feeds: vec![FeedStatus {
@@ -1132,4 +1228,51 @@ fn relative_times_in_future_and_past() {
     assert_eq!(t(Some(now - ChronoDuration::minutes(3)), now), "3m ago");
     assert_eq!(t(Some(now + ChronoDuration::minutes(7)), now), "in 7m");
     assert_eq!(t(None, now), "never");
+}
+
+/// `/sources` reads the persisted snapshot `wirefeed status` reads: after a restart every
+/// source's history shows at once, with its kind and a status that fits it (a spool
+/// folder is "read", never a network error).
+#[tokio::test]
+async fn sources_page_shows_the_persisted_state_of_every_source_with_its_kind() {
+    let srv = start().await;
+    let c = raw_client();
+    let before = c.get(srv.url("/sources")).send().await.unwrap();
+    assert!(before
+        .text()
+        .await
+        .unwrap()
+        .contains("No source has been polled yet"));
+    let root = srv.feeds.parent().unwrap().to_path_buf();
+    write_snapshot(&root.join("store.status.json"), &sample_snapshot()).unwrap();
+    let page = c
+        .get(srv.url("/sources"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for id in ["dpa-politik", "agentur-süd", "agentur-spool"] {
+        assert!(page.contains(&format!("<td>{id}</td>")), "{id}: {page}");
+    }
+    let spool_row = page
+        .split("<tr>")
+        .find(|r| r.contains("agentur-spool"))
+        .unwrap();
+    assert!(
+        spool_row.contains("<td>spool</td>") && spool_row.contains("<td>read</td>"),
+        "{spool_row}"
+    );
+    assert!(!spool_row.contains("network error") && !spool_row.contains("no response"));
+    let failing = page
+        .split("<tr>")
+        .find(|r| r.contains("agentur-süd"))
+        .unwrap();
+    assert!(
+        failing.contains("no response") && failing.contains("connection refused"),
+        "{failing}"
+    );
+    assert!(page.contains("HTTP 200"));
+    srv.stop().await;
 }

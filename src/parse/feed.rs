@@ -607,7 +607,10 @@ fn locate_xml_error(s: &str) -> Option<(String, usize, usize)> {
 fn map_feed(feed: Feed, base: &Url, raw: &str, root_local: &str) -> ParsedFeed {
     let link = pick_link(&feed.links, base);
     let lang = feed.language.as_deref().and_then(clean_lang);
-    let item_base = link.as_ref().unwrap_or(base);
+    // Relative references in item HTML resolve against the root element's xml:base
+    // (RFC 4287 2, RFC 3986 5.1) when it has one, else against `base` (see `own_link`).
+    let doc_base = root_xml_base(raw, root_local).and_then(|b| base.join(b.trim()).ok());
+    let item_base = doc_base.as_ref().unwrap_or(base);
     let mut out = ParsedFeed {
         title: feed
             .title
@@ -664,6 +667,37 @@ fn supplement(raw: &str, root_local: &str, items: &mut [Item], base: &Url) {
         if wants_media && item.image.is_none() {
             item.image = thumbnail_in(body, base);
         }
+    }
+}
+
+/// The `xml:base` attribute of the document's root element, if it has one.
+fn root_xml_base<'a>(raw: &'a str, root_local: &str) -> Option<&'a str> {
+    let mut from = 0;
+    loop {
+        let at = from + raw[from..].find('<')?;
+        let rest = &raw[at + 1..];
+        if rest.starts_with("!--") {
+            from = at + 4 + rest.find("-->")?;
+            continue;
+        }
+        if rest.starts_with('?') || rest.starts_with('!') {
+            from = at + 1;
+            continue;
+        }
+        let end = tag_end(raw, at)?;
+        let inner = &raw[at + 1..end - 1];
+        let name_end = inner
+            .find(|c: char| c.is_ascii_whitespace() || c == '/')
+            .unwrap_or(inner.len());
+        let name = &inner[..name_end];
+        if name.rsplit(':').next() != Some(root_local) {
+            return None;
+        }
+        let attrs_text = &inner[name_end..];
+        return attributes(attrs_text)
+            .into_iter()
+            .find(|a| a.name == "xml:base")
+            .map(|a| &attrs_text[a.value]);
     }
 }
 

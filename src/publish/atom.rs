@@ -7,6 +7,7 @@ use chrono::{DateTime, SecondsFormat, Timelike};
 use std::collections::HashSet;
 
 const NS_ATOM: &str = "http://www.w3.org/2005/Atom";
+const NS_MEDIA: &str = "http://search.yahoo.com/mrss/";
 
 /// Renders an Atom 1.0 feed. Entries are written in the order given.
 ///
@@ -14,7 +15,7 @@ const NS_ATOM: &str = "http://www.w3.org/2005/Atom";
 /// `meta.empty_updated` (the caller's newest known story), so no clock is read here.
 pub fn render_atom(meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
     let mut x = Xml::document(meta.stylesheet.as_deref());
-    let mut root = vec![("xmlns", NS_ATOM)];
+    let mut root = vec![("xmlns", NS_ATOM), ("xmlns:media", NS_MEDIA)];
     if let Some(lang) = text(&meta.lang) {
         root.push(("xml:lang", lang));
     }
@@ -134,6 +135,10 @@ fn entry(x: &mut Xml, meta: &FeedMeta, entry: &Entry, updated: &str) {
         }
         attrs.push(("href", &enc.url));
         x.empty("link", &attrs);
+    }
+    // Media RSS in Atom too: readers that know it show caption and credit apart.
+    if let Some(image) = &clean.image {
+        super::rss::media_content(x, image);
     }
     for author in &entry.authors {
         x.open("author", &[]);

@@ -323,7 +323,14 @@ fn entry(out: &mut String, s: &Strings, meta: &FeedMeta, e: &Entry, n: usize) {
     }
     // The summary when there is one (a page of many stories reads best as leads), else
     // the full text.
-    if let Some(body) = clean.summary_html.as_ref().or(clean.content_html.as_ref()) {
+    // The figure above is the page's own; the text is the entry's without it.
+    let base = e.link.as_ref().unwrap_or(&meta.base_url);
+    let body = [&e.summary_html, &e.content_html]
+        .into_iter()
+        .flatten()
+        .map(|h| super::sanitize_html(h, base))
+        .find(|h| !h.trim().is_empty());
+    if let Some(body) = body {
         let _ = writeln!(out, "<div class=\"text\">{body}</div>");
     }
     if !clean.enclosures.is_empty() {

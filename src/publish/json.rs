@@ -36,7 +36,7 @@ pub fn render_json(meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
 fn item<'a>(meta: &FeedMeta, entry: &'a Entry) -> Item<'a> {
     let clean = Cleaned::new(entry, meta);
     let summary = clean
-        .summary_html
+        .summary_plain_html
         .as_deref()
         .map(|h| fold_whitespace(&html_to_text(h)))
         .filter(|s| !s.is_empty());

@@ -4,6 +4,7 @@
 use super::entry::{newest_update, rfc822, Entry, FeedMeta};
 use super::xml::Xml;
 use super::{text, Cleaned};
+use crate::model::Image;
 
 const NS_ATOM: &str = "http://www.w3.org/2005/Atom";
 const NS_CONTENT: &str = "http://purl.org/rss/1.0/modules/content/";
@@ -101,28 +102,7 @@ fn item(x: &mut Xml, meta: &FeedMeta, entry: &Entry) {
         x.empty("media:content", &attrs);
     }
     if let Some(image) = &clean.image {
-        let mut attrs = vec![("url", image.url.as_str()), ("medium", "image")];
-        if let Some(mime) = text(&image.mime) {
-            attrs.push(("type", mime));
-        }
-        let size = image.length.map(|l| l.to_string());
-        if let Some(size) = &size {
-            attrs.push(("fileSize", size));
-        }
-        let caption = text(&image.caption);
-        let credit = text(&image.credit);
-        if caption.is_none() && credit.is_none() {
-            x.empty("media:content", &attrs);
-        } else {
-            x.open("media:content", &attrs);
-            if let Some(caption) = caption {
-                x.leaf_plain("media:description", &[("type", "plain")], caption);
-            }
-            if let Some(credit) = credit {
-                x.leaf_plain("media:credit", &[], credit);
-            }
-            x.close("media:content");
-        }
+        media_content(x, image);
     }
     // RSS allows one <enclosure> per item (validators warn on more): the first attached
     // file (a podcast's audio), else the picture, so readers that ignore Media RSS still
@@ -147,4 +127,30 @@ fn item(x: &mut Xml, meta: &FeedMeta, entry: &Entry) {
         );
     }
     x.close("item");
+}
+
+/// The picture as Media RSS `media:content` with caption and credit (RSS and Atom).
+pub(super) fn media_content(x: &mut Xml, image: &Image) {
+    let mut attrs = vec![("url", image.url.as_str()), ("medium", "image")];
+    if let Some(mime) = text(&image.mime) {
+        attrs.push(("type", mime));
+    }
+    let size = image.length.map(|l| l.to_string());
+    if let Some(size) = &size {
+        attrs.push(("fileSize", size));
+    }
+    let caption = text(&image.caption);
+    let credit = text(&image.credit);
+    if caption.is_none() && credit.is_none() {
+        x.empty("media:content", &attrs);
+    } else {
+        x.open("media:content", &attrs);
+        if let Some(caption) = caption {
+            x.leaf_plain("media:description", &[("type", "plain")], caption);
+        }
+        if let Some(credit) = credit {
+            x.leaf_plain("media:credit", &[], credit);
+        }
+        x.close("media:content");
+    }
 }
