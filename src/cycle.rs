@@ -299,7 +299,7 @@ async fn poll_spool(
 ) -> Result<Delivered, String> {
     let max_body = ctx.config.poll.max_body;
     let previous = polled.state.body_hash.clone();
-    let rules = extract_rules(&ctx.config, &polled.source);
+    let rules = extract_rules(&ctx.config, &polled.source)?;
     let read = tokio::task::spawn_blocking(
         move || -> Result<(String, Vec<Result<SpoolDelivery, String>>), String> {
             let listing = spool::list(&path).map_err(|e| e.to_string())?;
@@ -424,9 +424,11 @@ async fn poll_page_source(
     html: Vec<u8>,
     page_url: Url,
 ) -> Result<Delivered, String> {
-    let rules = extract_rules(&ctx.config, &polled.source);
+    let rules = extract_rules(&ctx.config, &polled.source)?;
     if let Some(selector) = polled.source.selectors.items.clone() {
-        let links = article::extract_links(&html, &page_url, &selector)
+        let compiled =
+            article::CssSelector::parse(&selector).map_err(|e| format!("selectors.items: {e}"))?;
+        let links = article::extract_links(&html, &page_url, &compiled)
             .map_err(|e| format!("section page {page_url}: {e}"))?;
         if links.is_empty() {
             return Err(format!(
@@ -503,13 +505,14 @@ fn item_from_article(link: Url, article: &crate::model::Article) -> Item {
     }
 }
 
-fn extract_rules(config: &Config, source: &SourceConfig) -> ExtractRules {
-    ExtractRules {
-        body: source.selectors.body.clone(),
-        teasers: source.selectors.teasers.clone(),
-        byline: source.selectors.byline.clone(),
-        teaser_labels: config.teasers.labels.clone(),
-    }
+fn extract_rules(config: &Config, source: &SourceConfig) -> Result<ExtractRules, String> {
+    ExtractRules::new(
+        source.selectors.body.as_deref(),
+        source.selectors.teasers.as_deref(),
+        source.selectors.byline.as_deref(),
+        config.teasers.labels.clone(),
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// With `follow_links`, fetches the article page of each item the store does not know yet
@@ -522,7 +525,16 @@ async fn follow_links(ctx: &Context, polled: &mut Polled, items: Vec<Item>) -> V
             .map(|item| Incoming::new(item, None))
             .collect();
     }
-    let rules = extract_rules(&ctx.config, &polled.source);
+    let rules = match extract_rules(&ctx.config, &polled.source) {
+        Ok(r) => r,
+        Err(e) => {
+            polled.warnings.push(format!("follow_links: {e}"));
+            return items
+                .into_iter()
+                .map(|item| Incoming::new(item, None))
+                .collect();
+        }
+    };
     let cap = polled.source.follow_links_max;
     let source_id = polled.source.id.clone();
     let mut to_follow = Vec::new();

@@ -126,7 +126,7 @@ fn root_name(s: &str) -> Option<&str> {
 /// basic form NITF uses (`20261126T083000+0100`).
 pub(crate) fn date(raw: &str) -> Option<DateTime<Utc>> {
     let s = raw.trim();
-    if let Some(d) = super::feed::parse_date(s) {
+    if let Some(d) = super::date::parse_date(s) {
         return Some(d);
     }
     let b = s.as_bytes();
@@ -158,7 +158,7 @@ pub(crate) fn date(raw: &str) -> Option<DateTime<Utc>> {
         } else if !rest.is_empty() {
             return None;
         }
-        return super::feed::parse_date(&out);
+        return super::date::parse_date(&out);
     }
     None
 }

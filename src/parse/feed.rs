@@ -4,76 +4,28 @@
 //! cheap preparation pass that only copies the body when it must: transcoding a declared
 //! legacy encoding, or rewriting a root element feed-rs would reject (an `<rss>` without a
 //! usual `version`, the Atom 0.3 and RSS 0.90 namespaces). JSON Feed is read with our own
-//! serde structs because feed-rs drops item images and languages and rejects numeric ids.
+//! serde structs ([`crate::parse::json_feed`]) because feed-rs drops item images and
+//! languages and rejects numeric ids.
 //! Whether a document was cut off is decided by us, not by feed-rs: a feed whose root
 //! element is not closed is an error, never a partial item list.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
-use feed_rs::model::{Entry, Feed, Link, MediaObject, Text};
+use feed_rs::model::{Entry, Feed, Link, Text};
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
-use regex::Regex;
-use serde::Deserialize;
 use url::Url;
 
-use crate::model::{Enclosure, Image, Item, ParsedFeed};
-use crate::text::{fold_whitespace, html_to_text, truncate_words};
+use crate::model::{Image, Item, ParsedFeed};
+use crate::parse::date::parse_date;
+use crate::parse::encoding;
+use crate::parse::item::{
+    accept, clean_lang, dedup, html_field, plain_text, quote, resolve, title_text, truncated,
+};
+use crate::parse::json_feed::parse_json;
+use crate::parse::media::{enclosure_image, enclosures, pick_image};
 
-/// Length of a title made up from an item's text when the item has none.
-const TITLE_FROM_TEXT_CHARS: usize = 80;
-
-/// How much of the body an error message quotes.
-const QUOTE_CHARS: usize = 40;
-
-/// Why a body could not be read as a feed. Every message says what was found and what to do.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FeedError {
-    /// Nothing but whitespace (or nothing at all) came back.
-    #[error("the feed body is empty; the source sent no content (check that the URL still serves a feed)")]
-    Empty,
-    /// The body is something else: an HTML page, another XML document, plain text.
-    #[error(
-        "the source sent {found}, not a feed (it starts with {start:?}); check the source's URL"
-    )]
-    NotAFeed { found: String, start: String },
-    /// The document ends before its root element is closed.
-    #[error("the feed is truncated: it ends after {len} bytes without {missing}; the transfer was probably cut off, the next poll will try again")]
-    Truncated { len: usize, missing: String },
-    /// XML that is not well-formed, or a feed structure feed-rs cannot use.
-    #[error("the feed is not well-formed{}: {reason}", at(*line, *column))]
-    Malformed {
-        reason: String,
-        line: Option<usize>,
-        column: Option<usize>,
-    },
-    /// The XML declaration names an encoding we have no decoder for.
-    #[error("the feed declares the encoding {label:?}, which wirefeed cannot decode; ask the source for UTF-8")]
-    UnsupportedEncoding { label: String },
-    /// A body starting with `{` that is not valid JSON (or has fields of the wrong type).
-    #[error("the JSON Feed is invalid at line {line}, column {column}: {reason}")]
-    InvalidJson {
-        reason: String,
-        line: usize,
-        column: usize,
-    },
-    /// A JSON Feed of a version we do not know.
-    #[error("the JSON document declares version {version:?}, which is not JSON Feed 1.0 or 1.1")]
-    UnsupportedVersion { version: String },
-    /// An agency delivery (ninjs, NewsML-G2, NITF) that cannot be used.
-    #[error(transparent)]
-    Agency(#[from] super::agency::AgencyError),
-}
-
-fn at(line: Option<usize>, column: Option<usize>) -> String {
-    match (line, column) {
-        (Some(l), Some(c)) => format!(" at line {l}, column {c}"),
-        (Some(l), None) => format!(" at line {l}"),
-        _ => String::new(),
-    }
-}
+pub use crate::parse::item::FeedError;
 
 /// Reads one fetched feed body into items.
 ///
@@ -82,7 +34,16 @@ fn at(line: Option<usize>, column: Option<usize>) -> String {
 /// Items without link and guid, or without any title or text, are left out and the reason
 /// is recorded in [`ParsedFeed::skipped`]. A feed with no items is `Ok` with no items.
 pub fn parse_feed(body: &[u8], base: &Url) -> Result<ParsedFeed, FeedError> {
-    let text = decode(body)?;
+    parse_feed_with_charset(body, base, None)
+}
+
+/// [`parse_feed`] for a body that came with a charset in its HTTP `Content-Type`.
+pub fn parse_feed_with_charset(
+    body: &[u8],
+    base: &Url,
+    http_charset: Option<&str>,
+) -> Result<ParsedFeed, FeedError> {
+    let text = decode(body, http_charset)?;
     let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\0');
     // Agency formats (IPTC ninjs, NewsML-G2, NITF) are told apart by content as well.
     if let Some(agency) = super::agency::parse(trimmed, base) {
@@ -99,78 +60,25 @@ pub fn parse_feed(body: &[u8], base: &Url) -> Result<ParsedFeed, FeedError> {
     }
 }
 
-fn quote(s: &str) -> String {
-    let first_line = s.trim_start().lines().next().unwrap_or("");
-    first_line.chars().take(QUOTE_CHARS).collect()
-}
-
-// ---------------------------------------------------------------------------------------
-// Encoding
-
-/// The body as UTF-8 text. Borrowed unless a BOM'd UTF-16 body or a declared legacy
-/// encoding forces a transcode; then the XML declaration is dropped so the parser does not
-/// decode the already decoded text a second time.
-fn decode(body: &[u8]) -> Result<Cow<'_, str>, FeedError> {
-    if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(body) {
-        let rest = &body[bom_len..];
-        if enc == encoding_rs::UTF_8 {
-            return Ok(utf8(rest));
-        }
-        let (decoded, _) = enc.decode_without_bom_handling(rest);
-        return Ok(Cow::Owned(drop_declaration(&decoded).to_string()));
+/// The body as UTF-8 text (see [`encoding`]). A legacy-encoded body is transcoded, and an
+/// XML declaration naming another encoding than UTF-8 is dropped from the text, so the XML
+/// parser does not decode the already decoded text a second time.
+fn decode<'a>(body: &'a [u8], http_charset: Option<&str>) -> Result<Cow<'a, str>, FeedError> {
+    let decoded = encoding::decode_strict(body, http_charset)
+        .map_err(|e| FeedError::UnsupportedEncoding { label: e.label })?;
+    let text = decoded.text;
+    let start = text.len() - text.trim_start().len();
+    let Some(len) = encoding::xml_declaration_len(&text.as_bytes()[start..]) else {
+        return Ok(text);
+    };
+    let declared = encoding::xml_declared_encoding(&text.as_bytes()[start..]);
+    if declared.is_none_or(|l| l.eq_ignore_ascii_case("utf-8") || l.eq_ignore_ascii_case("utf8")) {
+        return Ok(text);
     }
-    let start = body
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(body.len());
-    let rest = &body[start..];
-    if rest.starts_with(b"<?xml") {
-        if let Some(label) = declared_encoding(rest) {
-            let enc = encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| {
-                FeedError::UnsupportedEncoding {
-                    label: label.to_string(),
-                }
-            })?;
-            // A declaration we could read byte-wise is in an ASCII-compatible encoding,
-            // whatever it claims (a "UTF-16" label here is a lie); read it as UTF-8 then.
-            // encoding_rs maps ISO-8859-1 to windows-1252, as browsers do.
-            if enc != encoding_rs::UTF_8 && enc.is_ascii_compatible() {
-                let after = declaration_end(rest).unwrap_or(0);
-                let (decoded, _) = enc.decode_without_bom_handling(&rest[after..]);
-                return Ok(decoded);
-            }
-        }
-    }
-    Ok(utf8(body))
-}
-
-fn utf8(bytes: &[u8]) -> Cow<'_, str> {
-    // A feed declared UTF-8 with a few stray Latin-1 bytes is common; keep the rest.
-    String::from_utf8_lossy(bytes)
-}
-
-fn declaration_end(rest: &[u8]) -> Option<usize> {
-    rest.windows(2).position(|w| w == b"?>").map(|p| p + 2)
-}
-
-fn drop_declaration(s: &str) -> &str {
-    let t = s.trim_start();
-    if t.starts_with("<?xml") {
-        if let Some(p) = t.find("?>") {
-            return &t[p + 2..];
-        }
-    }
-    s
-}
-
-/// The `encoding` pseudo-attribute of the XML declaration at the start of `rest`.
-fn declared_encoding(rest: &[u8]) -> Option<String> {
-    let end = declaration_end(rest)?;
-    let decl = std::str::from_utf8(&rest[..end]).ok()?;
-    attributes(&decl[5..end - 2])
-        .into_iter()
-        .find(|a| a.name == "encoding")
-        .map(|a| decl[5..][a.value.clone()].trim().to_string())
+    Ok(match text {
+        Cow::Borrowed(t) => Cow::Borrowed(&t[start + len..]),
+        Cow::Owned(t) => Cow::Owned(t[start + len..].to_string()),
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -265,13 +173,6 @@ fn tag_end(s: &str, from: usize) -> Option<usize> {
         }
     }
     None
-}
-
-fn truncated(s: &str, missing: &str) -> FeedError {
-    FeedError::Truncated {
-        len: s.len(),
-        missing: missing.to_string(),
-    }
 }
 
 fn html_page(s: &str) -> FeedError {
@@ -799,33 +700,6 @@ fn map_entry(e: Entry, base: &Url, feed_lang: Option<&str>) -> Item {
     }
 }
 
-/// Titles are plain text; markup that reached them (escaped tags, HTML entities the XML
-/// layer left alone) is stripped or decoded.
-fn title_text(t: &Text) -> String {
-    let plain = t.content_type.subty().as_str() == "plain";
-    if plain && !looks_like_markup(&t.content) {
-        plain_text(&t.content)
-    } else {
-        fold_whitespace(&html_to_text(&t.content))
-    }
-}
-
-/// A `<` followed by a letter, `/` or `!` is a tag; "Inzidenz < 100" is not.
-fn looks_like_markup(s: &str) -> bool {
-    s.as_bytes()
-        .windows(2)
-        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
-}
-
-/// Plain text with HTML entities decoded and whitespace folded.
-pub(crate) fn plain_text(s: &str) -> String {
-    if s.contains('&') {
-        fold_whitespace(&html_escape::decode_html_entities(s))
-    } else {
-        fold_whitespace(s)
-    }
-}
-
 /// RSS `<author>` is "mail@example.org (Name)"; feed-rs keeps the parentheses.
 fn person_name(raw: &str) -> String {
     let t = raw.trim();
@@ -836,109 +710,9 @@ fn person_name(raw: &str) -> String {
     plain_text(t)
 }
 
-fn dedup(values: impl Iterator<Item = String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for v in values {
-        if !v.is_empty() && !out.contains(&v) {
-            out.push(v);
-        }
-    }
-    out
-}
-
-/// A language tag in the usual BCP 47 case (`de-DE`, `sr-Latn-RS`); feed-rs lowercases
-/// RSS `<language>`, and feeds write `de_de` or `DE`.
-pub(crate) fn clean_lang(s: &str) -> Option<String> {
-    let t = s.trim();
-    if t.is_empty() {
-        return None;
-    }
-    let mut out = String::with_capacity(t.len());
-    for (i, part) in t.split(['-', '_']).enumerate() {
-        if i > 0 {
-            out.push('-');
-        }
-        let alpha = part.bytes().all(|b| b.is_ascii_alphabetic());
-        match (i, part.len()) {
-            (0, _) => out.push_str(&part.to_ascii_lowercase()),
-            (_, 2) if alpha => out.push_str(&part.to_ascii_uppercase()),
-            (_, 4) if alpha => {
-                out.push_str(&part[..1].to_ascii_uppercase());
-                out.push_str(&part[1..].to_ascii_lowercase());
-            }
-            _ => out.push_str(&part.to_ascii_lowercase()),
-        }
-    }
-    Some(out)
-}
-
 fn text_as_html(t: &Text, base: &Url) -> Option<String> {
     let plain = t.content_type.subty().as_str() == "plain";
     html_field(&t.content, plain, base)
-}
-
-/// An HTML field: plain text escaped, HTML with relative `href`/`src` made absolute.
-pub(crate) fn html_field(body: &str, plain: bool, base: &Url) -> Option<String> {
-    if body.trim().is_empty() {
-        return None;
-    }
-    if plain {
-        // Blank lines separate paragraphs in plain text (JSON Feed `content_text`); they
-        // would collapse into one in HTML, so each becomes a <p>.
-        let body = body.trim().replace("\r\n", "\n");
-        let paragraphs: Vec<&str> = body
-            .split("\n\n")
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .collect();
-        if paragraphs.len() < 2 {
-            return Some(html_escape::encode_text(&body).into_owned());
-        }
-        return Some(
-            paragraphs
-                .iter()
-                .map(|p| format!("<p>{}</p>", html_escape::encode_text(p)))
-                .collect(),
-        );
-    }
-    Some(absolutize_html(body, base))
-}
-
-static URL_ATTR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)\b(href|src)(\s*=\s*)("([^"]*)"|'([^']*)')"#).expect("static regex")
-});
-
-fn absolutize_html(html: &str, base: &Url) -> String {
-    if !html.contains("=") {
-        return html.to_string();
-    }
-    URL_ATTR
-        .replace_all(html, |c: &regex::Captures<'_>| {
-            let value = c.get(4).or_else(|| c.get(5)).map_or("", |m| m.as_str());
-            let quote = if c.get(4).is_some() { '"' } else { '\'' };
-            let value = match is_relative(value)
-                .then(|| base.join(value.trim()).ok())
-                .flatten()
-            {
-                Some(abs) => Cow::Owned(abs.to_string()),
-                None => Cow::Borrowed(value),
-            };
-            format!("{}{}{quote}{value}{quote}", &c[1], &c[2])
-        })
-        .into_owned()
-}
-
-fn is_relative(v: &str) -> bool {
-    let v = v.trim();
-    if v.is_empty() || v.starts_with('#') {
-        return false;
-    }
-    match v.find([':', '/', '?', '#']) {
-        Some(p) if v.as_bytes()[p] == b':' => !v[..p]
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)),
-        _ => true,
-    }
 }
 
 /// The entry's page: an alternate link (or one without `rel`), else the first link.
@@ -952,641 +726,15 @@ fn pick_link(links: &[Link], base: &Url) -> Option<Url> {
         .find_map(|l| resolve(&l.href, base))
 }
 
-fn resolve(href: &str, base: &Url) -> Option<Url> {
-    let href = href.trim();
-    if href.is_empty() {
-        return None;
-    }
-    let url = base.join(href).ok()?;
-    (!matches!(url.scheme(), "javascript" | "data" | "mailto")).then_some(url)
-}
-
 /// An RSS guid that is a web address stands in for a missing link (isPermaLink).
 fn permalink(guid: &str) -> Option<Url> {
     let url = Url::parse(guid).ok()?;
     matches!(url.scheme(), "http" | "https").then_some(url)
 }
 
-/// The item's picture: an image `media:content` or enclosure, else a `media:thumbnail`.
-fn pick_image(media: &[MediaObject], base: &Url) -> Option<Image> {
-    let mut thumbnail = None;
-    for obj in media {
-        let credit = obj
-            .credits
-            .iter()
-            .map(|c| plain_text(&c.entity))
-            .find(|c| !c.is_empty());
-        let caption = obj
-            .description
-            .as_ref()
-            .map(|d| fold_whitespace(&html_to_text(&d.content)))
-            .filter(|d| !d.is_empty())
-            .or_else(|| obj.title.as_ref().map(title_text).filter(|t| !t.is_empty()));
-        for c in &obj.content {
-            let Some(url) = &c.url else { continue };
-            let is_image = match &c.content_type {
-                Some(m) => m.ty().as_str() == "image",
-                None => has_image_extension(url.path()),
-            };
-            if is_image {
-                return Some(Image {
-                    url: url.to_string(),
-                    caption,
-                    credit,
-                    mime: c.content_type.as_ref().map(|m| m.essence().to_string()),
-                    length: c.size,
-                });
-            }
-        }
-        if thumbnail.is_none() {
-            thumbnail = obj.thumbnails.iter().find_map(|t| {
-                Some(Image {
-                    url: resolve(&t.image.uri, base)?.to_string(),
-                    caption: caption.clone(),
-                    credit: credit.clone(),
-                    mime: None,
-                    length: None,
-                })
-            });
-        }
-    }
-    thumbnail
-}
-
-/// An Atom `<link rel="enclosure">` that is a picture, for entries without Media RSS.
-fn enclosure_image(links: &[Link], base: &Url) -> Option<Image> {
-    links
-        .iter()
-        .filter(|l| l.rel.as_deref() == Some("enclosure"))
-        .find_map(|l| {
-            let url = resolve(&l.href, base)?;
-            let is_image = match &l.media_type {
-                Some(m) => m.trim().starts_with("image/"),
-                None => has_image_extension(url.path()),
-            };
-            is_image.then(|| Image {
-                url: url.to_string(),
-                caption: l.title.as_deref().map(plain_text).filter(|t| !t.is_empty()),
-                mime: l.media_type.as_deref().map(|m| m.trim().to_string()),
-                length: l.length.filter(|&n| n > 0),
-                ..Image::default()
-            })
-        })
-}
-
-/// Every attached file but the item's picture: RSS `<enclosure>`, `media:content` and
-/// Atom `rel="enclosure"` links, once each, in source order.
-fn enclosures(
-    media: &[MediaObject],
-    links: &[Link],
-    base: &Url,
-    image: Option<&Image>,
-) -> Vec<Enclosure> {
-    let mut out: Vec<Enclosure> = Vec::new();
-    let mut push = |url: Url, mime: Option<String>, length: Option<u64>| {
-        let url = url.to_string();
-        if image.is_some_and(|i| i.url == url) || out.iter().any(|e| e.url == url) {
-            return;
-        }
-        out.push(Enclosure {
-            url,
-            mime: mime.map(|m| m.trim().to_string()).filter(|m| !m.is_empty()),
-            length: length.filter(|&n| n > 0),
-        });
-    };
-    for c in media.iter().flat_map(|m| &m.content) {
-        if let Some(url) = c.url.as_ref().and_then(|u| resolve(u.as_str(), base)) {
-            let mime = c.content_type.as_ref().map(|m| m.essence().to_string());
-            push(url, mime, c.size);
-        }
-    }
-    for l in links
-        .iter()
-        .filter(|l| l.rel.as_deref() == Some("enclosure"))
-    {
-        if let Some(url) = resolve(&l.href, base) {
-            push(url, l.media_type.clone(), l.length);
-        }
-    }
-    out
-}
-
-fn has_image_extension(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    [".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif"]
-        .iter()
-        .any(|e| lower.ends_with(e))
-}
-
-/// Gives a title-less item a title from its text, or records why it is left out.
-fn accept(mut item: Item, n: usize, out: &mut ParsedFeed) {
-    if item.guid.is_none() && item.link.is_none() {
-        let what = if item.title.is_empty() {
-            String::new()
-        } else {
-            format!(" {:?}", item.title)
-        };
-        out.skipped.push(format!(
-            "item {n}{what}: neither link nor guid, so it cannot be told apart from other items"
-        ));
-        return;
-    }
-    if item.title.is_empty() {
-        let text = item
-            .summary_html
-            .as_deref()
-            .or(item.content_html.as_deref())
-            .map(|h| fold_whitespace(&html_to_text(h)))
-            .unwrap_or_default();
-        if text.is_empty() {
-            let id = item
-                .guid
-                .clone()
-                .or_else(|| item.link.as_ref().map(Url::to_string))
-                .unwrap_or_default();
-            out.skipped.push(format!(
-                "item {n} ({id}): no title and no text to make one from"
-            ));
-            return;
-        }
-        item.title = truncate_words(&text, TITLE_FROM_TEXT_CHARS);
-    }
-    out.items.push(item);
-}
-
-// ---------------------------------------------------------------------------------------
-// JSON Feed
-
-#[derive(Deserialize)]
-struct JsonFeed {
-    version: Option<String>,
-    title: Option<String>,
-    home_page_url: Option<String>,
-    language: Option<String>,
-    author: Option<JsonAuthor>,
-    authors: Option<Vec<JsonAuthor>>,
-    #[serde(default)]
-    items: Vec<JsonItem>,
-}
-
-#[derive(Deserialize)]
-struct JsonAuthor {
-    name: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct JsonItem {
-    /// A string by the spec, but numbers occur in the wild.
-    id: Option<serde_json::Value>,
-    url: Option<String>,
-    external_url: Option<String>,
-    title: Option<String>,
-    content_html: Option<String>,
-    content_text: Option<String>,
-    summary: Option<String>,
-    image: Option<String>,
-    banner_image: Option<String>,
-    date_published: Option<String>,
-    date_modified: Option<String>,
-    author: Option<JsonAuthor>,
-    authors: Option<Vec<JsonAuthor>>,
-    tags: Option<Vec<serde_json::Value>>,
-    language: Option<String>,
-    attachments: Option<Vec<JsonAttachment>>,
-}
-
-#[derive(Deserialize)]
-struct JsonAttachment {
-    url: Option<String>,
-    mime_type: Option<String>,
-    size_in_bytes: Option<u64>,
-}
-
-fn parse_json(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
-    let feed: JsonFeed = serde_json::from_str(s).map_err(|e| {
-        // A cut inside a string shows up as a syntax error (a control character), so a
-        // body that does not end with the closing brace counts as cut off too.
-        let ends_closed = s.trim_end().ends_with('}');
-        if e.classify() == serde_json::error::Category::Eof || !ends_closed {
-            truncated(s, "the end of the JSON document")
-        } else {
-            FeedError::InvalidJson {
-                reason: e.to_string(),
-                line: e.line(),
-                column: e.column(),
-            }
-        }
-    })?;
-    match feed.version.as_deref() {
-        Some(v)
-            if v.starts_with("https://jsonfeed.org/version/1")
-                || v.starts_with("http://jsonfeed.org/version/1") => {}
-        Some(v) => {
-            return Err(FeedError::UnsupportedVersion {
-                version: v.to_string(),
-            });
-        }
-        None => {
-            return Err(FeedError::NotAFeed {
-                found: "a JSON document without a JSON Feed \"version\"".into(),
-                start: quote(s),
-            });
-        }
-    }
-    let link = feed.home_page_url.as_deref().and_then(|h| resolve(h, base));
-    let item_base = link.as_ref().unwrap_or(base);
-    let lang = feed.language.as_deref().and_then(clean_lang);
-    let feed_authors = json_authors(&feed.author, &feed.authors);
-    let mut out = ParsedFeed {
-        title: feed
-            .title
-            .as_deref()
-            .map(plain_text)
-            .filter(|t| !t.is_empty()),
-        link: link.clone(),
-        lang: lang.clone(),
-        ttl: None,
-        items: Vec::with_capacity(feed.items.len()),
-        skipped: Vec::new(),
-    };
-    for (n, ji) in feed.items.into_iter().enumerate() {
-        let guid = match ji.id {
-            Some(serde_json::Value::String(s)) => Some(s.trim().to_string()),
-            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        }
-        .filter(|g| !g.is_empty());
-        let link = [ji.url.as_deref(), ji.external_url.as_deref()]
-            .into_iter()
-            .flatten()
-            .find_map(|u| resolve(u, item_base));
-        let content_html = match (&ji.content_html, &ji.content_text) {
-            (Some(h), _) if !h.trim().is_empty() => html_field(h, false, item_base),
-            (_, Some(t)) => html_field(t, true, item_base),
-            _ => None,
-        };
-        let published = ji.date_published.as_deref().and_then(parse_date);
-        let authors = json_authors(&ji.author, &ji.authors);
-        let item = Item {
-            guid,
-            link,
-            title: ji.title.as_deref().map(plain_text).unwrap_or_default(),
-            // JSON Feed's summary is plain text by the spec.
-            summary_html: ji
-                .summary
-                .as_deref()
-                .and_then(|s| html_field(s, true, item_base)),
-            content_html,
-            authors: if authors.is_empty() {
-                feed_authors.clone()
-            } else {
-                authors
-            },
-            categories: dedup(
-                ji.tags
-                    .iter()
-                    .flatten()
-                    .filter_map(|t| t.as_str())
-                    .map(plain_text),
-            ),
-            published,
-            updated: ji
-                .date_modified
-                .as_deref()
-                .and_then(parse_date)
-                .filter(|u| Some(*u) != published),
-            image: ji
-                .image
-                .as_deref()
-                .or(ji.banner_image.as_deref())
-                .and_then(|u| resolve(u, item_base))
-                .map(|url| Image {
-                    url: url.to_string(),
-                    ..Image::default()
-                }),
-            enclosures: ji
-                .attachments
-                .iter()
-                .flatten()
-                .filter_map(|a| {
-                    Some(Enclosure {
-                        url: resolve(a.url.as_deref()?, item_base)?.to_string(),
-                        mime: a
-                            .mime_type
-                            .as_deref()
-                            .map(str::trim)
-                            .filter(|m| !m.is_empty())
-                            .map(str::to_string),
-                        length: a.size_in_bytes.filter(|&n| n > 0),
-                    })
-                })
-                .collect(),
-            lang: ji
-                .language
-                .as_deref()
-                .and_then(clean_lang)
-                .or_else(|| lang.clone()),
-            wire: None,
-        };
-        accept(item, n + 1, &mut out);
-    }
-    Ok(out)
-}
-
-fn json_authors(one: &Option<JsonAuthor>, many: &Option<Vec<JsonAuthor>>) -> Vec<String> {
-    dedup(
-        one.iter()
-            .chain(many.iter().flatten())
-            .filter_map(|a| a.name.as_deref())
-            .map(plain_text),
-    )
-}
-
-// ---------------------------------------------------------------------------------------
-// Dates
-
-/// Reads a feed date leniently: RFC 3339 and RFC 822 as specified, and what real feeds
-/// send instead: zone names (CEST, MESZ, GMT), no zone at all (taken as UTC), lowercase or
-/// German month names, single-digit days, German weekday names, `T` replaced by a space,
-/// offsets without a colon, bare dates. Returns `None` for anything it cannot place in time
-/// unambiguously (an unknown zone name, say), so the store falls back to first-seen time.
-pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
-        return Some(d.with_timezone(&Utc));
-    }
-    if let Ok(d) = DateTime::parse_from_rfc2822(s) {
-        return Some(d.with_timezone(&Utc));
-    }
-    let b = s.as_bytes();
-    if b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' {
-        lenient_iso(s)
-    } else {
-        lenient_rfc822(s)
-    }
-}
-
-fn lenient_iso(s: &str) -> Option<DateTime<Utc>> {
-    let date = NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()?;
-    let rest = s[10..].trim_start_matches(['T', 't', ' ']);
-    let split = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.' || c == ','))
-        .unwrap_or(rest.len());
-    let (time, zone) = rest.split_at(split);
-    let time = if time.is_empty() {
-        NaiveTime::MIN
-    } else {
-        parse_hms(time)?
-    };
-    let offset = parse_zone(zone.trim())?;
-    to_utc(date, time, offset)
-}
-
-fn lenient_rfc822(s: &str) -> Option<DateTime<Utc>> {
-    let (mut day, mut month, mut year, mut time, mut zone) = (None, None, None, None, None);
-    for token in s
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .filter(|t| !t.is_empty())
-    {
-        let t = token.strip_suffix('.').unwrap_or(token);
-        let Some(first) = t.chars().next() else {
-            continue;
-        };
-        if time.is_none() && first.is_ascii_digit() && t.contains(':') {
-            // "08:15:00+0200" glues the zone to the time.
-            let split = t.find(['+', '-']).unwrap_or(t.len());
-            time = Some(parse_hms(&t[..split])?);
-            if split < t.len() {
-                zone = Some(parse_zone(&t[split..])?);
-            }
-        } else if t.bytes().all(|b| b.is_ascii_digit()) {
-            let v: i32 = t.parse().ok()?;
-            if day.is_none() && t.len() <= 2 && year.is_none() {
-                day = Some(u32::try_from(v).ok()?);
-            } else if year.is_none() {
-                year = Some(match (t.len(), v) {
-                    (2, v) if v < 70 => 2000 + v,
-                    (2, v) => 1900 + v,
-                    _ => v,
-                });
-            } else {
-                return None;
-            }
-        } else if time.is_some() && zone.is_none() {
-            zone = Some(parse_zone(t)?);
-        } else if let Some(m) = month.is_none().then(|| month_number(t)).flatten() {
-            month = Some(m);
-        } else if day.is_some() || !t.chars().all(char::is_alphabetic) {
-            // Only a weekday may come before the day; anything else is not a date.
-            return None;
-        }
-    }
-    let date = NaiveDate::from_ymd_opt(year?, month?, day?)?;
-    to_utc(date, time.unwrap_or(NaiveTime::MIN), zone.unwrap_or(0))
-}
-
-fn month_number(t: &str) -> Option<u32> {
-    if !t.chars().all(char::is_alphabetic) {
-        return None;
-    }
-    let head: String = t.chars().take(3).flat_map(char::to_lowercase).collect();
-    Some(match head.as_str() {
-        "jan" | "jän" => 1,
-        "feb" => 2,
-        "mar" | "mär" | "mae" => 3,
-        "apr" => 4,
-        "may" | "mai" => 5,
-        "jun" => 6,
-        "jul" => 7,
-        "aug" => 8,
-        "sep" => 9,
-        "oct" | "okt" => 10,
-        "nov" => 11,
-        "dec" | "dez" => 12,
-        _ => return None,
-    })
-}
-
-fn parse_hms(t: &str) -> Option<NaiveTime> {
-    let mut parts = t.trim().split(':');
-    let h: u32 = parts.next()?.parse().ok()?;
-    let m: u32 = parts.next()?.parse().ok()?;
-    let (s, nanos) = match parts.next() {
-        Some(sec) => {
-            let (whole, frac) = sec.split_once(['.', ',']).unwrap_or((sec, ""));
-            let nanos = if frac.is_empty() {
-                0
-            } else {
-                let digits: String = frac.chars().take(9).collect();
-                let n: u32 = digits.parse().ok()?;
-                n * 10u32.pow(9 - u32::try_from(digits.len()).ok()?)
-            };
-            (whole.parse().ok()?, nanos)
-        }
-        None => (0, 0),
-    };
-    if parts.next().is_some() {
-        return None;
-    }
-    NaiveTime::from_hms_nano_opt(h, m, s, nanos)
-}
-
-/// Offset east of UTC in seconds; `""` is UTC.
-fn parse_zone(z: &str) -> Option<i32> {
-    const NAMED: &[(&str, i32)] = &[
-        ("Z", 0),
-        ("UT", 0),
-        ("UTC", 0),
-        ("GMT", 0),
-        ("WET", 0),
-        ("WEZ", 0),
-        ("WEST", 1),
-        ("WESZ", 1),
-        ("BST", 1),
-        ("CET", 1),
-        ("MEZ", 1),
-        ("CEST", 2),
-        ("MESZ", 2),
-        ("EET", 2),
-        ("OEZ", 2),
-        ("EEST", 3),
-        ("OESZ", 3),
-        ("EST", -5),
-        ("EDT", -4),
-        ("CST", -6),
-        ("CDT", -5),
-        ("MST", -7),
-        ("MDT", -6),
-        ("PST", -8),
-        ("PDT", -7),
-    ];
-    let z = z.trim();
-    if z.is_empty() {
-        return Some(0);
-    }
-    if let Some(&(_, h)) = NAMED.iter().find(|(n, _)| n.eq_ignore_ascii_case(z)) {
-        return Some(h * 3600);
-    }
-    // "GMT+2", "UTC+02:00"
-    let numeric = ["GMT", "UTC", "UT"]
-        .iter()
-        .find_map(|p| {
-            z.get(..p.len())
-                .filter(|h| h.eq_ignore_ascii_case(p))
-                .map(|_| &z[p.len()..])
-        })
-        .unwrap_or(z);
-    let sign = match numeric.as_bytes().first()? {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let digits: String = numeric[1..].chars().filter(|c| *c != ':').collect();
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let (h, m): (i32, i32) = match digits.len() {
-        1 | 2 => (digits.parse().ok()?, 0),
-        4 => (digits[..2].parse().ok()?, digits[2..].parse().ok()?),
-        _ => return None,
-    };
-    (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))
-}
-
-fn to_utc(date: NaiveDate, time: NaiveTime, offset: i32) -> Option<DateTime<Utc>> {
-    let zone = FixedOffset::east_opt(offset)?;
-    let local = zone.from_local_datetime(&date.and_time(time)).single()?;
-    Some(local.with_timezone(&Utc))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn utc(s: &str) -> Option<DateTime<Utc>> {
-        Some(DateTime::parse_from_rfc3339(s).ok()?.with_timezone(&Utc))
-    }
-
-    #[test]
-    fn dates_as_specified() {
-        assert_eq!(
-            parse_date("2026-11-27T08:15:00+01:00"),
-            utc("2026-11-27T07:15:00Z")
-        );
-        assert_eq!(
-            parse_date("Fri, 27 Nov 2026 08:15:00 +0100"),
-            utc("2026-11-27T07:15:00Z")
-        );
-        assert_eq!(
-            parse_date("Fri, 27 Nov 2026 08:15:00 GMT"),
-            utc("2026-11-27T08:15:00Z")
-        );
-    }
-
-    #[test]
-    fn dates_as_sent_in_the_wild() {
-        let want = utc("2026-06-05T06:30:00Z");
-        for s in [
-            "Fri, 5 Jun 2026 08:30:00 CEST",
-            "Freitag, 5 Juni 2026 08:30:00 MESZ",
-            "Fr, 05 jun 2026 08:30 +02:00",
-            "Thu, 5 Jun 2026 08:30:00 +0200",
-            "5 Jun 2026 08:30:00 GMT+2",
-            "2026-06-05 08:30:00+0200",
-            "2026-06-05T08:30:00 CEST",
-            "Fri, 05 Jun 2026 06:30:00",
-            "2026-06-05T06:30:00",
-            "Jun 5 2026 06:30:00 Z",
-            "05. Juni 2026 08:30:00+0200",
-        ] {
-            assert_eq!(parse_date(s), want, "{s}");
-        }
-        assert_eq!(parse_date("2026-03-01"), utc("2026-03-01T00:00:00Z"));
-        assert_eq!(
-            parse_date("Di, 3 Mär 2026 10:00:00 MEZ"),
-            utc("2026-03-03T09:00:00Z")
-        );
-        assert_eq!(
-            parse_date("2026-11-27T08:15:00.123456Z").map(|d| d.timestamp_subsec_micros()),
-            Some(123456)
-        );
-    }
-
-    #[test]
-    fn undatable_strings_give_none() {
-        for s in [
-            "",
-            "gestern",
-            "Fri, 5 Jun 2026 08:30:00 XYZ",
-            "32 Jun 2026",
-            "2026-13-01",
-            "heute 08:30",
-        ] {
-            assert_eq!(parse_date(s), None, "{s}");
-        }
-    }
-
-    #[test]
-    fn language_tags_get_bcp47_case() {
-        assert_eq!(clean_lang(" de-de ").as_deref(), Some("de-DE"));
-        assert_eq!(clean_lang("DE").as_deref(), Some("de"));
-        assert_eq!(clean_lang("sr_latn_rs").as_deref(), Some("sr-Latn-RS"));
-        assert_eq!(clean_lang("es-419").as_deref(), Some("es-419"));
-        assert_eq!(clean_lang("  "), None);
-    }
-
-    #[test]
-    fn relative_urls_in_html_become_absolute() {
-        let base = Url::parse("https://nachrichten.example/politik/").expect("url");
-        let html = r##"<a href="/a.html">x</a><img src='bild.jpg'><a href="https://x.example/">y</a><a href="#top">t</a><a href="mailto:r@x.example">m</a>"##;
-        assert_eq!(
-            absolutize_html(html, &base),
-            r##"<a href="https://nachrichten.example/a.html">x</a><img src='https://nachrichten.example/politik/bild.jpg'><a href="https://x.example/">y</a><a href="#top">t</a><a href="mailto:r@x.example">m</a>"##
-        );
-    }
 
     #[test]
     fn root_sniffing_skips_the_prolog() {

@@ -1,12 +1,34 @@
 //! Parsing stage: bytes in, items out. Nothing here touches the network, the store or a clock.
+//!
+//! `encoding` (one charset decoder), `date` (one lenient date parser) and `title` (one
+//! site-name stripper) serve every format; `html` holds the page guards and DOM helpers
+//! that `article` and `teaser` share; `feed` and `json_feed` read feeds.
+
+/// A `&'static Selector` for a CSS literal, compiled on first use and then reused, so no
+/// page pays for parsing the same selector again.
+macro_rules! css {
+    ($s:literal) => {{
+        static SELECTOR: std::sync::LazyLock<scraper::Selector> =
+            std::sync::LazyLock::new(|| $crate::parse::html::sel($s));
+        &*SELECTOR
+    }};
+}
 
 pub mod agency;
 pub mod article;
+pub mod credit;
+pub mod date;
+pub mod encoding;
 pub mod feed;
+pub mod html;
+pub mod item;
+pub mod json_feed;
+pub mod media;
 pub mod newsml;
 pub mod ninjs;
 pub mod nitf;
 pub mod teaser;
+pub mod title;
 mod xmltree;
 
 /// Does this body look like an HTML page rather than a feed? Looks only at the start,

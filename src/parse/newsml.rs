@@ -12,7 +12,7 @@
 use url::Url;
 
 use super::agency::{self, AgencyError};
-use super::feed::clean_lang;
+use super::item::clean_lang;
 use super::nitf;
 use super::xmltree::{self, write_html, Element, Html};
 use crate::model::{Image, Item, ParsedFeed, Subject, Wire};
@@ -208,7 +208,7 @@ fn read_item(el: &Element, guid: &str, base: &Url) -> Result<(Item, Wire), Agenc
                 let raw = data.text_opt().unwrap_or_default();
                 let html = data.attr("contenttype").is_some_and(|c| c.contains("html"));
                 item.content_html = if html {
-                    super::feed::html_field(&raw, false, base)
+                    super::item::html_field(&raw, false, base)
                 } else {
                     // Keep the line structure: the raw text, not the folded one.
                     let mut text = String::new();

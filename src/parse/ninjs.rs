@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use super::agency::{self, AgencyError};
-use super::feed::{clean_lang, html_field, plain_text};
+use super::item::{clean_lang, html_field, plain_text};
 use crate::model::{Image, Item, ParsedFeed, Subject, Wire};
 use crate::text::{fold_whitespace, html_to_text};
 

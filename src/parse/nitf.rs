@@ -10,7 +10,7 @@
 use url::Url;
 
 use super::agency::{self, AgencyError};
-use super::feed::clean_lang;
+use super::item::clean_lang;
 use super::xmltree::{self, write_html, Element, Html};
 use crate::model::{Image, Item, ParsedFeed, Subject, Wire};
 use crate::text::fold_whitespace;

@@ -4,12 +4,16 @@
 //! the configured labels, or a container whose `aria-label` is one) or by a per-source CSS
 //! selector. Inside it, each distinct link is one teaser; its "unit" is the largest element
 //! around the link that holds no other link, so the same code reads `<li>`/`<article>` cards,
-//! plain `<div>` rows and flat heading/paragraph runs.
+//! plain `<div>` rows and flat heading/paragraph runs. A label may sit in any element that can
+//! hold a heading-like text (`h1`–`h6`, `p`, `div`, `span`, `strong`, `dt`, `th`, `td`, `li`,
+//! `summary`, `figcaption`, …) or in an `aria-label`/`title` attribute. Depends on the shared
+//! DOM helpers in [`crate::parse::html`] only.
 
 use crate::model::{Image, Teaser};
-use crate::parse::article::{
-    element_text, first_img_url, node_key, normalize_label, short_text, split_credit,
-    strip_fragment, ExtractRules,
+use crate::parse::credit::split_credit;
+use crate::parse::html::{
+    element_text, first_img_url, has_links, heading_level, is_inside, node_key, normalize_label,
+    short_text, strip_fragment, CssSelector,
 };
 use scraper::{ElementRef, Html, Selector};
 use std::collections::HashSet;
@@ -49,70 +53,118 @@ pub(crate) struct TeaserScan<'a> {
     pub page: std::marker::PhantomData<&'a Html>,
     /// Plain texts of titles, summaries and labels, to drop them from text-only bodies.
     pub texts: Vec<String>,
+    /// Label elements found on the page (for the log when no teaser came of them).
+    pub labels_seen: usize,
+    /// Whether the configured teaser selector matched anything.
+    pub selector_matched: bool,
 }
 
-/// Reads every teaser section of a parsed page. Never fails: a page without a section has none.
+/// Reads every teaser section of a parsed page, teasers in page order. Never fails: a page
+/// without a section has none. `labels` are already [`normalize_label`]ed.
 pub(crate) fn scan<'a>(
     doc: &'a Html,
     base: &Url,
     page: &Url,
-    rules: &ExtractRules,
+    selector: Option<&CssSelector>,
+    labels: &[String],
 ) -> TeaserScan<'a> {
-    let labels: Vec<String> = rules
-        .teaser_labels
-        .iter()
-        .map(|l| normalize_label(l))
-        .collect();
     let mut sections: Vec<(ElementRef<'a>, Option<ElementRef<'a>>)> = Vec::new();
-    if let Some(sel) = rules
-        .teasers
-        .as_deref()
-        .and_then(|s| Selector::parse(s).ok())
-    {
-        sections.extend(doc.select(&sel).map(|c| (c, None)));
+    let mut out = TeaserScan::default();
+    if let Some(sel) = selector {
+        sections.extend(doc.select(sel.selector()).map(|c| (c, None)));
+        out.selector_matched = !sections.is_empty();
     }
     if sections.is_empty() {
-        sections = find_labelled(doc, &labels);
+        let (found, label_count) = find_labelled(doc, labels);
+        sections = found;
+        out.labels_seen = label_count;
     }
-    let mut out = TeaserScan::default();
     let mut seen: HashSet<Url> = HashSet::new();
     for (container, label) in sections {
         if let Some(l) = label {
             out.skip.insert(node_key(l));
             out.texts.push(normalize_label(&element_text(l)));
         }
-        read_section(container, label, base, page, &labels, &mut seen, &mut out);
+        read_section(container, label, base, page, labels, &mut seen, &mut out);
     }
     out
 }
 
+impl TeaserScan<'_> {
+    /// Why the page has no teasers, when a selector or labels were configured (for the log).
+    pub(crate) fn why_none(
+        &self,
+        selector: Option<&CssSelector>,
+        labels: &[String],
+    ) -> Option<String> {
+        if !self.teasers.is_empty() || (selector.is_none() && labels.is_empty()) {
+            return None;
+        }
+        let sel_note = match selector {
+            Some(s) if !self.selector_matched => {
+                format!("selectors.teasers `{}` matched nothing; ", s.as_str())
+            }
+            Some(s) => {
+                return Some(format!(
+                    "selectors.teasers `{}` matched, but holds no links to other pages",
+                    s.as_str()
+                ))
+            }
+            None => String::new(),
+        };
+        Some(if self.labels_seen == 0 {
+            format!(
+                "{sel_note}no element's whole text is one of the teaser labels ({})",
+                labels.join(", ")
+            )
+        } else {
+            format!(
+                "{sel_note}{} teaser label(s) found, but no links to other pages follow them",
+                self.labels_seen
+            )
+        })
+    }
+}
+
 /// Label elements and the container each one heads.
+#[allow(clippy::type_complexity)]
 fn find_labelled<'a>(
     doc: &'a Html,
     labels: &[String],
-) -> Vec<(ElementRef<'a>, Option<ElementRef<'a>>)> {
-    let Ok(sel) = Selector::parse(
-        "h1,h2,h3,h4,h5,h6,div,span,p,strong,b,aside,section,nav,header,[aria-label]",
-    ) else {
-        return Vec::new();
-    };
+) -> (Vec<(ElementRef<'a>, Option<ElementRef<'a>>)>, usize) {
+    if labels.is_empty() {
+        return (Vec::new(), 0);
+    }
+    let sel = css!(
+        "h1,h2,h3,h4,h5,h6,div,span,p,strong,b,em,dt,th,td,li,summary,figcaption,legend,caption,label,aside,section,nav,header,[aria-label],[title]"
+    );
     let mut found: Vec<(ElementRef<'a>, Option<ElementRef<'a>>)> = Vec::new();
     let mut label_nodes: Vec<ElementRef<'a>> = Vec::new();
-    for el in doc.select(&sel) {
+    for el in doc.select(sel) {
         // The outermost element whose text is the label is the label; skip what is inside it.
         if label_nodes.iter().any(|l| is_inside(el, *l)) {
             continue;
         }
-        if let Some(aria) = el.value().attr("aria-label") {
-            if labels.contains(&normalize_label(aria)) && has_links(el) {
-                found.push((el, None));
-                continue;
-            }
+        let attr_label = ["aria-label", "title"]
+            .iter()
+            .filter_map(|a| el.value().attr(a))
+            .any(|v| labels.contains(&normalize_label(v)));
+        if attr_label && el.value().name() != "a" && has_links(el) {
+            found.push((el, None));
+            continue;
         }
         let Some(text) = short_text(el, 120) else {
             continue;
         };
         if !labels.contains(&normalize_label(&text)) {
+            continue;
+        }
+        // A menu entry reading "Empfohlen" is navigation, not a section heading.
+        if el
+            .ancestors()
+            .filter_map(ElementRef::wrap)
+            .any(|a| matches!(a.value().name(), "a" | "nav"))
+        {
             continue;
         }
         // A page repeating the label endlessly is not worth a scan per copy.
@@ -124,7 +176,7 @@ fn find_labelled<'a>(
             found.push((container, Some(el)));
         }
     }
-    found
+    (found, label_nodes.len())
 }
 
 /// The nearest ancestor of a label that holds links after the label.
@@ -165,37 +217,16 @@ fn links_after(container: ElementRef<'_>, label: ElementRef<'_>) -> bool {
     false
 }
 
-fn has_links(el: ElementRef<'_>) -> bool {
-    el.descendants()
-        .filter_map(ElementRef::wrap)
-        .any(|e| e.value().name() == "a" && e.value().attr("href").is_some())
-}
-
-/// True when `el` is `anc` or lies inside it.
-pub(crate) fn is_inside(el: ElementRef<'_>, anc: ElementRef<'_>) -> bool {
-    el.id() == anc.id() || el.ancestors().any(|a| a.id() == anc.id())
-}
-
-pub(crate) fn heading_level(el: ElementRef<'_>) -> Option<u8> {
-    match el.value().name() {
-        "h1" => Some(1),
-        "h2" => Some(2),
-        "h3" => Some(3),
-        "h4" => Some(4),
-        "h5" => Some(5),
-        "h6" => Some(6),
-        _ => None,
-    }
-}
-
-/// A link's teaser URL: absolute http(s), without fragment, not the page itself.
+/// A link to another page, absolute, without fragment, not the page itself. Root-relative
+/// links of a page read from a file resolve to `file:` URLs: they still count as links (the
+/// page's structure is the same as when it is served), but give no teaser link.
 fn teaser_url(href: &str, base: &Url, page: &Url) -> Option<Url> {
     let href = href.trim();
     if href.is_empty() || href.starts_with('#') {
         return None;
     }
     let url = strip_fragment(base.join(href).ok()?);
-    if !matches!(url.scheme(), "http" | "https") || url == strip_fragment(page.clone()) {
+    if !matches!(url.scheme(), "http" | "https" | "file") || url == strip_fragment(page.clone()) {
         return None;
     }
     Some(url)
@@ -333,9 +364,10 @@ fn read_section<'a>(
         if !seen.insert(url.clone()) || out.teasers.len() >= MAX_TEASERS {
             continue;
         }
+        let link = matches!(url.scheme(), "http" | "https").then_some(url);
         out.teasers.push(Teaser {
             title,
-            link: Some(url),
+            link,
             summary,
             image,
         });
@@ -347,9 +379,8 @@ fn teaser_title(unit: ElementRef<'_>, labels: &[String]) -> Option<String> {
         let n = normalize_label(t);
         !t.is_empty() && !labels.contains(&n) && !NOT_TITLES.contains(&n.as_str())
     };
-    let in_unit = |sel: &str| -> Option<String> {
-        let s = Selector::parse(sel).ok()?;
-        unit.select(&s).map(element_text).find(|t| usable(t))
+    let in_unit = |sel: &Selector| -> Option<String> {
+        unit.select(sel).map(element_text).find(|t| usable(t))
     };
     if heading_level(unit).is_some() {
         let t = element_text(unit);
@@ -357,12 +388,15 @@ fn teaser_title(unit: ElementRef<'_>, labels: &[String]) -> Option<String> {
             return Some(t);
         }
     }
-    in_unit("h1,h2,h3,h4,h5,h6")
-        .or_else(|| in_unit("[class*=title],[class*=headline],[class*=Title],[class*=Headline]"))
+    in_unit(css!("h1,h2,h3,h4,h5,h6"))
         .or_else(|| {
-            let a = Selector::parse("a").ok()?;
+            in_unit(css!(
+                "[class*=title],[class*=headline],[class*=Title],[class*=Headline]"
+            ))
+        })
+        .or_else(|| {
             let mut texts: Vec<String> = unit
-                .select(&a)
+                .select(css!("a"))
                 .map(element_text)
                 .filter(|t| usable(t))
                 .collect();
@@ -382,17 +416,16 @@ fn teaser_summary<'a>(
     title: &str,
 ) -> (Option<String>, Option<ElementRef<'a>>) {
     let good = |t: &str| !t.is_empty() && t != title && !title.contains(t);
-    if let Ok(sel) = Selector::parse(
-        "p,[class*=summary],[class*=teaser-text],[class*=excerpt],[class*=description],[class*=text]",
-    ) {
-        if let Some(t) = unit
-            .select(&sel)
-            .filter(|e| !has_links(*e) || e.value().name() == "p")
-            .map(element_text)
-            .find(|t| good(t))
-        {
-            return (Some(t), None);
-        }
+    let sel = css!(
+        "p,[class*=summary],[class*=teaser-text],[class*=excerpt],[class*=description],[class*=text]"
+    );
+    if let Some(t) = unit
+        .select(sel)
+        .filter(|e| !has_links(*e) || e.value().name() == "p")
+        .map(element_text)
+        .find(|t| good(t))
+    {
+        return (Some(t), None);
     }
     // Plain-div cards: the first text element outside the link.
     if let Some((t, _)) = unit
@@ -426,9 +459,8 @@ fn teaser_summary<'a>(
 }
 
 fn teaser_image(unit: ElementRef<'_>, base: &Url) -> Option<Image> {
-    let img_sel = Selector::parse("img").ok()?;
     let img = unit
-        .select(&img_sel)
+        .select(css!("img"))
         .find(|i| first_img_url(*i, base).is_some())?;
     let url = first_img_url(img, base)?;
     let alt = img
@@ -440,11 +472,10 @@ fn teaser_image(unit: ElementRef<'_>, base: &Url) -> Option<Image> {
         Some(a) => split_credit(&a),
         None => (None, None),
     };
-    if let Ok(sel) = Selector::parse("[class*=credit],[class*=copyright],small,cite") {
-        if let Some(c) = unit.select(&sel).map(element_text).find(|t| !t.is_empty()) {
-            let (rest, cr) = split_credit(&c);
-            credit = cr.or(rest);
-        }
+    let sel = css!("[class*=credit],[class*=copyright],small,cite");
+    if let Some(c) = unit.select(sel).map(element_text).find(|t| !t.is_empty()) {
+        let (rest, cr) = split_credit(&c);
+        credit = cr.or(rest);
     }
     if caption.as_deref().is_some_and(str::is_empty) {
         caption = None;
