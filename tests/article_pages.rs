@@ -980,3 +980,43 @@ fn missing_teaser_section_is_explained() {
     let why = read.no_teasers.expect("a reason");
     assert!(why.contains("Empfohlen"), "{why}");
 }
+
+/// Issue 9: a site header's <h1> ("V8", the blog's name) and a JSON-LD headline that is the
+/// site's description do not win over the page's <title>; an <h1> that is the title's
+/// headline part still strips the site name.
+#[test]
+fn title_comes_from_agreeing_witnesses() {
+    let body = "<p>Der Stadtrat hat am Montag nach langer Debatte beschlossen, die Öffnungszeiten der Stadtbibliothek am Wochenende deutlich zu verlängern und dafür zwei neue Stellen zu schaffen.</p><p>Die Bibliothek soll künftig auch sonntags von zehn bis sechzehn Uhr geöffnet sein. Die Kosten von rund 90.000 Euro im Jahr trägt die Stadt allein.</p>";
+    let page = url("https://blog.example/2026/03/04/bibliothek");
+    let read = |head: &str, h1: &str| {
+        let html = format!(
+            "<html><head>{head}</head><body><header><h1>{h1}</h1></header><main>{body}</main></body></html>"
+        );
+        extract_article(html.as_bytes(), &page, &ExtractRules::default()).expect("article")
+    };
+    let a = read(
+        "<title>Bibliothek öffnet am Wochenende länger · Stadtblog</title>",
+        "Stadtblog",
+    );
+    assert_eq!(
+        a.headline,
+        "Bibliothek öffnet am Wochenende länger · Stadtblog"
+    );
+    let a = read(
+        "<title>Stadtblog - Bibliothek öffnet am Wochenende länger</title>",
+        "Bibliothek öffnet am Wochenende länger",
+    );
+    assert_eq!(a.headline, "Bibliothek öffnet am Wochenende länger");
+    let a = read(
+        r#"<title>Bibliothek öffnet am Wochenende länger</title><script type="application/ld+json">{"@type":"NewsArticle","headline":"Das Blog für alles, was die Stadt bewegt"}</script>"#,
+        "Stadtblog",
+    );
+    assert_eq!(a.headline, "Bibliothek öffnet am Wochenende länger");
+    // The date in the URL path is the page's date when nothing else names one.
+    assert_eq!(a.published, date("2026-03-04T00:00:00Z"));
+    let a = read(
+        r#"<title>Bibliothek</title><meta name="DC.date.issued" content="2026-03-05T10:00:00+01:00">"#,
+        "Bibliothek",
+    );
+    assert_eq!(a.published, date("2026-03-05T09:00:00Z"));
+}

@@ -63,20 +63,59 @@ impl Meta {
                 continue;
             };
             let content = v.attr("content").unwrap_or("");
-            og.entry(key.trim().to_ascii_lowercase())
-                .or_insert_with(|| content.to_string());
+            // `property="dc:title og:title"` names several keys at once.
+            for k in key.split_whitespace() {
+                og.entry(k.to_ascii_lowercase())
+                    .or_insert_with(|| content.to_string());
+            }
         }
         let get = |k: &str| og.get(k).and_then(|v| clean(v));
-        m.og_title = get("og:title").or_else(|| get("twitter:title"));
+        m.og_title = [
+            "dc:title",
+            "dcterm:title",
+            "dcterms.title",
+            "dc.title",
+            "og:title",
+        ]
+        .iter()
+        .chain(&["twitter:title", "parsely-title"])
+        .find_map(|k| get(k));
         m.site_name = get("og:site_name")
             .or_else(|| get("application-name"))
             .or(m.site_name.take());
         m.published = m
             .published
             .take()
-            .or_else(|| get("article:published_time"))
-            .or_else(|| get("datepublished"))
-            .or_else(|| get("date"));
+            .or_else(|| {
+                // OpenGraph, schema.org microdata, Dublin Core and the common CMS spellings.
+                [
+                    "article:published_time",
+                    "datepublished",
+                    "og:published_time",
+                    "dc.date.issued",
+                    "dcterms.issued",
+                    "dc.date",
+                    "dcterms.date",
+                    "dcterms.created",
+                    "dc:date",
+                    "parsely-pub-date",
+                    "sailthru.date",
+                    "pubdate",
+                    "publishdate",
+                    "publish-date",
+                    "date",
+                ]
+                .iter()
+                .find_map(|k| get(k))
+            })
+            .or_else(|| {
+                doc.select(css!("[itemprop=datePublished]"))
+                    .find_map(|e| {
+                        let v = e.value();
+                        v.attr("content").or_else(|| v.attr("datetime"))
+                    })
+                    .and_then(clean)
+            });
         m.modified = m
             .modified
             .take()
@@ -216,13 +255,20 @@ impl Meta {
     pub(super) fn headline(&self) -> Option<String> {
         // An unclosed <h1> swallows the page; then the <title> is the better witness.
         let h1 = self.h1.as_deref().filter(|h| h.chars().count() <= 200);
-        let raw = self
+        let title = self.title_tag.as_deref();
+        let og = self.og_title.as_deref();
+        // A JSON-LD headline counts when another witness agrees with it: some sites put the
+        // site's description there.
+        let witnesses: Vec<&str> = [og, title, h1].into_iter().flatten().collect();
+        let ld = self
             .ld_headline
-            .clone()
-            .or_else(|| self.og_title.clone())
-            .or_else(|| h1.map(str::to_string))
-            .or_else(|| self.title_tag.clone())?;
-        let mut h = strip_site_name(&raw, self.site_name.as_deref());
+            .as_deref()
+            .filter(|l| witnesses.is_empty() || witnesses.iter().any(|w| agrees(l, w)));
+        // An <h1> counts when the title agrees with it: a site header's <h1> ("V8", the
+        // blog's name) does not.
+        let h1 = h1.filter(|h| og.or(title).is_none_or(|t| agrees(h, t)));
+        let raw = ld.or(og).or(h1).or(title)?;
+        let mut h = strip_site_name(raw, self.site_name.as_deref());
         if let Some(h1) = h1 {
             // "Site - Headline" without a declared site name: the part equal to the <h1> wins.
             if h != h1
@@ -308,6 +354,24 @@ fn first_image(v: Option<&Value>) -> Option<String> {
         Value::Array(a) => a.iter().find_map(|x| first_image(Some(x))),
         _ => None,
     }
+}
+
+/// Do two headline candidates name the same story? Equal, or one holds the other and is
+/// at least half as long (so "Headline | Site" agrees with "Headline", not with "Site").
+fn agrees(a: &str, b: &str) -> bool {
+    let (a, b) = (
+        fold_whitespace(a).to_lowercase(),
+        fold_whitespace(b).to_lowercase(),
+    );
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    long.contains(short.as_str()) && short.len() * 2 >= long.len()
 }
 
 /// A date written into the article's URL path (`/2026/03/04/`, `/2026-03-04-`), as
