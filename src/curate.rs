@@ -1,10 +1,101 @@
-//! Curate stage: which stories and teasers each output feed carries. Pure functions of the
-//! feed's config, the record and `now`.
+//! Curate stage: which stories and teasers each output feed carries. [`select_all`] reads
+//! the store once for every feed; the decisions are pure functions of the feed's config,
+//! the record and `now`.
 
-use crate::config::{FeedConfig, Matcher};
+use crate::config::{Config, FeedConfig, FeedFrom, Matcher};
 use crate::model::{Story, StoryStatus, TeaserRecord};
+use crate::store::{Store, StoreError};
 use crate::text::html_to_text;
 use chrono::{DateTime, Utc};
+use url::Url;
+
+/// What one output feed carries, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Selection {
+    Stories(Vec<Story>),
+    /// Teasers, each with the story it points to when the store has it.
+    Teasers(Vec<(TeaserRecord, Option<Story>)>),
+}
+
+impl Selection {
+    pub fn len(&self) -> usize {
+        match self {
+            Selection::Stories(s) => s.len(),
+            Selection::Teasers(t) => t.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// What every configured feed carries.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Curated {
+    /// One selection per configured feed, in config order.
+    pub feeds: Vec<Selection>,
+    /// The date of the newest story in the store (not after `now`): the time an empty
+    /// Atom feed reports, so that it stays put between cycles.
+    pub newest_story: Option<DateTime<Utc>>,
+}
+
+/// The selection of every configured feed, in config order.
+pub fn select_all(
+    config: &Config,
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<Curated, StoreError> {
+    let skew = chrono::Duration::from_std(config.dedup.clock_skew).unwrap_or_default();
+    let item_feeds: Vec<&FeedConfig> = config
+        .feeds
+        .iter()
+        .filter(|f| f.from == FeedFrom::Items)
+        .collect();
+    let mut newest_story = None;
+    let mut stories = if item_feeds.is_empty() {
+        Vec::new()
+    } else {
+        let newest_first = store.stories_newest_first().inspect(|story| {
+            if let Ok(story) = story {
+                newest_story.get_or_insert(story.date().min(now));
+            }
+        });
+        select_stories(&item_feeds, newest_first, now, skew)?
+    }
+    .into_iter();
+    let mut out = Vec::with_capacity(config.feeds.len());
+    for feed in &config.feeds {
+        out.push(match feed.from {
+            FeedFrom::Items => Selection::Stories(stories.next().unwrap_or_default()),
+            FeedFrom::Teasers => {
+                let tags_of = |id: &str| {
+                    config
+                        .source(id)
+                        .map(|s| s.tags.clone())
+                        .unwrap_or_default()
+                };
+                let teasers = select_teasers(feed, store.teasers()?, &tags_of, now);
+                let mut with_stories = Vec::with_capacity(teasers.len());
+                for t in teasers {
+                    let story = match &t.story {
+                        Some(id) => store.story(id)?,
+                        None => match t.link.as_deref().and_then(|l| Url::parse(l).ok()) {
+                            Some(link) => store.story_by_link(&link)?,
+                            None => None,
+                        },
+                    };
+                    with_stories.push((t, story));
+                }
+                Selection::Teasers(with_stories)
+            }
+        });
+    }
+    Ok(Curated {
+        feeds: out,
+        newest_story,
+    })
+}
 
 /// Why a story is or is not in a feed, decided from the story alone.
 pub fn story_matches(
@@ -58,21 +149,34 @@ pub fn story_matches(
     !feed.exclude.iter().any(hit)
 }
 
-/// Picks the newest `limit` matching stories from stories given newest first.
-pub fn select_stories<I>(
-    feed: &FeedConfig,
+/// Picks, for each feed, the newest `limit` matching stories from stories given newest
+/// first, in one pass that stops when every feed is full.
+pub fn select_stories<I, E>(
+    feeds: &[&FeedConfig],
     newest_first: I,
     now: DateTime<Utc>,
     skew: chrono::Duration,
-) -> Vec<Story>
+) -> Result<Vec<Vec<Story>>, E>
 where
-    I: IntoIterator<Item = Story>,
+    I: IntoIterator<Item = Result<Story, E>>,
 {
-    newest_first
-        .into_iter()
-        .filter(|s| story_matches(feed, s, now, skew))
-        .take(feed.limit)
-        .collect()
+    let mut selected: Vec<Vec<Story>> = vec![Vec::new(); feeds.len()];
+    for story in newest_first {
+        let story = story?;
+        let mut all_full = true;
+        for (i, feed) in feeds.iter().enumerate() {
+            if selected[i].len() < feed.limit {
+                if story_matches(feed, &story, now, skew) {
+                    selected[i].push(story.clone());
+                }
+                all_full &= selected[i].len() >= feed.limit;
+            }
+        }
+        if all_full {
+            break;
+        }
+    }
+    Ok(selected)
 }
 
 /// Picks the teasers of a `from: teasers` feed: newest first by first-seen time, filtered by
@@ -257,12 +361,35 @@ mod tests {
     fn limit_keeps_the_newest() {
         let mut f = feed();
         f.limit = 2;
-        let stories =
-            (0..5).map(|i| story(&format!("Meldung {i}"), now() - chrono::Duration::hours(i)));
-        let picked = select_stories(&f, stories, now(), SKEW);
-        assert_eq!(
-            picked.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(),
-            ["Meldung 0", "Meldung 1"]
-        );
+        let mut wider = feed();
+        wider.limit = 3;
+        wider.include = vec![compile_matcher("/[0-3]/").unwrap()];
+        let stories = (0..5).map(|i| {
+            Ok::<_, ()>(story(
+                &format!("Meldung {i}"),
+                now() - chrono::Duration::hours(i),
+            ))
+        });
+        let picked = select_stories(&[&f, &wider], stories, now(), SKEW).unwrap();
+        let titles = |feed: &Vec<Story>| feed.iter().map(|s| s.title.clone()).collect::<Vec<_>>();
+        assert_eq!(titles(&picked[0]), ["Meldung 0", "Meldung 1"]);
+        assert_eq!(titles(&picked[1]), ["Meldung 0", "Meldung 1", "Meldung 2"]);
+    }
+
+    #[test]
+    fn the_pass_stops_when_every_feed_is_full() {
+        let mut f = feed();
+        f.limit = 1;
+        let mut read = 0;
+        let stories = (0..100).map(|i| {
+            read += 1;
+            Ok::<_, ()>(story(
+                &format!("Meldung {i}"),
+                now() - chrono::Duration::hours(i),
+            ))
+        });
+        let picked = select_stories(&[&f], stories, now(), SKEW).unwrap();
+        assert_eq!(picked[0].len(), 1);
+        assert_eq!(read, 1, "one story read, not the whole store");
     }
 }

@@ -3,8 +3,11 @@
 //! file changes, and stopping cleanly on SIGTERM/SIGINT.
 
 use crate::config::{Config, SourceConfig};
-use crate::cycle::{self, Context, CycleReport, SourceOutcome};
+use crate::cycle::{self, Context};
+use crate::report::{summarize, CycleReport, Observer};
+use crate::schedule;
 use crate::source::fetch::Fetcher;
+use crate::status;
 use crate::store::{dedup::NearDupConfig, Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
@@ -46,17 +49,7 @@ fn context(config: Arc<Config>, store: Arc<Store>) -> Result<Context, RunError> 
 
 /// Sources whose next poll is due (never polled counts as due).
 pub fn due_sources(config: &Config, store: &Store, now: DateTime<Utc>) -> Vec<SourceConfig> {
-    config
-        .sources
-        .iter()
-        .filter(|s| {
-            store
-                .source_state(&s.id)
-                .map(|st| st.next_poll.is_none_or(|t| t <= now))
-                .unwrap_or(true)
-        })
-        .cloned()
-        .collect()
+    schedule::due(&config.sources, |id| store.source_state(id).ok(), now)
 }
 
 /// One cycle: the sources that are due (or all of them), then publish.
@@ -79,10 +72,8 @@ pub async fn once(
     let report = cycle::run(&ctx, &sources, true).await?;
     forget_removed_sources(&config, &store);
     store.flush()?;
-    let snapshot = crate::service::build_snapshot(&config, &store, Utc::now());
-    if let Err(e) =
-        crate::status::write_snapshot(&crate::service::snapshot_path(&config), &snapshot)
-    {
+    let snapshot = status::build_snapshot(&config, &store, Utc::now());
+    if let Err(e) = status::write_snapshot(&status::snapshot_path(&config), &snapshot) {
         tracing::warn!("cannot write the status snapshot: {e}");
     }
     Ok(report)
@@ -99,42 +90,9 @@ fn forget_removed_sources(config: &Config, store: &Store) {
     }
 }
 
-/// A one-line summary of a cycle for the log.
-pub fn summarize(report: &CycleReport) -> String {
-    let mut new = 0;
-    let mut failed = 0;
-    let mut not_modified = 0;
-    for s in &report.sources {
-        match &s.outcome {
-            SourceOutcome::Ingested { new: n, .. } => new += n,
-            SourceOutcome::Failed(_) => failed += 1,
-            SourceOutcome::NotModified | SourceOutcome::Unchanged => not_modified += 1,
-        }
-    }
-    format!(
-        "{} sources polled ({} unchanged, {} failed), {} new stories, {} files published, {} expired",
-        report.sources.len(),
-        not_modified,
-        failed,
-        new,
-        report.published.len(),
-        report.expired
-    )
-}
-
 fn mtime(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
-
-/// Hooks the daemon calls after each cycle and on reload (metrics, status, serving).
-pub trait Observer: Send + Sync {
-    fn cycle_finished(&self, _config: &Config, _store: &Store, _report: &CycleReport) {}
-    fn config_reloaded(&self, _config: &Config) {}
-}
-
-/// The observer that does nothing, for `once` and tests.
-pub struct NoObserver;
-impl Observer for NoObserver {}
 
 /// Runs until SIGTERM or SIGINT. Each source is polled when due; after a cycle that changed
 /// anything the outputs are published. SIGHUP, or a change of config.yaml on disk, reloads the

@@ -14,6 +14,8 @@ pub mod metrics;
 pub mod model;
 pub mod parse;
 pub mod publish;
+pub mod report;
+pub mod schedule;
 pub mod serve;
 pub mod service;
 pub mod source;

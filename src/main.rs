@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use wirefeed::config::{Config, ConfigError};
-use wirefeed::cycle::{CycleReport, SourceHook, SourceOutcome};
+use wirefeed::cycle::SourceHook;
+use wirefeed::report::{summarize, CycleReport, SourceOutcome};
 use wirefeed::{daemon, service};
 
 #[derive(Parser)]
@@ -212,9 +213,9 @@ async fn run(config: Config, store: wirefeed::store::Store) -> anyhow::Result<()
 fn status(config: &Config) -> ExitCode {
     let now = chrono::Utc::now();
     let snapshot = match daemon::open_store(config) {
-        Ok(store) => service::build_snapshot(config, &store, now),
+        Ok(store) => wirefeed::status::build_snapshot(config, &store, now),
         Err(wirefeed::store::StoreError::Locked { .. }) => {
-            match wirefeed::status::read_snapshot(&service::snapshot_path(config)) {
+            match wirefeed::status::read_snapshot(&wirefeed::status::snapshot_path(config)) {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("wirefeed: the store is in use by a running wirefeed and {e}");
@@ -257,5 +258,5 @@ fn print_summary(report: &CycleReport) {
             s.id, status, new, updated, dups
         );
     }
-    eprintln!("{}", daemon::summarize(report));
+    eprintln!("{}", summarize(report));
 }

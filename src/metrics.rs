@@ -42,6 +42,8 @@ struct SourceMetrics {
     items_fetched: u64,
     /// Counts per status label ("200", "304", "error").
     responses: BTreeMap<String, u64>,
+    /// Failed polls per reason label ("timeout", "parse", …).
+    failures: BTreeMap<&'static str, u64>,
     /// Cumulative-by-render: per-bucket (non-cumulative) counts, one per bucket bound.
     buckets: [u64; FETCH_DURATION_BUCKETS.len()],
     duration_sum: f64,
@@ -109,6 +111,13 @@ impl Metrics {
         s.duration_count += 1;
         s.items_fetched += new_items;
         s.last_status = Some(status);
+    }
+
+    /// Counts a failed poll of a source by its reason ([`crate::report::ErrorKind::label`]).
+    pub fn record_failure(&self, source: &str, reason: &'static str) {
+        let mut inner = self.lock();
+        let s = inner.sources.entry(source.to_string()).or_default();
+        *s.failures.entry(reason).or_default() += 1;
     }
 
     /// Records one read of a local source (spool folder, file): its duration and new items,
@@ -271,6 +280,23 @@ impl Metrics {
                     &mut out,
                     "wirefeed_http_responses_total",
                     &[("source", id), ("status", status)],
+                    &n.to_string(),
+                );
+            }
+        }
+
+        header(
+            &mut out,
+            "wirefeed_source_failures_total",
+            "Failed polls of a source by reason (timeout, http_status, too_large, not_a_feed, parse, page_refused, …).",
+            "counter",
+        );
+        for (id, s) in sources {
+            for (reason, n) in &s.failures {
+                sample(
+                    &mut out,
+                    "wirefeed_source_failures_total",
+                    &[("source", id), ("reason", reason)],
                     &n.to_string(),
                 );
             }

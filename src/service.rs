@@ -3,92 +3,15 @@
 //! report of each cycle.
 
 use crate::config::Config;
-use crate::cycle::{CycleReport, SourceOutcome};
-use crate::daemon::Observer;
 use crate::metrics::Metrics;
+use crate::publish::OutputFormat;
+use crate::report::{CycleReport, Observer, SourceOutcome};
 use crate::serve::{FeedListing, ServeState};
-use crate::status::{FeedStatus, SourceStatus, StatusSnapshot};
+use crate::status::{build_snapshot, feed_file_facts, snapshot_path};
 use crate::store::Store;
-use chrono::{DateTime, Utc};
-use std::path::{Path, PathBuf};
+use chrono::Utc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// Where the status snapshot of a store lives: beside the store folder, not inside it, so
-/// that sled owns its folder alone.
-pub fn snapshot_path(config: &Config) -> PathBuf {
-    let mut name = config
-        .store
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".status.json");
-    config.store.with_file_name(name)
-}
-
-/// The status of every configured source and output, read from the store and feeds_dir.
-pub fn build_snapshot(config: &Config, store: &Store, now: DateTime<Utc>) -> StatusSnapshot {
-    let sources = config
-        .sources
-        .iter()
-        .map(|s| {
-            let st = store.source_state(&s.id).unwrap_or_default();
-            SourceStatus {
-                id: s.id.clone(),
-                kind: Some(source_kind(s).to_string()),
-                last_poll: st.last_poll,
-                last_success: st.last_success,
-                http_status: st.last_status,
-                new_items: st.new_items,
-                total_items: None,
-                consecutive_failures: u64::from(st.consecutive_failures),
-                last_error: st.last_error,
-                next_poll: st.next_poll,
-            }
-        })
-        .collect();
-    let feeds = config
-        .feeds
-        .iter()
-        .map(|f| {
-            let path = config.feeds_dir.join(format!("{}.rss", f.id));
-            let (items, last_change) = feed_file_facts(&path);
-            FeedStatus {
-                id: f.id.clone(),
-                title: f.title.clone(),
-                items,
-                last_change,
-            }
-        })
-        .collect();
-    StatusSnapshot {
-        written_at: now,
-        pid: std::process::id(),
-        sources,
-        feeds,
-    }
-}
-
-/// `http`, `spool` (a folder) or `file`: how a source is read, so status views can show a
-/// status that fits it (a spool folder has no HTTP status and no network errors).
-pub fn source_kind(source: &crate::config::SourceConfig) -> &'static str {
-    match &source.location {
-        crate::config::SourceLocation::Http(_) => "http",
-        crate::config::SourceLocation::Path(p) if p.is_dir() => "spool",
-        crate::config::SourceLocation::Path(_) => "file",
-    }
-}
-
-fn feed_file_facts(path: &Path) -> (u64, Option<DateTime<Utc>>) {
-    let items = std::fs::read(path)
-        .map(|b| crate::serve::count_items(&b))
-        .unwrap_or(0);
-    let changed = std::fs::metadata(path)
-        .and_then(|m| m.modified())
-        .ok()
-        .map(DateTime::<Utc>::from);
-    (items, changed)
-}
 
 fn listings(config: &Config) -> Vec<FeedListing> {
     config
@@ -156,8 +79,9 @@ impl Observer for Service {
                 // network error in wirefeed_http_responses_total.
                 self.metrics.record_read(&s.id, s.duration, new);
             }
-            if !matches!(s.outcome, SourceOutcome::Failed(_)) {
-                self.metrics.record_success(&s.id, now.timestamp());
+            match &s.outcome {
+                SourceOutcome::Failed(e) => self.metrics.record_failure(&s.id, e.kind().label()),
+                _ => self.metrics.record_success(&s.id, now.timestamp()),
             }
             self.metrics
                 .set_consecutive_failures(&s.id, u64::from(s.consecutive_failures));
@@ -177,7 +101,7 @@ impl Observer for Service {
             }
         }
         for f in &config.feeds {
-            let (items, changed) = feed_file_facts(&config.feeds_dir.join(format!("{}.rss", f.id)));
+            let (items, changed) = feed_file_facts(config, &f.id);
             self.metrics
                 .set_feed(&f.id, items, changed.map_or(0, |t| t.timestamp()));
         }
@@ -195,7 +119,11 @@ impl Observer for Service {
                 .published
                 .iter()
                 .filter_map(|p| p.file_name().and_then(|n| n.to_str()))
-                .filter(|n| n.ends_with(".rss") || n.ends_with(".atom") || n.ends_with(".json"))
+                .filter(|n| {
+                    n.rsplit_once('.').is_some_and(|(_, ext)| {
+                        OutputFormat::from_ext(ext).is_some_and(OutputFormat::is_feed)
+                    })
+                })
                 .filter_map(|n| config.base_url.join(n).ok().map(|u| u.to_string()))
                 .collect();
             if !changed.is_empty() {

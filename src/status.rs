@@ -5,6 +5,9 @@
 //! The file is JSON, replaced atomically (temp file, fsync, rename) so a reader sees a
 //! whole old or a whole new snapshot, never a torn one.
 
+use crate::config::Config;
+use crate::publish::{count_items, OutputFormat};
+use crate::store::Store;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -81,6 +84,82 @@ pub enum StatusError {
         #[source]
         source: serde_json::Error,
     },
+}
+
+/// Where the status snapshot of a store lives: beside the store folder, not inside it, so
+/// that sled owns its folder alone.
+pub fn snapshot_path(config: &Config) -> PathBuf {
+    let mut name = config
+        .store
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".status.json");
+    config.store.with_file_name(name)
+}
+
+/// The status of every configured source and output, read from the store and feeds_dir.
+pub fn build_snapshot(config: &Config, store: &Store, now: DateTime<Utc>) -> StatusSnapshot {
+    let sources = config
+        .sources
+        .iter()
+        .map(|s| {
+            let st = store.source_state(&s.id).unwrap_or_default();
+            SourceStatus {
+                id: s.id.clone(),
+                kind: Some(source_kind(s).to_string()),
+                last_poll: st.last_poll,
+                last_success: st.last_success,
+                http_status: st.last_status,
+                new_items: st.new_items,
+                total_items: None,
+                consecutive_failures: u64::from(st.consecutive_failures),
+                last_error: st.last_error,
+                next_poll: st.next_poll,
+            }
+        })
+        .collect();
+    let feeds = config
+        .feeds
+        .iter()
+        .map(|f| {
+            let (items, last_change) = feed_file_facts(config, &f.id);
+            FeedStatus {
+                id: f.id.clone(),
+                title: f.title.clone(),
+                items,
+                last_change,
+            }
+        })
+        .collect();
+    StatusSnapshot {
+        written_at: now,
+        pid: std::process::id(),
+        sources,
+        feeds,
+    }
+}
+
+/// `http`, `spool` (a folder) or `file`: how a source is read, so status views can show a
+/// status that fits it (a spool folder has no HTTP status and no network errors).
+pub fn source_kind(source: &crate::config::SourceConfig) -> &'static str {
+    match &source.location {
+        crate::config::SourceLocation::Http(_) => "http",
+        crate::config::SourceLocation::Path(p) if p.is_dir() => "spool",
+        crate::config::SourceLocation::Path(_) => "file",
+    }
+}
+
+/// Items in a published feed and when its file last changed, read from its RSS file: the
+/// count the publisher wrote, seen the same way by `status`, metrics and the index page.
+pub fn feed_file_facts(config: &Config, feed_id: &str) -> (u64, Option<DateTime<Utc>>) {
+    let path = OutputFormat::Rss.path(&config.feeds_dir, feed_id);
+    let items = std::fs::read(&path).map(|b| count_items(&b)).unwrap_or(0);
+    let changed = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .ok()
+        .map(DateTime::<Utc>::from);
+    (items, changed)
 }
 
 /// Writes the snapshot to `path` atomically: a temporary file beside it is written and

@@ -20,6 +20,33 @@ fn spawn_run(ws: &Workspace) -> Child {
         .expect("start daemon")
 }
 
+/// The daemon's stderr, read as it is written, so a test can wait for a log line.
+struct StderrLog(std::sync::Arc<std::sync::Mutex<String>>);
+
+impl StderrLog {
+    fn capture(child: &mut Child) -> StderrLog {
+        let mut stderr = child.stderr.take().expect("stderr is piped");
+        let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = text.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        StderrLog(text)
+    }
+
+    fn text(&self) -> String {
+        self.0.lock().unwrap().clone()
+    }
+}
+
 fn signal(child: &Child, sig: libc::c_int) {
     // SAFETY: sending a signal to our own child process by pid.
     let rc = unsafe { libc::kill(child.id() as libc::pid_t, sig) };
@@ -70,6 +97,7 @@ fn sighup_reloads_a_valid_config_and_keeps_running_on_an_invalid_one() {
     );
     let ws = Workspace::new(&config(&sources, "  - id: alle\n    title: Alle"));
     let mut child = spawn_run(&ws);
+    let log = StderrLog::capture(&mut child);
     wait_for("first publish", Duration::from_secs(20), || {
         ws.feed_path("alle.rss").exists()
     });
@@ -85,7 +113,16 @@ fn sighup_reloads_a_valid_config_and_keeps_running_on_an_invalid_one() {
 
     ws.write_config("base_url: http://x/\nsources:\n  - id: a\n    url: ftp://nope\nfeeds: []\n");
     signal(&child, libc::SIGHUP);
-    std::thread::sleep(Duration::from_millis(600));
+    wait_for(
+        "the invalid config to be refused",
+        Duration::from_secs(10),
+        || log.text().contains("config not reloaded"),
+    );
+    assert!(
+        log.text().contains("config.yaml:4:10:"),
+        "the invalid config is logged with line and column: {}",
+        log.text()
+    );
     assert!(
         child.try_wait().unwrap().is_none(),
         "an invalid config must not stop the daemon"
@@ -108,16 +145,10 @@ fn sighup_reloads_a_valid_config_and_keeps_running_on_an_invalid_one() {
     let status = wait_exit(&mut child, Duration::from_secs(5));
     assert!(status.success(), "exit 0 on SIGTERM: {status:?}");
     assert!(asked.elapsed() < Duration::from_secs(5));
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    assert!(
-        err.contains("config.yaml:4:10:"),
-        "the invalid config is logged with line and column: {err}"
+    wait_for(
+        "the log of both valid reloads",
+        Duration::from_secs(5),
+        || log.text().matches("config reloaded").count() == 2,
     );
 }
 

@@ -1,9 +1,7 @@
 //! Publish stage end to end: render the fixture stories (tests/fixtures/publish/) as RSS,
 //! Atom, JSON Feed and OPML, read every output back with independent parsers (`rss`,
 //! `atom_syndication`, `feed-rs`, `serde_json`) and check what a feed reader would see.
-//!
-//! Set `WIREFEED_PUBLISH_OUT=<dir>` to keep the rendered feeds there, e.g. for
-//! `python3 scripts/check-feeds.py <dir>`.
+//! Whole-file outputs of a fixed store are compared in `tests/golden.rs`.
 
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -660,39 +658,6 @@ fn concurrent_writers_leave_one_whole_file_and_no_temp_files() {
     let content = fs::read(&path).unwrap();
     assert!(versions.contains(&content));
     assert_eq!(dir_names(dir.path()), vec!["politik.json".to_string()]);
-}
-
-/// Writes the sample feeds to `WIREFEED_PUBLISH_OUT` (or a temp dir) the way the daemon
-/// lays them out, for `scripts/check-feeds.py`.
-#[test]
-fn writes_sample_feeds_directory() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = std::env::var_os("WIREFEED_PUBLISH_OUT")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| tmp.path().to_path_buf());
-    fs::create_dir_all(&out).unwrap();
-    let full = meta();
-    let mut empty = meta();
-    empty.id = "leer".into();
-    empty.title = "Leerer Feed".into();
-    let e = entries();
-    for (m, e) in [(&full, &e[..]), (&empty, &[][..])] {
-        write_if_changed(&out.join(format!("{}.rss", m.id)), &render_rss(m, e)).unwrap();
-        write_if_changed(&out.join(format!("{}.atom", m.id)), &render_atom(m, e)).unwrap();
-        write_if_changed(&out.join(format!("{}.json", m.id)), &render_json(m, e)).unwrap();
-    }
-    write_if_changed(&out.join("feeds.opml"), &render_opml(&[full, empty])).unwrap();
-    let names = dir_names(&out);
-    for f in [
-        "politik.rss",
-        "politik.atom",
-        "politik.json",
-        "leer.rss",
-        "feeds.opml",
-    ] {
-        assert!(names.contains(&f.to_string()), "{f} missing in {names:?}");
-    }
-    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
 }
 
 /// What XML 1.0 can carry: the renderers drop the rest rather than emit a broken feed.

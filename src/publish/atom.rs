@@ -1,8 +1,8 @@
 //! Atom 1.0 (RFC 4287) renderer.
 
+use super::clean::{text, Cleaned};
 use super::entry::{newest_update, rfc3339, Entry, FeedMeta};
 use super::xml::Xml;
-use super::{text, Cleaned};
 use chrono::{DateTime, SecondsFormat, Timelike};
 use std::collections::HashSet;
 

@@ -5,8 +5,8 @@
 //! proxy), dates written out in the feed's language, pictures with caption and credit.
 //! Like the feed renderers these are pure: the same input gives the same bytes.
 
+use super::clean::{text, Cleaned};
 use super::entry::{rfc3339, Entry, FeedMeta};
-use super::{text, Cleaned};
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use std::fmt::Write;
 
@@ -328,7 +328,7 @@ fn entry(out: &mut String, s: &Strings, meta: &FeedMeta, e: &Entry, n: usize) {
     let body = [&e.summary_html, &e.content_html]
         .into_iter()
         .flatten()
-        .map(|h| super::sanitize_html(h, base))
+        .map(|h| super::sanitize::sanitize_html(h, base))
         .find(|h| !h.trim().is_empty());
     if let Some(body) = body {
         let _ = writeln!(out, "<div class=\"text\">{body}</div>");

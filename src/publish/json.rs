@@ -1,7 +1,7 @@
 //! JSON Feed 1.1 renderer (<https://jsonfeed.org/version/1.1>).
 
+use super::clean::{text, Cleaned};
 use super::entry::{rfc3339, Entry, FeedMeta};
-use super::{text, Cleaned};
 use crate::text::{fold_whitespace, html_to_text};
 use serde::Serialize;
 

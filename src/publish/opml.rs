@@ -1,7 +1,7 @@
 //! OPML 2.0 list of every output feed, for readers to import all of them at once.
 
+use super::clean::text;
 use super::entry::FeedMeta;
-use super::text;
 use super::xml::Xml;
 
 /// Renders an OPML 2.0 subscription list with one `rss` outline per feed, in the order

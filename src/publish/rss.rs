@@ -1,9 +1,9 @@
 //! RSS 2.0 renderer with the atom (self/hub links), content (full text), Dublin Core
 //! (authors) and Media RSS (images with credit and caption) extensions.
 
+use super::clean::{text, Cleaned};
 use super::entry::{newest_update, rfc822, Entry, FeedMeta};
 use super::xml::Xml;
-use super::{text, Cleaned};
 use crate::model::Image;
 
 const NS_ATOM: &str = "http://www.w3.org/2005/Atom";

@@ -1,30 +1,26 @@
 //! Local sources: a single feed file, or a folder read as an agency spool where every feed
-//! file is one delivery (agencies push files by FTP/SFTP).
+//! file is one delivery (agencies push files by FTP/SFTP), and an `.html` file a saved
+//! article page.
+
+use super::delivery::{Delivered, Delivery, Poller};
+use super::error::{SourceError, SpoolError};
+use super::pages;
+use crate::config::SourceConfig;
+use crate::model::{Item, Teaser};
+use crate::parse::{self, article::ExtractRules, feed::parse_feed};
+use crate::store::SourceState;
 
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, UNIX_EPOCH};
 use url::Url;
 
 /// One delivery file read from disk.
 #[derive(Debug)]
-pub struct Delivery {
+pub struct SpoolFile {
     pub path: PathBuf,
     /// `file://` URL of the delivery: the base for relative links.
     pub url: Url,
     pub bytes: Vec<u8>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SpoolError {
-    #[error("{path}: not found; check the source url in config.yaml")]
-    Missing { path: String },
-    #[error("{path}: cannot read: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: larger than max_body ({limit} bytes); skipped")]
-    TooLarge { path: String, limit: u64 },
 }
 
 /// File names that are deliveries: feed files, not partial uploads or hidden files.
@@ -100,7 +96,7 @@ pub fn listing_hash(listing: &[(PathBuf, u64, u128)]) -> String {
 }
 
 /// Reads one delivery, refusing files over `max_body`.
-pub fn read(path: &Path, max_body: u64) -> Result<Delivery, SpoolError> {
+pub fn read(path: &Path, max_body: u64) -> Result<SpoolFile, SpoolError> {
     let shown = path.display().to_string();
     let len = std::fs::metadata(path)
         .map_err(|e| SpoolError::Read {
@@ -121,9 +117,133 @@ pub fn read(path: &Path, max_body: u64) -> Result<Delivery, SpoolError> {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let url = Url::from_file_path(&absolute)
         .unwrap_or_else(|_| Url::parse("file:///").expect("static URL"));
-    Ok(Delivery {
+    Ok(SpoolFile {
         path: path.to_path_buf(),
         url,
         bytes,
     })
+}
+
+/// One file of a spool folder, read.
+struct Read {
+    items: Vec<Item>,
+    skipped: Vec<String>,
+    ttl: Option<Duration>,
+    teasers: Option<(Url, Vec<Teaser>)>,
+    /// Full text of an article page delivery (its only item).
+    full_text: Option<String>,
+}
+
+fn read_file(file: &Path, max_body: u64, rules: &ExtractRules) -> Result<Read, SourceError> {
+    let delivery = read(file, max_body)?;
+    if parse::looks_like_html(&delivery.bytes) {
+        let (incoming, teasers) = pages::read_spooled_page(&delivery.bytes, &delivery.url, rules)
+            .map_err(|source| SourceError::SpoolPage {
+            path: file.to_path_buf(),
+            source: Box::new(source),
+        })?;
+        return Ok(Read {
+            items: vec![incoming.item],
+            skipped: Vec::new(),
+            ttl: None,
+            teasers,
+            full_text: incoming.full_text,
+        });
+    }
+    let feed = parse_feed(&delivery.bytes, &delivery.url).map_err(|e| SourceError::SpoolFeed {
+        path: file.to_path_buf(),
+        source: Box::new(e),
+    })?;
+    Ok(Read {
+        items: feed.items,
+        skipped: feed.skipped,
+        ttl: feed.ttl,
+        teasers: None,
+        full_text: None,
+    })
+}
+
+/// Reads the deliveries of a file or spool folder when its listing changed since the last
+/// poll. A bad delivery fails the source but does not keep the good ones out.
+pub(super) async fn poll(
+    poller: &Poller<'_>,
+    source: &SourceConfig,
+    state: &SourceState,
+    path: PathBuf,
+) -> Delivery {
+    let max_body = poller.config.poll.max_body;
+    let previous = state.body_hash.clone();
+    let read = tokio::task::spawn_blocking({
+        let rules = source.rules.clone();
+        move || -> Result<(String, Vec<Result<Read, SourceError>>), SourceError> {
+            let listing = list(&path)?;
+            let hash = listing_hash(&listing);
+            if previous.as_deref() == Some(hash.as_str()) {
+                return Ok((hash, Vec::new()));
+            }
+            let files = listing
+                .iter()
+                .map(|(file, _, _)| read_file(file, max_body, &rules))
+                .collect();
+            Ok((hash, files))
+        }
+    })
+    .await;
+    let (hash, files) = match read {
+        Err(e) => return Delivery::failed(SourceError::crashed("parser", e)),
+        Ok(Err(e)) => return Delivery::failed(e),
+        Ok(Ok(read)) => read,
+    };
+    if state.body_hash.as_deref() == Some(hash.as_str()) {
+        return Delivery::new(Ok(Delivered::NotModified));
+    }
+    let mut warnings = Vec::new();
+    if files.is_empty() {
+        warnings.push("the spool folder holds no deliveries".into());
+    }
+    let mut items = Vec::new();
+    let mut skipped = Vec::new();
+    let mut ttl = None;
+    let mut page_texts = Vec::new();
+    let mut teasers = Vec::new();
+    let mut failures = Vec::new();
+    for file in files {
+        match file {
+            Ok(mut read) => {
+                skipped.append(&mut read.skipped);
+                if let Some(text) = read.full_text {
+                    page_texts.push((items.len(), text));
+                }
+                items.append(&mut read.items);
+                ttl = ttl.max(read.ttl);
+                teasers.extend(read.teasers);
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    warnings.append(&mut skipped);
+    let mut followed = pages::follow_links(poller, source, items).await;
+    for (i, text) in page_texts {
+        if let Some(incoming) = followed.items.get_mut(i) {
+            incoming.full_text = Some(text);
+        }
+    }
+    warnings.append(&mut followed.warnings);
+    teasers.append(&mut followed.teasers);
+    followed.teasers = teasers;
+    let no_items = followed.items.is_empty();
+    let mut delivery = followed.into_delivery(ttl);
+    if !failures.is_empty() {
+        // Good deliveries are still stored; the bad ones fail the source so it is noticed,
+        // and the listing hash is not recorded so they are read again next time.
+        delivery.partial_failure = Some(SourceError::Deliveries(failures));
+        delivery.warnings = warnings;
+        return delivery;
+    }
+    if no_items {
+        warnings.push("no items in any delivery".into());
+    }
+    delivery.warnings = warnings;
+    delivery.freshness.body_hash = Some(hash);
+    delivery
 }

@@ -1,5 +1,4 @@
-//! HTTP for feed readers and operators: the published feeds from `feeds_dir` with
-//! validators and compression, a human index page, `/sources`, `/healthz` and `/metrics`.
+//! The file server: the published feeds from `feeds_dir` with validators and compression.
 //!
 //! Feed files are looked up only by names that match `^[a-z0-9_-]+\.(rss|atom|json)$` or
 //! `index.opml`, taken from the raw request path without percent-decoding, so no request
@@ -19,27 +18,18 @@
 //! feeds (validators, compression) for older copies that still name it.
 
 use crate::metrics::Metrics;
-use crate::status::relative_time;
+use crate::publish::{OutputFormat, FEED_XSL, OPML_FILE};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
-use chrono::{DateTime, TimeZone, Utc};
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::fs::{self, OpenOptions};
-use std::future::Future;
 use std::io::{self, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-/// The XSLT stylesheet that turns RSS and Atom outputs into a readable page in a browser.
-/// Outputs refer to it with `<?xml-stylesheet type="text/xsl" href="/feed.xsl"?>`.
-pub const FEED_XSL: &str = include_str!("../assets/feed.xsl");
 
 /// One output feed as the index page lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,40 +87,15 @@ impl ServeState {
         *self.index.write().unwrap_or_else(|p| p.into_inner()) = index;
     }
 
-    fn index_snapshot(&self) -> Vec<FeedListing> {
+    pub(super) fn index_snapshot(&self) -> Vec<FeedListing> {
         self.index.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
-}
-
-/// Serves until `shutdown` completes, then finishes in-flight requests and returns.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: Arc<ServeState>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-}
-
-/// The routes, for callers that want to mount them elsewhere or test without a socket.
-pub fn router(state: Arc<ServeState>) -> Router {
-    Router::new()
-        .route("/", get(index_page))
-        .route("/sources", get(sources_page))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/feed.xsl", get(feed_xsl_file))
-        .fallback(feed_file)
-        .with_state(state)
 }
 
 /// The kind of file a request may name, with its media type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeedKind {
-    Rss,
-    Atom,
-    Json,
+    Feed(OutputFormat),
     Opml,
     /// A feed's HTML page (`<id>.html`) or `index.html`.
     Html,
@@ -142,9 +107,7 @@ impl FeedKind {
     /// The `Content-Type` the file is served with to feed readers.
     pub fn content_type(self) -> &'static str {
         match self {
-            FeedKind::Rss => "application/rss+xml; charset=utf-8",
-            FeedKind::Atom => "application/atom+xml; charset=utf-8",
-            FeedKind::Json => "application/feed+json; charset=utf-8",
+            FeedKind::Feed(format) => format.content_type(),
             FeedKind::Opml => "text/x-opml; charset=utf-8",
             FeedKind::Html => "text/html; charset=utf-8",
             FeedKind::Xsl => "text/xsl; charset=utf-8",
@@ -152,24 +115,21 @@ impl FeedKind {
     }
 }
 
-/// Decides whether a raw request path names a servable feed file: `/index.opml` or
-/// `/<stem>.<rss|atom|json>` with a stem of lowercase ASCII letters, digits, `_` and `-`.
+/// Decides whether a raw request path names a servable feed file: `/index.opml`,
+/// `/feed.xsl` or `/<stem>.<rss|atom|json|html>` with a stem of lowercase ASCII letters, digits, `_` and `-`.
 /// Anything else — `..`, slashes, percent escapes, upper case, NUL — is `None`.
 pub fn feed_file_name(raw_path: &str) -> Option<(&str, FeedKind)> {
     let name = raw_path.strip_prefix('/')?;
-    if name == "index.opml" {
+    if name == OPML_FILE {
         return Some((name, FeedKind::Opml));
     }
     if name == "feed.xsl" {
         return Some((name, FeedKind::Xsl));
     }
     let (stem, ext) = name.rsplit_once('.')?;
-    let kind = match ext {
-        "rss" => FeedKind::Rss,
-        "atom" => FeedKind::Atom,
-        "json" => FeedKind::Json,
-        "html" => FeedKind::Html,
-        _ => return None,
+    let kind = match OutputFormat::from_ext(ext)? {
+        OutputFormat::Html => FeedKind::Html,
+        format => FeedKind::Feed(format),
     };
     let stem_ok = !stem.is_empty()
         && stem
@@ -206,7 +166,7 @@ pub fn wants_browser_view(accept: Option<&str>) -> bool {
 
 /// Reads a regular file directly inside `dir` without following symlinks. `Ok(None)`
 /// when there is no such regular file (missing, a symlink, a directory, a FIFO).
-fn read_plain_file(dir: &Path, name: &str) -> io::Result<Option<(Vec<u8>, SystemTime)>> {
+pub(super) fn read_plain_file(dir: &Path, name: &str) -> io::Result<Option<(Vec<u8>, SystemTime)>> {
     let path = dir.join(name);
     match fs::symlink_metadata(&path) {
         Ok(m) if m.file_type().is_file() => {}
@@ -358,7 +318,7 @@ fn compress(data: &[u8], enc: Encoding) -> io::Result<Vec<u8>> {
     }
 }
 
-fn plain(status: StatusCode, msg: &'static str) -> Response {
+pub(super) fn plain(status: StatusCode, msg: &'static str) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -371,7 +331,7 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-async fn feed_file(
+pub(super) async fn feed_file(
     State(state): State<Arc<ServeState>>,
     method: Method,
     uri: Uri,
@@ -382,8 +342,7 @@ async fn feed_file(
     };
     // A browser navigating to a feed gets the feed's HTML page when there is one:
     // browsers are dropping XSLT, and Chromium warns about it over every XSLT page.
-    if matches!(kind, FeedKind::Rss | FeedKind::Atom | FeedKind::Json)
-        && wants_browser_view(header_str(&headers, header::ACCEPT))
+    if matches!(kind, FeedKind::Feed(_)) && wants_browser_view(header_str(&headers, header::ACCEPT))
     {
         if let Some((stem, _)) = name.rsplit_once('.') {
             let page = format!("{stem}.html");
@@ -404,7 +363,7 @@ async fn feed_file(
 }
 
 /// Serves the file `name` of feeds_dir (already checked to be a safe name) as `kind`.
-async fn serve_named(
+pub(super) async fn serve_named(
     state: Arc<ServeState>,
     method: Method,
     headers: HeaderMap,
@@ -436,7 +395,7 @@ async fn serve_named(
 
     let hash = blake3::hash(&bytes);
     let enc = negotiate_encoding(header_str(&headers, header::ACCEPT_ENCODING));
-    let browser = matches!(kind, FeedKind::Rss | FeedKind::Atom)
+    let browser = matches!(kind, FeedKind::Feed(OutputFormat::Rss | OutputFormat::Atom))
         && wants_browser_view(header_str(&headers, header::ACCEPT));
     let etag = etag_for(&hash, enc, browser);
     let last_modified = httpdate::fmt_http_date(mtime);
@@ -540,20 +499,20 @@ async fn encoded_body(
     Ok(out)
 }
 
-fn unix_secs(t: SystemTime) -> i64 {
+pub(super) fn unix_secs(t: SystemTime) -> i64 {
     match t.duration_since(UNIX_EPOCH) {
         Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
         Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
     }
 }
 
-fn now_unix() -> i64 {
+pub(super) fn now_unix() -> i64 {
     unix_secs(SystemTime::now())
 }
 
 /// `/feed.xsl` as the publisher wrote it into feeds_dir (validators, compression), else
 /// the built-in copy.
-async fn feed_xsl_file(
+pub(super) async fn feed_xsl_file(
     State(state): State<Arc<ServeState>>,
     method: Method,
     headers: HeaderMap,
@@ -577,362 +536,6 @@ async fn feed_xsl() -> Response {
         .into_response()
 }
 
-async fn metrics(State(state): State<Arc<ServeState>>) -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
-            ),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        state.metrics.render(),
-    )
-        .into_response()
-}
-
-/// The `/healthz` answer for a last cycle at `last_cycle` (unix seconds) seen at `now`:
-/// the status code and the JSON body.
-pub fn health(last_cycle: Option<i64>, now: i64, max_age: Duration) -> (StatusCode, String) {
-    let Some(last) = last_cycle else {
-        let body = serde_json::json!({ "status": "starting", "last_cycle": null });
-        return (StatusCode::SERVICE_UNAVAILABLE, body.to_string());
-    };
-    let age = now.saturating_sub(last).max(0);
-    let last_rfc = Utc
-        .timestamp_opt(last, 0)
-        .single()
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-    let fresh = u64::try_from(age).unwrap_or(u64::MAX) <= max_age.as_secs();
-    let status = if fresh { "ok" } else { "stale" };
-    let body = serde_json::json!({
-        "status": status,
-        "last_cycle": last_rfc,
-        "age_seconds": age,
-        "max_age_seconds": max_age.as_secs(),
-    });
-    let code = if fresh {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    (code, body.to_string())
-}
-
-async fn healthz(State(state): State<Arc<ServeState>>) -> Response {
-    let (code, body) = health(
-        state.metrics.last_cycle_unix(),
-        now_unix(),
-        state.health_max_age,
-    );
-    (
-        code,
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-/// What the index page knows about one feed besides its listing.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FeedFacts {
-    /// Which of rss, atom, json exist in `feeds_dir`.
-    pub rss: bool,
-    pub atom: bool,
-    pub json: bool,
-    pub items: Option<u64>,
-    pub last_update: Option<DateTime<Utc>>,
-}
-
-/// Counts `<item>`/`<entry>` elements by their start tags: enough for a page that shows
-/// how full a feed is, without parsing the XML.
-pub fn count_items(xml: &[u8]) -> u64 {
-    fn count(hay: &[u8], tag: &[u8]) -> u64 {
-        hay.windows(tag.len() + 1)
-            .filter(|w| {
-                w.starts_with(tag) && matches!(w[tag.len()], b'>' | b' ' | b'\t' | b'\n' | b'\r')
-            })
-            .count() as u64
-    }
-    count(xml, b"<item") + count(xml, b"<entry") + count(xml, b"<atom:entry")
-}
-
-fn gather_facts(dir: &Path, listing: &FeedListing, metrics: &Metrics) -> FeedFacts {
-    let exists = |ext: &str| {
-        fs::symlink_metadata(dir.join(format!("{}.{ext}", listing.id)))
-            .ok()
-            .filter(|m| m.file_type().is_file())
-    };
-    let (rss, atom, json) = (exists("rss"), exists("atom"), exists("json"));
-    let mut facts = FeedFacts {
-        rss: rss.is_some(),
-        atom: atom.is_some(),
-        json: json.is_some(),
-        ..FeedFacts::default()
-    };
-    if let Some(f) = metrics.feed(&listing.id) {
-        facts.items = Some(f.items);
-        facts.last_update = Utc.timestamp_opt(f.last_publish_unix, 0).single();
-        return facts;
-    }
-    // No report from the publisher yet (the daemon just started): read the files.
-    let newest = [&rss, &atom, &json]
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m.modified().ok())
-        .max();
-    facts.last_update = newest.and_then(|t| Utc.timestamp_opt(unix_secs(t), 0).single());
-    let xml = if facts.rss {
-        Some("rss")
-    } else if facts.atom {
-        Some("atom")
-    } else {
-        None
-    };
-    if let Some(ext) = xml {
-        if let Ok(Some((bytes, _))) = read_plain_file(dir, &format!("{}.{ext}", listing.id)) {
-            facts.items = Some(count_items(&bytes));
-        }
-    }
-    facts
-}
-
-fn esc(s: &str) -> String {
-    html_escape::encode_safe(s).into_owned()
-}
-
-fn fmt_time(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
-    match t {
-        Some(t) => format!(
-            "<time datetime=\"{}\">{}</time> ({})",
-            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            t.format("%Y-%m-%d %H:%M UTC"),
-            relative_time(Some(t), now)
-        ),
-        None => "never".into(),
-    }
-}
-
-const PAGE_STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}\
-h1{font-size:1.6rem}ul.feeds{list-style:none;padding:0}ul.feeds li{border-top:1px solid #ddd;padding:.8rem 0}\
-.meta{color:#666;font-size:.9rem}a.sub{display:inline-block;margin-right:.6rem;padding:.1rem .5rem;border:1px solid #c60;border-radius:3px;color:#c60;text-decoration:none;font-size:.85rem}\
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #ddd}\
-td.num{text-align:right}td.time{white-space:nowrap}.bad{color:#b00;font-weight:bold}footer{margin-top:2rem;color:#666;font-size:.9rem}";
-
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>{}</title><style>{PAGE_STYLE}</style>\
-<link rel=\"alternate\" type=\"text/x-opml\" title=\"All feeds (OPML)\" href=\"/index.opml\">\
-</head><body>{body}\
-<footer>Operations: <a href=\"/sources\">source health</a> · <a href=\"/healthz\">/healthz</a> · <a href=\"/metrics\">/metrics</a></footer>\
-</body></html>\n",
-        esc(title)
-    )
-}
-
-/// The index page: every output feed with title, description, item count, last update
-/// and subscribe links for the formats that exist.
-pub fn render_index(feeds: &[(FeedListing, FeedFacts)], opml: bool, now: DateTime<Utc>) -> String {
-    let mut body = String::from(
-        "<h1>wirefeed</h1><p>Curated news feeds. Copy a link into your feed reader to subscribe.",
-    );
-    if opml {
-        body.push_str(" All feeds at once: <a href=\"/index.opml\">index.opml</a>.");
-    }
-    body.push_str("</p>");
-    if feeds.is_empty() {
-        body.push_str("<p>No output feeds are configured.</p>");
-    }
-    body.push_str("<ul class=\"feeds\">");
-    for (l, f) in feeds {
-        let id = esc(&l.id);
-        let _ = write!(
-            body,
-            "<li id=\"feed-{id}\"><h2>{}</h2><p>{}</p><p class=\"meta\">",
-            esc(&l.title),
-            esc(&l.description)
-        );
-        match f.items {
-            Some(n) => {
-                let _ = write!(body, "<span class=\"items\">{n} items</span>");
-            }
-            None => body.push_str("<span class=\"items\">not yet published</span>"),
-        }
-        let _ = write!(
-            body,
-            " · last update {}</p><p>",
-            fmt_time(f.last_update, now)
-        );
-        let links = [
-            (f.rss, "rss", "RSS"),
-            (f.atom, "atom", "Atom"),
-            (f.json, "json", "JSON Feed"),
-        ];
-        for (present, ext, label) in links {
-            if present {
-                let _ = write!(body, "<a class=\"sub\" href=\"/{id}.{ext}\">{label}</a>");
-            }
-        }
-        body.push_str("</p></li>");
-    }
-    body.push_str("</ul>");
-    page("wirefeed – feeds", &body)
-}
-
-/// The `/sources` page: per-source fetch health as the metrics know it.
-pub fn render_sources(
-    sources: &[crate::metrics::SourceSummary],
-    last_cycle: Option<i64>,
-    now: DateTime<Utc>,
-) -> String {
-    let at = |t: Option<i64>| t.and_then(|t| Utc.timestamp_opt(t, 0).single());
-    let mut body = format!(
-        "<h1>Source health</h1><p>Last cycle finished: {}. <a href=\"/\">Back to the feeds</a>.</p>",
-        fmt_time(at(last_cycle), now)
-    );
-    if sources.is_empty() {
-        body.push_str("<p>No source has been polled yet.</p>");
-    } else {
-        body.push_str("<table><thead><tr><th>Source</th><th>State</th><th>Last status</th><th>Failures in a row</th><th>Last success</th><th>Fetches</th><th>Items fetched</th></tr></thead><tbody>");
-        for s in sources {
-            let state = if s.consecutive_failures > 0 {
-                "<span class=\"bad\">failing</span>"
-            } else {
-                "ok"
-            };
-            let status = match s.last_status {
-                Some(Some(c)) => c.to_string(),
-                Some(None) => "network error".into(),
-                None => "–".into(),
-            };
-            let _ = write!(
-                body,
-                "<tr><td>{}</td><td>{state}</td><td>{status}</td><td class=\"num\">{}</td><td class=\"time\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                esc(&s.id),
-                s.consecutive_failures,
-                fmt_time(at(s.last_success), now),
-                s.fetches,
-                s.items_fetched
-            );
-        }
-        body.push_str("</tbody></table>");
-    }
-    page("wirefeed – source health", &body)
-}
-
-/// `/sources` from the persisted status snapshot: every configured source with its kind,
-/// a status that fits the kind, and its history from before the last restart.
-pub fn render_source_snapshot(s: &crate::status::StatusSnapshot, now: DateTime<Utc>) -> String {
-    let mut body = format!(
-        "<h1>Source health</h1><p>As of {} (written by process {}). <a href=\"./\">Back to the feeds</a>.</p>",
-        fmt_time(Some(s.written_at), now),
-        s.pid
-    );
-    if s.sources.is_empty() {
-        body.push_str("<p>No source is configured.</p>");
-    }
-    body.push_str("<table><thead><tr><th>Source</th><th>Kind</th><th>State</th><th>Last result</th><th>New</th><th>Failures in a row</th><th>Last poll</th><th>Last success</th><th>Next poll</th><th>Last error</th></tr></thead><tbody>");
-    for src in &s.sources {
-        let kind = src.kind.as_deref().unwrap_or("http");
-        let state = if src.last_poll.is_none() {
-            "not polled yet"
-        } else if src.consecutive_failures > 0 {
-            "<span class=\"bad\">failing</span>"
-        } else {
-            "ok"
-        };
-        let result = match (kind, src.http_status, src.last_poll) {
-            (_, _, None) => "–".to_string(),
-            ("http", Some(c), _) => format!("HTTP {c}"),
-            ("http", None, _) if src.consecutive_failures > 0 => "no response".into(),
-            ("http", None, _) => "–".into(),
-            (_, _, _) if src.consecutive_failures > 0 => "read failed".into(),
-            _ => "read".into(),
-        };
-        let _ = write!(
-            body,
-            "<tr><td>{}</td><td>{}</td><td>{state}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"time\">{}</td><td class=\"time\">{}</td><td class=\"time\">{}</td><td>{}</td></tr>",
-            esc(&src.id),
-            esc(kind),
-            esc(&result),
-            src.new_items,
-            src.consecutive_failures,
-            fmt_time(src.last_poll, now),
-            fmt_time(src.last_success, now),
-            fmt_time(src.next_poll, now),
-            esc(src.last_error.as_deref().unwrap_or(""))
-        );
-    }
-    body.push_str("</tbody></table>");
-    page("wirefeed – source health", &body)
-}
-
-fn html(body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-async fn index_page(
-    State(state): State<Arc<ServeState>>,
-    method: Method,
-    headers: HeaderMap,
-) -> Response {
-    // The publisher's index.html names the site, its language, the feeds for discovery
-    // and each feed's newest story; the built-in listing is for before the first publish.
-    if fs::symlink_metadata(state.feeds_dir.join("index.html"))
-        .is_ok_and(|m| m.file_type().is_file())
-    {
-        return serve_named(state, method, headers, "index.html".into(), FeedKind::Html).await;
-    }
-    let st = state.clone();
-    let built = tokio::task::spawn_blocking(move || {
-        let listings = st.index_snapshot();
-        let feeds: Vec<_> = listings
-            .into_iter()
-            .map(|l| {
-                let facts = gather_facts(&st.feeds_dir, &l, &st.metrics);
-                (l, facts)
-            })
-            .collect();
-        let opml = fs::symlink_metadata(st.feeds_dir.join("index.opml"))
-            .is_ok_and(|m| m.file_type().is_file());
-        render_index(&feeds, opml, Utc::now())
-    })
-    .await;
-    match built {
-        Ok(page) => html(page),
-        Err(e) => {
-            tracing::error!(error = %e, "index page task failed");
-            plain(StatusCode::INTERNAL_SERVER_ERROR, "cannot build index\n")
-        }
-    }
-}
-
-async fn sources_page(State(state): State<Arc<ServeState>>) -> Response {
-    if let Some(path) = state.status_path.clone() {
-        let read = tokio::task::spawn_blocking(move || crate::status::read_snapshot(&path)).await;
-        if let Ok(Ok(snapshot)) = read {
-            return html(render_source_snapshot(&snapshot, Utc::now()));
-        }
-    }
-    html(render_sources(
-        &state.metrics.sources(),
-        state.metrics.last_cycle_unix(),
-        Utc::now(),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -941,13 +544,16 @@ mod tests {
     fn only_plain_feed_names_are_accepted() {
         assert_eq!(
             feed_file_name("/politik.rss"),
-            Some(("politik.rss", FeedKind::Rss))
+            Some(("politik.rss", FeedKind::Feed(OutputFormat::Rss)))
         );
         assert_eq!(
             feed_file_name("/eil_meldungen-2.atom"),
-            Some(("eil_meldungen-2.atom", FeedKind::Atom))
+            Some(("eil_meldungen-2.atom", FeedKind::Feed(OutputFormat::Atom)))
         );
-        assert_eq!(feed_file_name("/a.json"), Some(("a.json", FeedKind::Json)));
+        assert_eq!(
+            feed_file_name("/a.json"),
+            Some(("a.json", FeedKind::Feed(OutputFormat::Json)))
+        );
         assert_eq!(
             feed_file_name("/index.opml"),
             Some(("index.opml", FeedKind::Opml))
@@ -1021,48 +627,5 @@ mod tests {
         assert!(!if_none_match_matches("", tag));
         // A comma inside a quoted tag is part of the tag.
         assert!(if_none_match_matches("\"a,b\"", "\"a,b\""));
-    }
-
-    #[test]
-    fn health_reports_starting_ok_and_stale() {
-        let max = Duration::from_secs(600);
-        let (c, b) = health(None, 1_000, max);
-        assert_eq!(c, StatusCode::SERVICE_UNAVAILABLE);
-        assert!(b.contains("\"starting\""));
-        let (c, b) = health(Some(1_800_000_000), 1_800_000_060, max);
-        assert_eq!(c, StatusCode::OK);
-        assert!(b.contains("\"age_seconds\":60"), "{b}");
-        assert!(b.contains("2027-01-15T08:00:00Z"), "{b}");
-        let (c, b) = health(Some(1_800_000_000), 1_800_000_601, max);
-        assert_eq!(c, StatusCode::SERVICE_UNAVAILABLE);
-        assert!(b.contains("\"stale\""));
-    }
-
-    #[test]
-    fn item_counting_sees_rss_and_atom_entries_only() {
-        let rss = b"<rss><channel><title>T</title><item><title>a</title></item>\n<item >x</item><items/></channel></rss>";
-        assert_eq!(count_items(rss), 2);
-        let atom = b"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry>a</entry><entry\n>b</entry></feed>";
-        assert_eq!(count_items(atom), 2);
-    }
-
-    #[test]
-    fn index_escapes_operator_text() {
-        let l = FeedListing {
-            id: "politik".into(),
-            title: "Politik <live>".into(),
-            description: "Bund & Länder".into(),
-        };
-        let f = FeedFacts {
-            rss: true,
-            items: Some(3),
-            ..FeedFacts::default()
-        };
-        let html = render_index(&[(l, f)], false, Utc::now());
-        assert!(html.contains("Politik &lt;live&gt;"));
-        assert!(html.contains("Bund &amp; Länder"));
-        assert!(html.contains("href=\"/politik.rss\""));
-        assert!(!html.contains("/politik.atom"));
-        assert!(html.contains("3 items"));
     }
 }

@@ -1,0 +1,186 @@
+//! The checked configuration: the values every other stage reads, and the errors that
+//! say why config.yaml could not be used.
+
+use crate::parse::article::ExtractRules;
+use crate::parse::html::CssSelector;
+use regex::Regex;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use url::Url;
+
+/// The checked configuration. Every path is absolute (resolved against the config file's
+/// folder) and every value has been validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub store: PathBuf,
+    pub feeds_dir: PathBuf,
+    /// Public URL of `feeds_dir`, always ending in `/`.
+    pub base_url: Url,
+    pub lang: Option<String>,
+    pub poll: PollConfig,
+    pub retention: RetentionConfig,
+    pub dedup: DedupConfig,
+    pub teasers: TeaserConfig,
+    pub serve: Option<SocketAddr>,
+    pub websub_hubs: Vec<Url>,
+    pub site: SiteConfig,
+    /// Remove tracking parameters (`utm_*`, `fbclid`, …) from published links (default true).
+    pub strip_tracking: bool,
+    pub sources: Vec<SourceConfig>,
+    pub feeds: Vec<FeedConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteConfig {
+    /// The newsroom's name: heading of the HTML pages, author of Atom feeds.
+    pub name: String,
+    /// Atom feed author (`site.author`), else `name`.
+    pub author: String,
+    /// Overrides of the HTML pages' built-in German and English strings, by key.
+    pub strings: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PollConfig {
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub concurrency: usize,
+    pub per_host: usize,
+    pub user_agent: String,
+    pub max_body: u64,
+    /// Upper bound for intervals raised by a source's own hints (ttl, max-age, Retry-After).
+    pub max_interval: Duration,
+    /// Upper bound of the exponential backoff of a failing source.
+    pub max_backoff: Duration,
+    pub allow_private_addresses: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RetentionConfig {
+    pub max_age: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct DedupConfig {
+    /// Similarity from which two stories of different sources count as one.
+    pub near_duplicate_threshold: Option<f64>,
+    /// Future dates within this skew are not an embargo.
+    pub clock_skew: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct TeaserConfig {
+    pub labels: Vec<String>,
+}
+
+/// Where a source's deliveries come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceLocation {
+    Http(Url),
+    /// A local file, or a folder read as an agency spool.
+    Path(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub id: String,
+    pub location: SourceLocation,
+    pub interval: Option<Duration>,
+    pub tags: Vec<String>,
+    pub follow_links: bool,
+    pub follow_links_max: usize,
+    pub selectors: Selectors,
+    /// What article-page extraction uses for this source: its selectors and the teaser
+    /// labels, built once when the config is checked.
+    pub rules: ExtractRules,
+}
+
+/// Per-source CSS selectors for sites the generic extractor gets wrong, compiled once
+/// when the config is checked.
+#[derive(Debug, Clone, Default)]
+pub struct Selectors {
+    pub items: Option<CssSelector>,
+    pub body: Option<CssSelector>,
+    pub teasers: Option<CssSelector>,
+    pub byline: Option<CssSelector>,
+}
+
+/// What an output feed is built from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedFrom {
+    Items,
+    Teasers,
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub from: FeedFrom,
+    /// `None`: every source.
+    pub sources: Option<Vec<String>>,
+    pub tags: Vec<String>,
+    pub include: Vec<Matcher>,
+    pub exclude: Vec<Matcher>,
+    pub max_age: Option<Duration>,
+    pub limit: usize,
+    pub lang: Option<String>,
+}
+
+/// An include/exclude pattern: a whole word (case-insensitive) or a `/regex/flags`.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    pub pattern: String,
+    pub regex: Regex,
+}
+
+impl Matcher {
+    pub fn is_match(&self, text: &str) -> bool {
+        self.regex.is_match(text)
+    }
+}
+
+/// One problem found in config.yaml, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+}
+
+/// Why config.yaml could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "{path}: cannot read the config file: {source} (pass another file with --config PATH)"
+    )]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{}", render_problems(path, problems))]
+    Invalid {
+        path: String,
+        problems: Vec<Problem>,
+    },
+}
+
+fn render_problems(path: &str, problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("{path}:{}:{}: {}", p.line, p.column, p.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl ConfigError {
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            ConfigError::Invalid { problems, .. } => problems,
+            ConfigError::Read { .. } => &[],
+        }
+    }
+}

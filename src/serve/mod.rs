@@ -1,0 +1,125 @@
+//! HTTP for feed readers and operators: the published feeds from `feeds_dir` (`files`:
+//! validators, compression, browser view), the human index and `/sources` pages (`pages`),
+//! `/healthz` and `/metrics`.
+
+mod files;
+mod pages;
+
+pub use self::files::{
+    feed_file_name, if_none_match_matches, negotiate_encoding, wants_browser_view, Encoding,
+    FeedKind, FeedListing, ServeState,
+};
+pub use self::pages::{render_index, render_source_snapshot, render_sources, FeedFacts};
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::{TimeZone, Utc};
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Serves until `shutdown` completes, then finishes in-flight requests and returns.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<ServeState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The routes, for callers that want to mount them elsewhere or test without a socket.
+pub fn router(state: Arc<ServeState>) -> Router {
+    Router::new()
+        .route("/", get(pages::index_page))
+        .route("/sources", get(pages::sources_page))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/feed.xsl", get(files::feed_xsl_file))
+        .fallback(files::feed_file)
+        .with_state(state)
+}
+
+async fn metrics(State(state): State<Arc<ServeState>>) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// The `/healthz` answer for a last cycle at `last_cycle` (unix seconds) seen at `now`:
+/// the status code and the JSON body.
+pub fn health(last_cycle: Option<i64>, now: i64, max_age: Duration) -> (StatusCode, String) {
+    let Some(last) = last_cycle else {
+        let body = serde_json::json!({ "status": "starting", "last_cycle": null });
+        return (StatusCode::SERVICE_UNAVAILABLE, body.to_string());
+    };
+    let age = now.saturating_sub(last).max(0);
+    let last_rfc = Utc
+        .timestamp_opt(last, 0)
+        .single()
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    let fresh = u64::try_from(age).unwrap_or(u64::MAX) <= max_age.as_secs();
+    let status = if fresh { "ok" } else { "stale" };
+    let body = serde_json::json!({
+        "status": status,
+        "last_cycle": last_rfc,
+        "age_seconds": age,
+        "max_age_seconds": max_age.as_secs(),
+    });
+    let code = if fresh {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, body.to_string())
+}
+
+async fn healthz(State(state): State<Arc<ServeState>>) -> Response {
+    let (code, body) = health(
+        state.metrics.last_cycle_unix(),
+        files::now_unix(),
+        state.health_max_age,
+    );
+    (
+        code,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_reports_starting_ok_and_stale() {
+        let max = Duration::from_secs(600);
+        let (c, b) = health(None, 1_000, max);
+        assert_eq!(c, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(b.contains("\"starting\""));
+        let (c, b) = health(Some(1_800_000_000), 1_800_000_060, max);
+        assert_eq!(c, StatusCode::OK);
+        assert!(b.contains("\"age_seconds\":60"), "{b}");
+        assert!(b.contains("2027-01-15T08:00:00Z"), "{b}");
+        let (c, b) = health(Some(1_800_000_000), 1_800_000_601, max);
+        assert_eq!(c, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(b.contains("\"stale\""));
+    }
+}
