@@ -1,149 +1,203 @@
 //! Evaluation of near-duplicate detection on a generated set of invented German wire
-//! stories: precision and recall of merging along the path the store uses (LSH band keys
-//! find candidates, `is_near_duplicate` decides). Run with `--nocapture` to see the numbers.
+//! stories, through the real store: every document is ingested into a real sled store in a
+//! temp dir, in five arrival orders, and the stories the store ends up with are compared with
+//! the designed clusters. Run with `--nocapture` to see the numbers.
 
 #[path = "support/wiregen.rs"]
 mod wiregen;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::time::Instant;
+use std::collections::{BTreeMap, HashMap};
+use wirefeed::model::Item;
 use wirefeed::store::dedup::{
-    band_keys, full_similarity, is_near_duplicate, lead_containment, signature, similarity,
-    NearDupConfig, Signature,
+    containment, full_similarity, lead_containment, signature, similarity, NearDupConfig,
 };
-use wiregen::{corpus, Corpus};
+use wirefeed::store::{Incoming, Store};
+use wiregen::{corpus, Corpus, Rng};
 
-/// Base stories per evaluation set; each brings 11 copies and 3 hard negatives with a copy
-/// each, so 300 bases give 5,100 documents and about 29,000 same-story pairs.
+/// Base stories per evaluation set; each brings 12 copies and 3 hard negatives with a copy
+/// each, so 300 bases give 5,700 documents and about 30,000 same-story pairs.
 const BASES: usize = 300;
-/// The set the default threshold was chosen on, and a set it has never seen.
+/// The set the thresholds were chosen on, and a set they have never seen.
 const TUNING_SEED: u64 = 0x0057_a710_2026;
 const HOLDOUT_SEED: u64 = 0xfeed_0b5e;
+/// Documents per `Store::ingest` call: one delivery.
+const DELIVERY: usize = 60;
 
 struct Outcome {
     precision: f64,
     recall: f64,
-    candidates: usize,
-    /// Designed pairs per category: (total, found by LSH, merged).
-    per_kind: BTreeMap<String, (usize, usize, usize, bool)>,
+    /// Designed pairs per category: (total, merged, same story?).
+    per_kind: BTreeMap<String, (usize, usize, bool)>,
 }
 
-/// Runs the store's path over the corpus: every document, in order, is compared with the
-/// earlier documents that share a band key, then indexed under its own keys.
-fn evaluate(c: &Corpus, sigs: &[Signature], cfg: &NearDupConfig) -> Outcome {
-    let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
-    let mut candidate_pairs: HashSet<(usize, usize)> = HashSet::new();
-    let mut merged: HashSet<(usize, usize)> = HashSet::new();
-    for (i, sig) in sigs.iter().enumerate() {
-        let keys = band_keys(sig);
-        let mut seen: HashSet<usize> = HashSet::new();
-        for k in &keys {
-            if let Some(ids) = index.get(k) {
-                seen.extend(ids.iter().copied());
-            }
-        }
-        for j in seen {
-            candidate_pairs.insert((j, i));
-            if is_near_duplicate(&sigs[j], sig, cfg) {
-                merged.insert((j, i));
-            }
-        }
-        for k in keys {
-            index.entry(k).or_default().push(i);
-        }
+/// Ingests the documents in `order` into a fresh store and returns each document's story.
+fn clusters_in_store(c: &Corpus, order: &[usize]) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("store"), NearDupConfig::default()).expect("open");
+    let link = |i: usize| {
+        url::Url::parse(&format!("https://site{}.example/meldung/{i}", i % 13)).expect("url")
+    };
+    let now = chrono::Utc::now();
+    for (n, chunk) in order.chunks(DELIVERY).enumerate() {
+        let items = chunk
+            .iter()
+            .map(|&i| {
+                let d = &c.docs[i];
+                let html: String = d.text.split('\n').map(|p| format!("<p>{p}</p>")).collect();
+                Incoming::new(
+                    Item {
+                        guid: Some(format!("doc-{i}")),
+                        link: Some(link(i)),
+                        title: d.title.clone(),
+                        content_html: Some(html),
+                        published: Some(now),
+                        ..Item::default()
+                    },
+                    None,
+                )
+            })
+            .collect();
+        store
+            .ingest(&format!("feed{}", n % 7), &[], items, now)
+            .expect("ingest");
     }
-    let mut cluster_sizes: HashMap<usize, usize> = HashMap::new();
-    for d in &c.docs {
-        *cluster_sizes.entry(d.cluster).or_default() += 1;
+    (0..c.docs.len())
+        .map(|i| {
+            store
+                .story_by_link(&link(i))
+                .expect("lookup")
+                .map(|s| s.id)
+                .unwrap_or_else(|| panic!("document {i} has no story"))
+        })
+        .collect()
+}
+
+/// Precision and recall over all pairs of documents, and merge rates of the designed pairs.
+fn score(c: &Corpus, story_of: &[String]) -> Outcome {
+    fn pairs<K>(counts: &HashMap<K, usize>) -> usize {
+        counts.values().map(|n| n * (n - 1) / 2).sum()
     }
-    let same_pairs: usize = cluster_sizes.values().map(|n| n * (n - 1) / 2).sum();
-    let tp = merged
-        .iter()
-        .filter(|(a, b)| c.docs[*a].cluster == c.docs[*b].cluster)
-        .count();
-    let fp = merged.len() - tp;
-    let mut per_kind: BTreeMap<String, (usize, usize, usize, bool)> = BTreeMap::new();
+    let mut truth: HashMap<usize, usize> = HashMap::new();
+    let mut predicted: HashMap<&str, usize> = HashMap::new();
+    let mut both: HashMap<(usize, &str), usize> = HashMap::new();
+    for (d, s) in c.docs.iter().zip(story_of) {
+        *truth.entry(d.cluster).or_default() += 1;
+        *predicted.entry(s.as_str()).or_default() += 1;
+        *both.entry((d.cluster, s.as_str())).or_default() += 1;
+    }
+    let (same, merged, right): (usize, usize, usize) =
+        (pairs(&truth), pairs(&predicted), pairs(&both));
+    let mut per_kind: BTreeMap<String, (usize, usize, bool)> = BTreeMap::new();
     for p in &c.pairs {
-        let key = (p.a.min(p.b), p.a.max(p.b));
-        let e = per_kind.entry(p.kind.clone()).or_insert((0, 0, 0, p.same));
+        let e = per_kind.entry(p.kind.clone()).or_insert((0, 0, p.same));
         e.0 += 1;
-        e.1 += usize::from(candidate_pairs.contains(&key));
-        e.2 += usize::from(merged.contains(&key));
+        e.1 += usize::from(story_of[p.a] == story_of[p.b]);
     }
     Outcome {
-        precision: if merged.is_empty() {
+        precision: if merged == 0 {
             1.0
         } else {
-            tp as f64 / merged.len() as f64
+            right as f64 / merged as f64
         },
-        recall: tp as f64 / same_pairs.max(1) as f64,
-        candidates: candidate_pairs.len(),
+        recall: right as f64 / same.max(1) as f64,
         per_kind,
     }
-    .with_fp_note(fp)
 }
 
-impl Outcome {
-    fn with_fp_note(self, fp: usize) -> Self {
-        println!("  false merges over all candidate pairs: {fp}");
-        self
+/// Five arrival orders: as generated (each original before its copies), reversed (every
+/// copy before its original), and three shuffles.
+fn orders(n: usize) -> Vec<(String, Vec<usize>)> {
+    let forward: Vec<usize> = (0..n).collect();
+    let mut out = vec![
+        ("generated".to_string(), forward.clone()),
+        (
+            "reversed".to_string(),
+            forward.iter().rev().copied().collect(),
+        ),
+    ];
+    for seed in 1..=3u64 {
+        let mut o = forward.clone();
+        Rng::new(seed).shuffle(&mut o);
+        out.push((format!("shuffle {seed}"), o));
     }
+    out
 }
 
-fn report(name: &str, c: &Corpus, sigs: &[Signature], cfg: &NearDupConfig) -> Outcome {
+/// Runs every order and prints the figures; returns the worst precision and recall, and
+/// per category the worst merge rate in the bad direction (lowest for copies, highest for
+/// negatives).
+fn evaluate(name: &str, c: &Corpus) -> Outcome {
     println!(
-        "\n== {name}: {} documents, {} designed pairs, threshold {}",
+        "\n== {name}: {} documents, {} designed pairs",
         c.docs.len(),
-        c.pairs.len(),
-        cfg.threshold
+        c.pairs.len()
     );
-    let o = evaluate(c, sigs, cfg);
+    let mut worst: Option<Outcome> = None;
+    for (order_name, order) in orders(c.docs.len()) {
+        let o = score(c, &clusters_in_store(c, &order));
+        println!(
+            "  {order_name:<10} all pairs: precision {:.4}  recall {:.4}",
+            o.precision, o.recall
+        );
+        worst = Some(match worst {
+            None => o,
+            Some(mut w) => {
+                w.precision = w.precision.min(o.precision);
+                w.recall = w.recall.min(o.recall);
+                for (kind, (_, merged, same)) in o.per_kind {
+                    let e = w.per_kind.get_mut(&kind).expect("same pairs every order");
+                    e.1 = if same {
+                        e.1.min(merged)
+                    } else {
+                        e.1.max(merged)
+                    };
+                }
+                w
+            }
+        });
+    }
+    let w = worst.expect("at least one order");
     println!(
-        "  all pairs: precision {:.4}  recall {:.4}  ({} candidate pairs from band keys)",
-        o.precision, o.recall, o.candidates
+        "  worst over the orders: precision {:.4}  recall {:.4}  (targets: ≥ 0.995, ≥ 0.97)",
+        w.precision, w.recall
     );
-    let (pos, hit) = o
-        .per_kind
-        .values()
-        .filter(|v| v.3)
-        .fold((0, 0), |(p, h), v| (p + v.0, h + v.2));
-    println!(
-        "  designed copies (base story stored first, copy arrives): recall {:.4}",
-        hit as f64 / pos.max(1) as f64
-    );
-    println!("  designed pairs by category (candidate rate, merge rate):");
-    for (kind, (n, cand, merged, same)) in &o.per_kind {
+    println!("  designed pairs by category, worst order (recall for copies, false-merge rate for negatives):");
+    for (kind, (n, merged, same)) in &w.per_kind {
         let what = if *same { "recall" } else { "false-merge rate" };
         println!(
-            "    {kind:<22} n={n:<5} candidates {:.3}  {what} {:.3}",
-            *cand as f64 / *n as f64,
+            "    {kind:<22} n={n:<5} {what} {:.3}",
             *merged as f64 / *n as f64
         );
     }
-    o
+    w
 }
 
-/// Similarity quantiles of designed pairs per category (all pairs, not only candidates),
-/// to see the margin around the threshold.
-fn print_distribution(c: &Corpus, sigs: &[Signature]) {
-    let mut by: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+/// Similarity quantiles of designed pairs per category, to see the margin around the
+/// thresholds.
+fn print_distribution(c: &Corpus) {
+    let sigs: Vec<_> = c
+        .docs
+        .iter()
+        .map(|d| signature(&d.title, &d.text))
+        .collect();
+    let mut by: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for p in &c.pairs {
-        by.entry(p.kind.as_str())
-            .or_default()
-            .push(similarity(&sigs[p.a], &sigs[p.b]));
-        by.entry(Box::leak(format!("{}/J", p.kind).into_boxed_str()))
-            .or_default()
-            .push(full_similarity(&sigs[p.a], &sigs[p.b]));
-        by.entry(Box::leak(format!("{}/C", p.kind).into_boxed_str()))
-            .or_default()
-            .push(lead_containment(&sigs[p.a], &sigs[p.b]));
+        let (a, b) = (&sigs[p.a], &sigs[p.b]);
+        for (suffix, v) in [
+            ("", similarity(a, b)),
+            ("/J", full_similarity(a, b)),
+            ("/lead", lead_containment(a, b)),
+            ("/contain", containment(a, b)),
+        ] {
+            by.entry(format!("{}{suffix}", p.kind)).or_default().push(v);
+        }
     }
     println!("  similarity of designed pairs (min / 1% / 5% / median / 95% / 99% / max):");
     for (kind, mut v) in by {
         v.sort_by(f64::total_cmp);
         let q = |f: f64| v[((v.len() - 1) as f64 * f).round() as usize];
         println!(
-            "    {kind:<22} {:.2} / {:.2} / {:.2} / {:.2} / {:.2} / {:.2} / {:.2}",
+            "    {kind:<28} {:.2} / {:.2} / {:.2} / {:.2} / {:.2} / {:.2} / {:.2}",
             q(0.0),
             q(0.01),
             q(0.05),
@@ -155,114 +209,59 @@ fn print_distribution(c: &Corpus, sigs: &[Signature]) {
     }
 }
 
-fn sigs_of(c: &Corpus) -> Vec<Signature> {
-    c.docs
-        .iter()
-        .map(|d| signature(&d.title, &d.text))
-        .collect()
+/// Floors of what is reached (see the README): all-pairs recall meets the target of 0.97 in
+/// every order, all-pairs precision does not yet (about 0.94–0.95: a few false merges of a
+/// template or same-actors story join two whole clusters). `target_precision` below
+/// asserts the target and is ignored until it is met.
+fn check(name: &str, o: &Outcome, precision: f64) {
+    assert!(
+        o.precision >= precision,
+        "{name}: precision {:.4}",
+        o.precision
+    );
+    assert!(o.recall >= 0.97, "{name}: recall {:.4}", o.recall);
+    for (kind, (n, merged, same)) in &o.per_kind {
+        let rate = *merged as f64 / *n as f64;
+        if *same {
+            assert!(rate >= 0.95, "{name}: {kind} recall {rate:.3}");
+        } else {
+            assert!(rate <= 0.01, "{name}: {kind} false-merge rate {rate:.3}");
+        }
+    }
 }
 
 #[test]
-fn near_duplicate_merging_meets_precision_and_recall() {
-    let cfg = NearDupConfig::default();
+fn near_duplicate_merging_meets_precision_and_recall_in_every_order() {
     let tuning = corpus(TUNING_SEED, BASES);
-    let sigs = sigs_of(&tuning);
-    print_distribution(&tuning, &sigs);
-    for t in [0.5, 0.6, 0.7] {
-        for l in [0.8, 0.85, 0.9] {
-            let o = evaluate(
-                &tuning,
-                &sigs,
-                &NearDupConfig {
-                    threshold: t,
-                    lead_threshold: l,
-                    ..cfg.clone()
-                },
-            );
-            println!(
-                "  threshold {t:.2} lead_threshold {l:.2}: precision {:.4} recall {:.4}",
-                o.precision, o.recall
-            );
-        }
-    }
-    let t = report("tuning set", &tuning, &sigs, &cfg);
-
+    print_distribution(&tuning);
+    let t = evaluate("tuning set", &tuning);
     let holdout = corpus(HOLDOUT_SEED, BASES);
-    let hsigs = sigs_of(&holdout);
-    let h = report("holdout set", &holdout, &hsigs, &cfg);
-
-    // The brief asks for recall >= 0.95 over all same-story pairs; the default reaches
-    // about 0.92 (copies that are both shortened and copy-edited, compared with each other,
-    // are the misses). `brief_target_recall` below asserts the target and is ignored until
-    // it is met; these floors keep what is reached from regressing.
-    for (name, o) in [("tuning", &t), ("holdout", &h)] {
-        assert!(o.precision >= 0.99, "{name}: precision {:.4}", o.precision);
-        assert!(o.recall >= 0.90, "{name}: recall {:.4}", o.recall);
-        for (kind, (n, _, merged, same)) in &o.per_kind {
-            let rate = *merged as f64 / *n as f64;
-            if kind == "combo" {
-                assert!(rate >= 0.75, "{name}: {kind} recall {rate:.3}");
-            } else if *same {
-                assert!(rate >= 0.95, "{name}: {kind} recall {rate:.3}");
-            } else {
-                assert!(rate <= 0.01, "{name}: {kind} false-merge rate {rate:.3}");
-            }
-        }
-    }
+    let h = evaluate("holdout set", &holdout);
+    check("tuning", &t, 0.93);
+    check("holdout", &h, 0.93);
 }
 
 #[test]
-#[ignore = "not met yet: all-pairs recall is about 0.92 at precision 0.99"]
-fn brief_target_recall() {
-    let c = corpus(HOLDOUT_SEED, BASES);
-    let o = evaluate(&c, &sigs_of(&c), &NearDupConfig::default());
-    assert!(o.precision >= 0.99, "precision {:.4}", o.precision);
-    assert!(o.recall >= 0.95, "recall {:.4}", o.recall);
+#[ignore = "not met yet: all-pairs precision is about 0.94 (target 0.995)"]
+fn target_precision() {
+    let holdout = corpus(HOLDOUT_SEED, BASES);
+    check("holdout", &evaluate("holdout set", &holdout), 0.995);
 }
 
 #[test]
 fn generator_is_deterministic_and_sized() {
     let a = corpus(7, 20);
     let b = corpus(7, 20);
-    assert_eq!(a.docs.len(), 20 * 18);
-    assert_eq!(a.pairs.len(), 20 * 17);
+    assert_eq!(a.docs.len(), 20 * 19);
+    assert_eq!(a.pairs.len(), 20 * 18);
     for (x, y) in a.docs.iter().zip(&b.docs) {
         assert_eq!((&x.title, &x.text), (&y.title, &y.text));
     }
     assert!(a.docs.iter().any(|d| d.text.contains("Lesen Sie auch")));
     assert!(a.docs.iter().any(|d| d.kind.starts_with("combo:")));
-}
-
-/// Timing of `signature` on a 300-word story (debug build unless run with --release, so an
-/// upper bound for the daemon).
-#[test]
-fn signature_timing() {
-    let c = corpus(11, 40);
-    let mut words: Vec<&str> = Vec::new();
-    for d in &c.docs {
-        words.extend(d.text.split_whitespace());
-        if words.len() >= 300 {
-            break;
-        }
-    }
-    words.truncate(300);
-    let text = words.join(" ");
-    let title = "Bundesrat billigt Pflegereform";
-    let runs = 2_000;
-    let start = Instant::now();
-    let mut keys = 0usize;
-    for _ in 0..runs {
-        let s = signature(title, &text);
-        keys += band_keys(&s).len();
-    }
-    let per = start.elapsed().as_secs_f64() * 1e6 / runs as f64;
-    let profile = if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
-    };
-    println!(
-        "signature + band_keys for a 300-word story: {per:.1} µs per call ({profile} build, {keys} keys)"
-    );
-    assert!(keys > 0);
+    assert!(a.docs.iter().any(|d| d.kind == "drop_paragraph"));
+    let stream: Vec<_> = wiregen::newsroom(3, 500).collect();
+    assert_eq!(stream.len(), 500);
+    assert!(stream.iter().any(|d| d.kind == "template"));
+    assert!(stream.iter().any(|d| d.kind.starts_with("copy:")));
 }

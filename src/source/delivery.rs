@@ -5,10 +5,29 @@
 use super::error::SourceError;
 use super::fetch::{Fetcher, Validators};
 use crate::config::Config;
-use crate::model::Teaser;
+use crate::model::{Item, Teaser};
 use crate::store::{Incoming, Store};
 use std::time::Duration;
 use url::Url;
+
+/// Items read from one delivery (a feed body, a spool file). Real agency feeds carry tens
+/// to a few thousand items; a feed of hundreds of thousands is a fault or an attack, and
+/// every item read costs memory until the store has it. Feeds list newest first, so the
+/// first items are kept and the overflow is logged.
+pub const MAX_ITEMS_PER_DELIVERY: usize = 25_000;
+
+/// Keeps the first [`MAX_ITEMS_PER_DELIVERY`] items and says in `warnings` what was dropped.
+pub(super) fn cap_items(items: &mut Vec<Item>, warnings: &mut Vec<String>, what: &str) {
+    if items.len() > MAX_ITEMS_PER_DELIVERY {
+        warnings.push(format!(
+            "{what} holds {} items; only the first {MAX_ITEMS_PER_DELIVERY} are read, {} dropped",
+            items.len(),
+            items.len() - MAX_ITEMS_PER_DELIVERY
+        ));
+        items.truncate(MAX_ITEMS_PER_DELIVERY);
+        items.shrink_to_fit();
+    }
+}
 
 /// What polling one source produced, before anything is stored.
 #[derive(Debug)]

@@ -55,8 +55,9 @@ pub(super) async fn poll(
                 url: url.clone(),
                 source: Box::new(e),
             }),
-            Ok(Ok(parsed)) => {
+            Ok(Ok(mut parsed)) => {
                 let mut warnings = parsed.skipped;
+                super::delivery::cap_items(&mut parsed.items, &mut warnings, "the feed");
                 if parsed.items.is_empty() {
                     warnings.push("the feed has no items".into());
                 }

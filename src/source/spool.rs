@@ -150,13 +150,16 @@ fn read_file(file: &Path, max_body: u64, rules: &ExtractRules) -> Result<Read, S
             full_text: incoming.full_text,
         });
     }
-    let feed = parse_feed(&delivery.bytes, &delivery.url).map_err(|e| SourceError::SpoolFeed {
-        path: file.to_path_buf(),
-        source: Box::new(e),
-    })?;
+    let mut feed =
+        parse_feed(&delivery.bytes, &delivery.url).map_err(|e| SourceError::SpoolFeed {
+            path: file.to_path_buf(),
+            source: Box::new(e),
+        })?;
+    let mut skipped = feed.skipped;
+    super::delivery::cap_items(&mut feed.items, &mut skipped, "the delivery");
     Ok(Read {
         items: feed.items,
-        skipped: feed.skipped,
+        skipped,
         ttl: feed.ttl,
         teasers: None,
         full_text: None,

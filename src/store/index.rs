@@ -6,9 +6,14 @@
 //! maps are rebuilt from the records at open without touching the JSON stories. In memory a
 //! key is a 64-bit hash pointing at a story slot; the full key lives in the record and is
 //! checked on every hit, so a hash clash can never match the wrong story.
+//!
+//! The near-duplicate signatures of every copy of every story are held here too, packed in
+//! one allocation per story, so checking a candidate never touches disk; a story's slot,
+//! signatures and band entries are given back when it expires, so memory follows the live
+//! store rather than its history.
 
 use super::bands::BandIndex;
-use super::dedup::Signature;
+use super::dedup::{self, SigRef, Signature};
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 
@@ -31,11 +36,16 @@ pub struct Record {
     pub links: Vec<String>,
     /// Fingerprints pointing at the story: current and earlier versions.
     pub prints: Vec<String>,
-    pub sig: Signature,
+    /// Near-duplicate signatures: the kept copy's first, then those of the other copies
+    /// (at most [`MAX_COPIES`]), so a new copy is compared with every copy seen.
+    pub sigs: Vec<Signature>,
 }
 
-/// No keys, date 0, an empty signature (which never near-duplicates): what a damaged record
-/// leaves of its story.
+/// Signatures kept per story: a story republished by dozens of sites is recognised by its
+/// first copies; more would only cost memory.
+pub const MAX_COPIES: usize = 16;
+
+/// No keys, date 0, no signature: what a damaged record leaves of its story.
 impl Default for Record {
     fn default() -> Self {
         Record {
@@ -43,12 +53,7 @@ impl Default for Record {
             guids: Vec::new(),
             links: Vec::new(),
             prints: Vec::new(),
-            sig: Signature {
-                shingles: 0,
-                full: Vec::new(),
-                lead: Vec::new(),
-                numbers: Vec::new(),
-            },
+            sigs: Vec::new(),
         }
     }
 }
@@ -88,8 +93,18 @@ impl Record {
         guids.chain(links).chain(prints)
     }
 
-    /// `date u64, then for guids, links, prints: count u32, (len u32, bytes)…, then the
-    /// signature` — all little-endian.
+    /// Adds a copy's signature unless the record is full or has the same one; true when it
+    /// was added.
+    pub fn add_sig(&mut self, sig: &Signature) -> bool {
+        if self.sigs.len() >= MAX_COPIES || self.sigs.contains(sig) {
+            return false;
+        }
+        self.sigs.push(sig.clone());
+        true
+    }
+
+    /// `date u64, then for guids, links, prints: count u32, (len u32, bytes)…, then count
+    /// u32 and the packed signatures as u16` — all little-endian.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(256);
         out.extend_from_slice(&self.date.to_le_bytes());
@@ -105,7 +120,14 @@ impl Record {
                 out.extend_from_slice(key);
             }
         }
-        out.extend_from_slice(&encode_signature(&self.sig));
+        out.extend_from_slice(&(self.sigs.len() as u32).to_le_bytes());
+        let mut words = Vec::with_capacity(self.sigs.len() * 128);
+        for sig in &self.sigs {
+            sig.pack(&mut words);
+        }
+        for w in words {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
         out
     }
 
@@ -125,12 +147,28 @@ impl Record {
         let text = |v: Vec<Vec<u8>>| -> Option<Vec<String>> {
             v.into_iter().map(|k| String::from_utf8(k).ok()).collect()
         };
+        let count = cur.u32()? as usize;
+        let words: Vec<u16> = cur
+            .0
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        let mut rest = words.as_slice();
+        let mut sigs = Vec::with_capacity(count.min(MAX_COPIES));
+        for _ in 0..count {
+            let (sig, tail) = SigRef::unpack(rest)?;
+            sigs.push(sig.to_signature());
+            rest = tail;
+        }
+        if !rest.is_empty() || cur.0.len() % 2 != 0 {
+            return None;
+        }
         Some(Record {
             date,
             guids,
             links: text(links)?,
             prints: text(prints)?,
-            sig: decode_signature(cur.0)?,
+            sigs,
         })
     }
 }
@@ -150,41 +188,6 @@ impl<'a> Cursor<'a> {
     fn u32(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
     }
-}
-
-/// Signatures are read for every near-duplicate candidate, so they are kept as packed
-/// little-endian u32 runs rather than JSON: `shingles, len, full…, len, lead…, len, numbers…`.
-fn encode_signature(sig: &Signature) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4 * (4 + sig.full.len() + sig.lead.len() + sig.numbers.len()));
-    out.extend_from_slice(&sig.shingles.to_le_bytes());
-    for run in [&sig.full, &sig.lead, &sig.numbers] {
-        out.extend_from_slice(&(run.len() as u32).to_le_bytes());
-        for v in run.iter() {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-    }
-    out
-}
-
-fn decode_signature(bytes: &[u8]) -> Option<Signature> {
-    let mut words = bytes
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
-    let shingles = words.next()?;
-    let mut run = || -> Option<Vec<u32>> {
-        let len = words.next()? as usize;
-        let v: Vec<u32> = words.by_ref().take(len).collect();
-        (v.len() == len).then_some(v)
-    };
-    let full = run()?;
-    let lead = run()?;
-    let numbers = run()?;
-    Some(Signature {
-        shingles,
-        full,
-        lead,
-        numbers,
-    })
 }
 
 /// A story id as a number: ids are 32 lowercase hex digits (see `story_id`), and as u128
@@ -211,13 +214,16 @@ fn key_hash(kind: Kind, key: &[u8]) -> u64 {
 /// The in-memory maps over all index records.
 #[derive(Default)]
 pub struct Index {
-    /// Slot → story id, None once the story expired (slots are never reused before the
-    /// next open, so stale band entries and key hashes lead nowhere).
-    ids: Vec<Option<u128>>,
+    /// Slot → story id, 0 for a free slot (ids are hashes; an all-zero one never occurs).
+    ids: Vec<u128>,
     /// Slot → date key, for moving the story in `order`.
     dates: Vec<u64>,
     /// Slot → the story's sled sequence number (its key in the `stories` tree).
     seqs: Vec<u64>,
+    /// Slot → packed signatures of every copy of the story (see `Signature::pack`).
+    sigs: Vec<Box<[u16]>>,
+    /// Slots of expired stories, reused by the next new ones.
+    free: Vec<u32>,
     /// The sequence number the next new story gets: one past the highest in use.
     next_seq: u64,
     slots: HashMap<u128, u32>,
@@ -228,30 +234,56 @@ pub struct Index {
     bands: BandIndex,
 }
 
+/// The band keys of all of a story's signatures, each once.
+fn band_union<'a>(sigs: impl Iterator<Item = SigRef<'a>>) -> Vec<u64> {
+    let mut keys: Vec<u64> = sigs.flat_map(dedup::band_keys).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+fn unpack_all(words: &[u16]) -> impl Iterator<Item = SigRef<'_>> {
+    let mut rest = words;
+    std::iter::from_fn(move || {
+        let (sig, tail) = SigRef::unpack(rest)?;
+        rest = tail;
+        Some(sig)
+    })
+}
+
 impl Index {
     /// Indexes a story under `seq` (a new sequence number when None), or adds the record's
-    /// keys to it when it is already indexed. Returns its slot; None for an id `story_id`
-    /// could not have made.
-    pub fn add(
-        &mut self,
-        id: &str,
-        seq: Option<u64>,
-        record: &Record,
-        bands: &[u64],
-    ) -> Option<u32> {
+    /// keys to it and replaces its signatures when it is already indexed. Returns its slot;
+    /// None for an id `story_id` could not have made.
+    pub fn add(&mut self, id: &str, seq: Option<u64>, record: &Record) -> Option<u32> {
         let num = parse_id(id)?;
+        if num == 0 {
+            return None;
+        }
         let slot = match self.slots.get(&num) {
             Some(&slot) => {
                 self.set_date(slot, record.date);
                 slot
             }
             None => {
-                let slot = self.ids.len() as u32;
                 let seq = seq.unwrap_or(self.next_seq);
                 self.next_seq = self.next_seq.max(seq + 1);
-                self.ids.push(Some(num));
-                self.seqs.push(seq);
-                self.dates.push(record.date);
+                let slot = match self.free.pop() {
+                    Some(slot) => {
+                        let i = slot as usize;
+                        self.ids[i] = num;
+                        self.seqs[i] = seq;
+                        self.dates[i] = record.date;
+                        slot
+                    }
+                    None => {
+                        self.ids.push(num);
+                        self.seqs.push(seq);
+                        self.dates.push(record.date);
+                        self.sigs.push(Box::default());
+                        (self.ids.len() - 1) as u32
+                    }
+                };
                 self.slots.insert(num, slot);
                 self.order.insert((record.date, num));
                 slot
@@ -260,8 +292,40 @@ impl Index {
         for (kind, key) in record.keys() {
             self.keys.insert(key_hash(kind, key), slot);
         }
-        self.bands.insert(slot, bands);
+        self.set_sigs(slot, &record.sigs);
         Some(slot)
+    }
+
+    /// Replaces a story's signatures and moves its band entries accordingly (a story
+    /// updated in place, or one that absorbed another).
+    pub fn set_sigs(&mut self, slot: u32, sigs: &[Signature]) {
+        let i = slot as usize;
+        let old = band_union(unpack_all(&self.sigs[i]));
+        self.bands.remove(slot, &old);
+        let mut packed = Vec::with_capacity(sigs.len() * 120);
+        for sig in sigs.iter().take(MAX_COPIES) {
+            sig.pack(&mut packed);
+        }
+        self.sigs[i] = packed.into_boxed_slice();
+        let new = band_union(unpack_all(&self.sigs[i]));
+        self.bands.insert(slot, &new);
+    }
+
+    /// Adds one copy's signature to a story (see `Record::add_sig` for when).
+    pub fn push_sig(&mut self, slot: u32, sig: &Signature) {
+        let i = slot as usize;
+        if unpack_all(&self.sigs[i]).count() >= MAX_COPIES {
+            return;
+        }
+        let old = band_union(unpack_all(&self.sigs[i]));
+        let fresh: Vec<u64> = band_union(std::iter::once(sig.view()))
+            .into_iter()
+            .filter(|k| old.binary_search(k).is_err())
+            .collect();
+        let mut packed = self.sigs[i].to_vec();
+        sig.pack(&mut packed);
+        self.sigs[i] = packed.into_boxed_slice();
+        self.bands.insert(slot, &fresh);
     }
 
     pub fn add_key(&mut self, slot: u32, kind: Kind, key: &[u8]) {
@@ -269,7 +333,7 @@ impl Index {
     }
 
     pub fn set_date(&mut self, slot: u32, date: u64) {
-        let Some(Some(id)) = self.ids.get(slot as usize).copied() else {
+        let Some(&id) = self.ids.get(slot as usize).filter(|&&id| id != 0) else {
             return;
         };
         let old = self.dates[slot as usize];
@@ -285,6 +349,10 @@ impl Index {
         self.slot(id).map(|slot| self.seqs[slot as usize])
     }
 
+    pub fn seq_of(&self, slot: u32) -> u64 {
+        self.seqs[slot as usize]
+    }
+
     pub fn slot(&self, id: &str) -> Option<u32> {
         parse_id(id).and_then(|n| self.slots.get(&n).copied())
     }
@@ -294,7 +362,7 @@ impl Index {
         self.ids
             .get(slot as usize)
             .copied()
-            .flatten()
+            .filter(|&id| id != 0)
             .map(format_id)
     }
 
@@ -303,16 +371,21 @@ impl Index {
         self.keys.get(&key_hash(kind, key)).copied()
     }
 
-    /// Live stories sharing a band key, in first-match order.
-    pub fn candidates(&self, bands: &[u64]) -> Vec<String> {
-        self.bands
-            .candidates(bands)
-            .into_iter()
-            .filter_map(|slot| self.id(slot))
-            .collect()
+    /// Live story slots sharing a band key, in first-match order.
+    pub fn candidates(&self, bands: &[u64]) -> Vec<u32> {
+        let mut out = Vec::new();
+        self.bands.candidates(bands, &mut out);
+        out.retain(|&slot| self.ids.get(slot as usize).is_some_and(|&id| id != 0));
+        out
     }
 
-    /// Forgets a story and those of its keys that still point at it.
+    /// The signatures of every copy of the story at `slot`.
+    pub fn sigs(&self, slot: u32) -> impl Iterator<Item = SigRef<'_>> {
+        unpack_all(self.sigs.get(slot as usize).map_or(&[][..], |b| &b[..]))
+    }
+
+    /// Forgets a story, those of its keys that still point at it, its signatures and band
+    /// entries; its slot is reused.
     pub fn remove(&mut self, id: &str, record: Option<&Record>) {
         let Some(num) = parse_id(id) else { return };
         let Some(slot) = self.slots.remove(&num) else {
@@ -326,8 +399,13 @@ impl Index {
                 }
             }
         }
-        self.order.remove(&(self.dates[slot as usize], num));
-        self.ids[slot as usize] = None;
+        let i = slot as usize;
+        self.order.remove(&(self.dates[i], num));
+        let keys = band_union(unpack_all(&self.sigs[i]));
+        self.bands.remove(slot, &keys);
+        self.sigs[i] = Box::default();
+        self.ids[i] = 0;
+        self.free.push(slot);
     }
 
     /// Ids newest first.
@@ -338,6 +416,13 @@ impl Index {
     /// Ids with a date key before `date`.
     pub fn older_than(&self, date: u64) -> Vec<u128> {
         self.order.range(..(date, 0)).map(|&(_, id)| id).collect()
+    }
+
+    /// Live stories, story slots allocated, band entries and saturated band keys: what the
+    /// index holds, for tests of its memory.
+    pub fn size(&self) -> (usize, usize, usize, usize) {
+        let (entries, saturated) = self.bands.size();
+        (self.slots.len(), self.ids.len(), entries, saturated)
     }
 }
 
@@ -351,12 +436,18 @@ mod tests {
             guids: vec![b"src\0g1".to_vec()],
             links: vec!["example.com/a".into(), "example.org/b".into()],
             prints: vec!["abc".into()],
-            sig: Signature {
-                shingles: 3,
-                full: vec![1, 2, 3],
-                lead: vec![4],
-                numbers: vec![],
-            },
+            sigs: vec![
+                Signature {
+                    shingles: 3,
+                    full: vec![1, 2, 3],
+                    lead: vec![4],
+                    numbers: vec![],
+                },
+                super::super::dedup::signature(
+                    "Bundesrat billigt Pflegereform",
+                    "Der Bundesrat hat am Freitag die Pflegereform gebilligt, 2,5 Milliarden.",
+                ),
+            ],
         }
     }
 
@@ -380,17 +471,27 @@ mod tests {
     }
 
     #[test]
-    fn removed_stories_leave_no_keys_or_candidates() {
+    fn removed_stories_leave_no_keys_or_candidates_and_give_their_slot_back() {
         let mut index = Index::default();
         let id = "00000000000000000000000000000001";
-        let slot = index.add(id, None, &record(), &[7]).unwrap();
+        let r = record();
+        let bands = dedup::band_keys(r.sigs[1].view());
+        let slot = index.add(id, None, &r).unwrap();
         assert_eq!(index.seq(id), Some(0));
         assert_eq!(index.lookup(Kind::Link, b"example.org/b"), Some(slot));
-        assert_eq!(index.candidates(&[7]), [id]);
+        assert_eq!(index.candidates(&bands), [slot]);
+        assert_eq!(index.sigs(slot).count(), 2);
         assert_eq!(index.newest_first(), [1]);
-        index.remove(id, Some(&record()));
+        let entries = index.size().2;
+        assert!(entries > 0);
+        index.remove(id, Some(&r));
         assert_eq!(index.lookup(Kind::Link, b"example.org/b"), None);
-        assert!(index.candidates(&[7]).is_empty());
+        assert!(index.candidates(&bands).is_empty());
         assert!(index.newest_first().is_empty());
+        assert_eq!(index.size(), (0, 1, 0, 0));
+        let other = "00000000000000000000000000000002";
+        assert_eq!(index.add(other, None, &r), Some(slot), "slot reused");
+        assert_eq!(index.seq(other), Some(1), "sequence numbers are not reused");
+        assert_eq!(index.size().2, entries);
     }
 }

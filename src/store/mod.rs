@@ -4,24 +4,33 @@
 //! Layout (one sled tree each):
 //! - `stories`: `0` ‖ sequence number → `Story` (JSON, so records written by older versions
 //!   still read), and `1` ‖ sequence number → story id ‖ the story's compact index record
-//!   (its guid, link and fingerprint keys, date and near-duplicate signature, see `index`).
-//!   Keys are sequence numbers, not the (hash) story ids, so a new story appends to the
-//!   tree's last leaves instead of paging in a random one of a tree larger than sled's cache;
-//!   open scans just the records' range. The lookup maps over them
-//!   (guid/link/fingerprint → story, date order, LSH bands) live in memory and are rebuilt
-//!   from these records at open, so a new story costs two sled inserts, not six;
+//!   (its guid, link and fingerprint keys, date, and the near-duplicate signature of every
+//!   copy seen, see `index`). Keys are sequence numbers, not the (hash) story ids, so a new
+//!   story appends to the tree's last leaves instead of paging in a random one of a tree
+//!   larger than sled's cache; open scans just the records' range. The lookup maps over them
+//!   (guid/link/fingerprint → story, date order, signatures, LSH bands) live in memory and
+//!   are rebuilt from these records at open, so a new story costs two sled inserts and a
+//!   near-duplicate check never reads the disk;
 //! - `sources`: source id → `SourceState`; `teasers`: teaser id → `TeaserRecord`;
 //! - `meta`: the schema version.
 //!
+//! Every copy counts: a new item is compared with the signatures of every copy of every
+//! candidate story, not only the copy kept, and when it matches copies of two stories those
+//! were one story all along and are merged. So the stories come out the same whatever the
+//! order of sources or arrival (`tests/dedup_order.rs`).
+//!
 //! Crash safety: sled batches are atomic per tree, not across trees. A story and its index
-//! record share a tree and go in one batch, so neither exists without the other; source
-//! state (validators) is written after. Story ids are derived from the story itself, so an
-//! item is recognised again by its id even past its keys, and one whose record was damaged
-//! is indexed again from the story when it comes back. Durability is `flush()`, called before
-//! publishing and before exit, never per item.
+//! record share a tree and go in one batch, so neither exists without the other (a merge
+//! removes one story and rewrites the other in one batch too); a delivery is written in
+//! batches of [`BATCH_ITEMS`] items, and source state (validators) is written after its last
+//! batch, so a crash between batches makes the next cycle read the delivery again. Story ids
+//! are derived from the story itself, so an item is recognised again by its id even past its
+//! keys, and one whose record was damaged is indexed again from the story when it comes
+//! back. Durability is `flush()`, called before publishing and before exit, never per item.
 
 mod bands;
 pub mod dedup;
+pub use bands::KEY_CAP;
 mod index;
 
 use crate::model::{Item, Story, StoryId, StoryStatus, Teaser, TeaserRecord};
@@ -34,7 +43,14 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Bumped when the on-disk layout changes incompatibly.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
+
+/// Items of one delivery written per sled batch. A delivery of 165,000 items in one batch
+/// held every story twice in memory (the batch and the pending map) and peaked at 3.9 GB;
+/// in batches memory follows the batch. A crash between batches is safe: the source's
+/// validators are written only after its last batch, so the delivery is read again and the
+/// stories of the batches already written are recognised by their guid or link.
+const BATCH_ITEMS: usize = 512;
 
 /// Pages remembered per teaser; the count goes on past it.
 const TEASER_PAGES_KEPT: usize = 50;
@@ -45,7 +61,7 @@ pub enum StoreError {
     Locked { path: PathBuf },
     #[error("store {path} cannot be opened: {source}")]
     Open { path: PathBuf, source: sled::Error },
-    #[error("store {path} was written by an incompatible wirefeed (schema {found}, this version reads {SCHEMA_VERSION}); move it aside and let wirefeed rebuild it from the sources")]
+    #[error("store {path} was written by an incompatible wirefeed (schema {found}, this version reads {SCHEMA_VERSION}: since schema 3 it keeps the near-duplicate signature of every copy); move it aside (or delete it) and run wirefeed again: it rebuilds the store from the sources, with the same story ids")]
     Schema { path: PathBuf, found: String },
     #[error("store: {0}")]
     Sled(#[from] sled::Error),
@@ -147,7 +163,7 @@ impl Incoming {
         let sig = dedup::signature(&self.item.title, &text);
         self.prepared = Some(Prepared {
             print: dedup::fingerprint(&self.item.title, &text),
-            bands: dedup::band_keys(&sig),
+            bands: dedup::band_keys(sig.view()),
             sig,
         });
     }
@@ -176,6 +192,12 @@ pub struct IngestReport {
     pub unchanged: usize,
     pub duplicates: usize,
     pub outcomes: Vec<Outcome>,
+    /// Stories found to be copies of another story only through a later copy that matched
+    /// both, and merged into it (the earlier-seen one is kept).
+    pub merged: usize,
+    /// Near-duplicate candidates checked, one entry per item that reached that check (for
+    /// benchmarks and logs: the cost of the check grows with these).
+    pub candidates: Vec<u32>,
 }
 
 impl IngestReport {
@@ -242,13 +264,12 @@ impl Store {
             };
             match Record::decode(&value[ID_LEN..]) {
                 Some(record) => {
-                    let bands = dedup::band_keys(&record.sig);
-                    index.add(id, Some(seq), &record, &bands);
+                    index.add(id, Some(seq), &record);
                 }
                 // A damaged record keeps its story reachable by id, without keys (and dated
                 // 0, so retention takes it next); ingesting the story again re-indexes it.
                 None => {
-                    index.add(id, Some(seq), &Record::default(), &[]);
+                    index.add(id, Some(seq), &Record::default());
                 }
             }
         }
@@ -305,8 +326,16 @@ impl Store {
         self.db.size_on_disk().unwrap_or(0)
     }
 
+    /// What the in-memory index holds: live stories, story slots allocated (live + free for
+    /// reuse), near-duplicate band entries, saturated band keys. For the benchmark and tests
+    /// of memory.
+    pub fn index_size(&self) -> (usize, usize, usize, usize) {
+        self.index().size()
+    }
+
+    /// Stories in the store (from the in-memory index: every story has its record).
     pub fn story_count(&self) -> usize {
-        self.stories.range(story_key(0)..record_key(0)).count()
+        self.index().size().0
     }
 
     pub fn story(&self, id: &str) -> Result<Option<Story>> {
@@ -363,6 +392,7 @@ impl Store {
             pending_records: HashMap::new(),
             report: IngestReport::default(),
             batch: sled::Batch::default(),
+            batch_items: 0,
         };
         for incoming in items {
             let outcome = ingest.one(incoming)?;
@@ -373,8 +403,13 @@ impl Store {
                 Outcome::Duplicate { .. } => ingest.report.duplicates += 1,
             }
             ingest.report.outcomes.push(outcome);
+            ingest.batch_items += 1;
+            if ingest.batch_items >= BATCH_ITEMS {
+                ingest.commit_batch()?;
+            }
         }
-        ingest.commit()
+        ingest.commit_batch()?;
+        Ok(ingest.report)
     }
 
     /// Active stories newest first (by their date), for curation. The order is a snapshot
@@ -533,8 +568,8 @@ impl Store {
 }
 
 /// One ingest call: lookups see the store plus what this call already decided (the in-memory
-/// index is updated at once, records and stories of this call wait in `pending_*`), and
-/// every write goes into one batch applied at the end.
+/// index is updated at once, records and stories of the current batch wait in `pending_*`),
+/// and every write goes into a batch applied every [`BATCH_ITEMS`] items and at the end.
 struct Ingest<'s> {
     store: &'s Store,
     source: &'s str,
@@ -545,6 +580,7 @@ struct Ingest<'s> {
     report: IngestReport,
     /// Stories and index records together, so a crash keeps both or neither.
     batch: sled::Batch,
+    batch_items: usize,
 }
 
 impl Ingest<'_> {
@@ -578,9 +614,9 @@ impl Ingest<'_> {
         self.store.story(id)
     }
 
-    /// Writes a record and points its keys (and bands) at the story in memory.
-    fn put_record(&mut self, id: &str, record: Record, bands: &[u64]) {
-        self.store.index().add(id, None, &record, bands);
+    /// Writes a record and points its keys, signatures and bands at the story in memory.
+    fn put_record(&mut self, id: &str, record: Record) {
+        self.store.index().add(id, None, &record);
         self.write_record(id, record);
     }
 
@@ -601,8 +637,14 @@ impl Ingest<'_> {
         self.pending_stories.insert(story.id.clone(), story);
     }
 
-    /// Adds keys to an indexed story's record; writes it only when something was new.
-    fn add_keys(&mut self, id: &str, keys: &[(Kind, &[u8])]) -> Result<()> {
+    /// Adds keys and a copy's signature to an indexed story's record; writes it only when
+    /// something was new.
+    fn add_keys(
+        &mut self,
+        id: &str,
+        keys: &[(Kind, &[u8])],
+        sig: Option<&Signature>,
+    ) -> Result<()> {
         let Some(mut record) = self.record(id)? else {
             return Ok(());
         };
@@ -610,6 +652,8 @@ impl Ingest<'_> {
         for &(kind, key) in keys {
             changed |= record.add(kind, key);
         }
+        let sig = sig.filter(|s| s.shingles > 0 && record.add_sig(s));
+        changed |= sig.is_some();
         // The key may have pointed at another story before; it points here from now on,
         // as the sled trees' last write did.
         {
@@ -617,6 +661,9 @@ impl Ingest<'_> {
             if let Some(slot) = index.slot(id) {
                 for &(kind, key) in keys {
                     index.add_key(slot, kind, key);
+                }
+                if let Some(sig) = sig {
+                    index.push_sig(slot, sig);
                 }
             }
         }
@@ -642,7 +689,7 @@ impl Ingest<'_> {
         if let Some(gk) = &guid_key {
             if let Some(id) = self.lookup(Kind::Guid, gk)? {
                 if let Some(story) = self.load(&id)? {
-                    return self.update_if_changed(story, item, full_text, print);
+                    return self.update_if_changed(story, item, full_text, print, sig);
                 }
             }
         }
@@ -651,21 +698,22 @@ impl Ingest<'_> {
             if let Some(id) = self.lookup(Kind::Link, lk.as_bytes())? {
                 if let Some(story) = self.load(&id)? {
                     if story.source == self.source && story.guid == item.guid {
-                        return self.update_if_changed(story, item, full_text, print);
+                        return self.update_if_changed(story, item, full_text, print, sig);
                     }
-                    return self.duplicate(story, &item, guid_key, None, Match::Link);
+                    return self.duplicate(story, &item, guid_key, None, &sig, Match::Link);
                 }
             }
         }
         // 3. The same content.
         if let Some(id) = self.lookup(Kind::Print, print.as_bytes())? {
             if let Some(story) = self.load(&id)? {
-                return self.duplicate(story, &item, guid_key, link_key, Match::Fingerprint);
+                return self.duplicate(story, &item, guid_key, link_key, &sig, Match::Fingerprint);
             }
         }
-        // 4. The same wire story with small edits.
+        // 4. The same wire story with small edits, compared with every copy of every
+        // candidate story.
         if let Some(story) = self.near_duplicate(&sig, &bands)? {
-            return self.duplicate(story, &item, guid_key, link_key, Match::NearDuplicate);
+            return self.duplicate(story, &item, guid_key, link_key, &sig, Match::NearDuplicate);
         }
         // A new story; its id is derived from the story itself so a rebuilt store (or a
         // crash that lost its index record) gives the same id.
@@ -682,10 +730,10 @@ impl Ingest<'_> {
             if let Some(existing) = self.load(&id)? {
                 if self.record(&id)?.is_none() {
                     // Its record was damaged: index it again from the story itself.
-                    let record = story_record(&existing, sig);
-                    self.put_record(&id, record, &bands);
+                    let record = story_record(&existing, sig.clone());
+                    self.put_record(&id, record);
                 }
-                return self.update_if_changed(existing, item, full_text, print);
+                return self.update_if_changed(existing, item, full_text, print, sig);
             }
         }
         let story = Story {
@@ -726,34 +774,125 @@ impl Ingest<'_> {
             guids: guid_key.into_iter().collect(),
             links: link_key.into_iter().collect(),
             prints: vec![print],
-            sig,
+            sigs: if sig.shingles > 0 {
+                vec![sig]
+            } else {
+                Vec::new()
+            },
         };
         // Indexed at once so later items of this call find it.
-        self.put_record(&id, record, &bands);
+        self.put_record(&id, record);
         self.write_story(story);
         Ok(Outcome::New(id))
     }
 
-    fn near_duplicate(&self, sig: &Signature, bands: &[u64]) -> Result<Option<Story>> {
+    /// The story a near-duplicate belongs to. When it matches copies of several stories,
+    /// they were copies of one story all along that no copy had joined yet: they are merged
+    /// into the one seen first, so the result does not depend on the order of arrival.
+    fn near_duplicate(&mut self, sig: &Signature, bands: &[u64]) -> Result<Option<Story>> {
         if bands.is_empty() {
             return Ok(None);
         }
-        let candidates = self.store.index().candidates(bands);
-        for id in candidates {
-            let is_dup = match self.pending_records.get(&id) {
-                Some(r) => dedup::is_near_duplicate(sig, &r.sig, &self.store.near_dup),
-                None => match self.store.record(&id)? {
-                    Some(r) => dedup::is_near_duplicate(sig, &r.sig, &self.store.near_dup),
-                    None => continue,
-                },
-            };
-            if is_dup {
-                if let Some(story) = self.load(&id)? {
-                    return Ok(Some(story));
-                }
+        let mut matched: Vec<(u64, String)> = {
+            let index = self.store.index();
+            let candidates = index.candidates(bands);
+            self.report.candidates.push(candidates.len() as u32);
+            candidates
+                .into_iter()
+                .filter(|&slot| {
+                    index.sigs(slot).any(|copy| {
+                        dedup::is_near_duplicate_ref(sig.view(), copy, &self.store.near_dup)
+                    })
+                })
+                .filter_map(|slot| Some((index.seq_of(slot), index.id(slot)?)))
+                .collect()
+        };
+        matched.sort_unstable();
+        let Some((_, keeper)) = matched.first().cloned() else {
+            return Ok(None);
+        };
+        for (_, other) in &matched[1..] {
+            self.merge(&keeper, other)?;
+        }
+        self.load(&keeper)
+    }
+
+    /// Folds story `other` into `keeper`: its links become alternates, its sources, guids,
+    /// keys and signatures the keeper's; `other` leaves the store in the same batch.
+    fn merge(&mut self, keeper: &str, other: &str) -> Result<()> {
+        let (Some(mut story), Some(gone)) = (self.load(keeper)?, self.load(other)?) else {
+            return Ok(());
+        };
+        let (Some(mut record), Some(gone_record)) = (self.record(keeper)?, self.record(other)?)
+        else {
+            return Ok(());
+        };
+        for link in gone.link.iter().chain(&gone.alternates) {
+            if story.link.as_deref() != Some(link.as_str()) && !story.alternates.contains(link) {
+                story.alternates.push(link.clone());
             }
         }
-        Ok(None)
+        for source in &gone.sources {
+            if !story.sources.contains(source) {
+                story.sources.push(source.clone());
+            }
+        }
+        for tag in &gone.tags {
+            if !story.tags.contains(tag) {
+                story.tags.push(tag.clone());
+            }
+        }
+        let gone_guid = gone.guid.iter().map(|g| (gone.source.clone(), g.clone()));
+        for seen in gone_guid.chain(gone.seen_guids.iter().cloned()) {
+            if !story.seen_guids.contains(&seen) {
+                story.seen_guids.push(seen);
+            }
+        }
+        for g in &gone_record.guids {
+            record.add(Kind::Guid, g);
+        }
+        for l in &gone_record.links {
+            record.add(Kind::Link, l.as_bytes());
+        }
+        for p in &gone_record.prints {
+            record.add(Kind::Print, p.as_bytes());
+        }
+        for sig in &gone_record.sigs {
+            record.add_sig(sig);
+        }
+        let gone_seq = {
+            let mut index = self.store.index();
+            let gone_seq = index.seq(other);
+            index.remove(other, Some(&gone_record));
+            if let Some(slot) = index.slot(keeper) {
+                for (kind, key) in gone_record
+                    .guids
+                    .iter()
+                    .map(|g| (Kind::Guid, g.as_slice()))
+                    .chain(gone_record.links.iter().map(|l| (Kind::Link, l.as_bytes())))
+                    .chain(
+                        gone_record
+                            .prints
+                            .iter()
+                            .map(|p| (Kind::Print, p.as_bytes())),
+                    )
+                {
+                    index.add_key(slot, kind, key);
+                }
+                index.set_sigs(slot, &record.sigs);
+            }
+            gone_seq
+        };
+        if let Some(seq) = gone_seq {
+            self.batch.remove(&story_key(seq)[..]);
+            self.batch.remove(&record_key(seq)[..]);
+        }
+        self.pending_stories.remove(other);
+        self.pending_records.remove(other);
+        self.write_record(keeper, record);
+        self.write_story(story);
+        self.report.merged += 1;
+        Ok(())
     }
 
     fn update_if_changed(
@@ -762,6 +901,7 @@ impl Ingest<'_> {
         item: Item,
         full_text: Option<String>,
         print: String,
+        sig: Signature,
     ) -> Result<Outcome> {
         let id = story.id.clone();
         // Only the story's own source may change its content; another source's copy of the
@@ -769,7 +909,6 @@ impl Ingest<'_> {
         if story.source != self.source || story.fingerprint == print {
             return Ok(Outcome::Unchanged(id));
         }
-        let old_date = story.date();
         story.title = item.title;
         story.summary_html = item.summary_html;
         story.content_html = item.content_html.or(story.content_html.take());
@@ -800,19 +939,26 @@ impl Ingest<'_> {
         story.status = StoryStatus::Active;
         // The old fingerprint keeps pointing here, as before: a copy of the old text is
         // still this story.
-        self.add_keys(&id, &[(Kind::Print, print.as_bytes())])?;
-        story.fingerprint = print;
-        let date = story.date();
-        if date != old_date {
-            if let Some(mut record) = self.record(&id)? {
-                record.date = date_ms(date);
+        story.fingerprint = print.clone();
+        if let Some(mut record) = self.record(&id)? {
+            record.add(Kind::Print, print.as_bytes());
+            record.date = date_ms(story.date());
+            // The kept copy's signature is refreshed: copies of the new text must find it.
+            if sig.shingles > 0 {
+                match record.sigs.first_mut() {
+                    Some(own) => *own = sig,
+                    None => record.sigs.push(sig),
+                }
+            }
+            {
                 let mut index = self.store.index();
                 if let Some(slot) = index.slot(&id) {
                     index.set_date(slot, record.date);
+                    index.add_key(slot, Kind::Print, print.as_bytes());
+                    index.set_sigs(slot, &record.sigs);
                 }
-                drop(index);
-                self.write_record(&id, record);
             }
+            self.write_record(&id, record);
         }
         self.write_story(story);
         Ok(Outcome::Updated(id))
@@ -824,6 +970,7 @@ impl Ingest<'_> {
         item: &Item,
         guid_key: Option<Vec<u8>>,
         link_key: Option<String>,
+        sig: &Signature,
         by: Match,
     ) -> Result<Outcome> {
         let id = story.id.clone();
@@ -858,9 +1005,9 @@ impl Ingest<'_> {
         if let Some(lk) = &link_key {
             keys.push((Kind::Link, lk.as_bytes()));
         }
-        if !keys.is_empty() {
-            self.add_keys(&id, &keys)?;
-        }
+        // Every copy's signature joins the story, so a later copy is compared with all of
+        // them (a chain of edits merges whatever the order).
+        self.add_keys(&id, &keys, Some(sig))?;
         if changed {
             self.write_story(story);
         }
@@ -868,9 +1015,17 @@ impl Ingest<'_> {
     }
 
     /// Applies the batch: stories and their index records at once.
-    fn commit(self) -> Result<IngestReport> {
-        self.store.stories.apply_batch(self.batch)?;
-        Ok(self.report)
+    fn commit_batch(&mut self) -> Result<()> {
+        if self.batch_items == 0 && self.pending_records.is_empty() {
+            return Ok(());
+        }
+        self.store
+            .stories
+            .apply_batch(std::mem::take(&mut self.batch))?;
+        self.pending_stories.clear();
+        self.pending_records.clear();
+        self.batch_items = 0;
+        Ok(())
     }
 }
 
@@ -895,7 +1050,7 @@ fn story_record(story: &Story, sig: Signature) -> Record {
         guids,
         links,
         prints: vec![story.fingerprint.clone()],
-        sig,
+        sigs: vec![sig],
     }
 }
 
@@ -1174,7 +1329,7 @@ mod tests {
         match Store::open(&path, NearDupConfig::default()) {
             Err(e @ StoreError::Schema { .. }) => {
                 assert!(
-                    e.to_string().contains("schema 1, this version reads 2"),
+                    e.to_string().contains("schema 1, this version reads 3"),
                     "{e}"
                 )
             }

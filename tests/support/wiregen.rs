@@ -10,6 +10,12 @@
 //! combinations. Hard negatives share actors, day and topic but report another event, or
 //! reuse the exact sentence templates with other places and numbers, or follow up on the
 //! story and quote one or two of its sentences.
+//!
+//! [`newsroom`] streams a corpus at newsroom scale for the store benchmark: the same
+//! templates plus a shared bank of agency formulas, invented places and names by the
+//! thousand, clusters of stories about one event, families of template stories that differ
+//! only in places and numbers, and republications with every edit above.
+#![allow(dead_code)]
 
 use std::collections::HashMap;
 
@@ -708,6 +714,28 @@ fn edit_punctuation(r: &mut Rng, title: &str, text: &str) -> (String, String) {
     (title, t)
 }
 
+/// A cut of wire copy: one paragraph after the first dropped (or, in a story of one or two
+/// paragraphs, its last sentence).
+fn edit_drop_paragraph(r: &mut Rng, s: &Story, text: &str) -> String {
+    let paras: Vec<&str> = text.split('\n').collect();
+    if paras.len() >= 3 {
+        let drop = r.range(1, paras.len() - 1);
+        let kept: Vec<&str> = paras
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != drop)
+            .map(|(_, p)| *p)
+            .collect();
+        return kept.join("\n");
+    }
+    let n = s.sentences.len();
+    if n >= 3 {
+        layout(&s.sentences[..n - 1], &s.plan.paragraphs)
+    } else {
+        text.to_string()
+    }
+}
+
 fn edit_lead_only(text: &str) -> String {
     text.split('\n').next().unwrap_or(text).to_string()
 }
@@ -775,6 +803,7 @@ const EDITS: &[&str] = &[
     "summary",
     "truncated",
     "copyedit",
+    "drop_paragraph",
 ];
 
 fn apply(r: &mut Rng, s: &Story, edits: &[&str]) -> (String, String) {
@@ -783,6 +812,7 @@ fn apply(r: &mut Rng, s: &Story, edits: &[&str]) -> (String, String) {
     // Shortening happens first (the republisher takes the teaser), decoration after.
     for e in edits {
         match *e {
+            "drop_paragraph" => text = edit_drop_paragraph(r, s, &text),
             "lead_only" => text = edit_lead_only(&text),
             "summary" => text = edit_summary(r, s),
             "truncated" => text = edit_truncate(r, &text),
@@ -808,11 +838,11 @@ fn random_combo(r: &mut Rng) -> Vec<&'static str> {
     let n = r.range(2, 4);
     let mut out: Vec<&'static str> = Vec::new();
     for e in edits {
-        let shortening = matches!(e, "lead_only" | "summary" | "truncated");
+        let shortening = matches!(e, "lead_only" | "summary" | "truncated" | "drop_paragraph");
         if shortening
             && out
                 .iter()
-                .any(|o| matches!(*o, "lead_only" | "summary" | "truncated"))
+                .any(|o| matches!(*o, "lead_only" | "summary" | "truncated" | "drop_paragraph"))
         {
             continue;
         }
@@ -997,4 +1027,280 @@ pub fn corpus(seed: u64, n_base: usize) -> Corpus {
         }
     }
     Corpus { docs, pairs }
+}
+
+// ---------------------------------------------------------------- newsroom-scale stream
+
+/// One document of the newsroom stream.
+#[derive(Debug, Clone)]
+pub struct WireDoc {
+    /// Documents with the same story number are copies of one story.
+    pub story: u64,
+    /// Stories with the same topic number report on one event (or are one template family):
+    /// alike in wording, different stories.
+    pub topic: u64,
+    /// "original", "same_event", "followup", "template" or `copy:<edits>`.
+    pub kind: String,
+    pub title: String,
+    pub text: String,
+}
+
+const SYL_HEAD: &[&str] = &[
+    "Ober", "Unter", "Nieder", "Alt", "Neu", "Groß", "Klein", "Hohen", "Lind", "Rot", "Weiß",
+    "Schwarz", "Eichen", "Tann", "Mühl", "Stein", "Wald", "Berg", "Kirch", "Sand", "Holz", "Wolfs",
+    "Hasel", "Fried", "Marien", "Wester", "Oster", "Sonnen", "Brunn", "Elm",
+];
+const SYL_MID: &[&str] = &["", "en", "els", "ers", "ling", "har", "dor"];
+const SYL_TAIL: &[&str] = &[
+    "bach", "berg", "dorf", "feld", "hausen", "heim", "ingen", "stadt", "burg", "au", "hofen",
+    "kirchen", "rode", "stedt", "walde", "brück", "beck", "furt", "hagen", "tal", "see", "leben",
+    "born", "weiler",
+];
+const SUR_HEAD: &[&str] = &[
+    "Ham", "Ber", "Kes", "Lin", "Mar", "Wen", "Rott", "Sie", "Hal", "Brink", "Mos", "Fal", "Gra",
+    "Kol", "Pet", "Sto", "Wal", "Zim", "Dor", "Eck", "Har", "Mel", "Ros", "Trau",
+];
+const SUR_TAIL: &[&str] = &[
+    "mann", "ler", "ner", "berg", "stein", "hoff", "meier", "rich", "ke", "bach", "er", "feld",
+    "hagen", "wald", "inger", "brecht", "holt", "sen",
+];
+
+/// An invented place: about 5,000 of them.
+fn place(r: &mut Rng) -> String {
+    format!(
+        "{}{}{}",
+        r.pick(SYL_HEAD),
+        r.pick(SYL_MID),
+        r.pick(SYL_TAIL)
+    )
+}
+
+/// An invented person: about 9,000 of them.
+fn wire_person(r: &mut Rng) -> String {
+    format!("{} {}{}", r.pick(FIRST), r.pick(SUR_HEAD), r.pick(SUR_TAIL))
+}
+
+/// Agency formulas that wire copy repeats in story after story: attributions, "nach
+/// Angaben der Polizei", statements that nothing more is known. One to three go into a
+/// story; their shingles are shared with thousands of unrelated stories.
+const FORMULAS: &[&str] = &[
+    "Das teilte ein Sprecher am {day} in {city} mit.",
+    "Wie die Polizei am {day} mitteilte, dauern die Ermittlungen an.",
+    "Nach Angaben der Polizei wurde niemand schwer verletzt.",
+    "Weitere Einzelheiten waren zunächst nicht bekannt.",
+    "Eine Stellungnahme lag zunächst nicht vor.",
+    "Das sagte {minister} am {day} in {city}.",
+    "Ein Sprecher bestätigte am {day} einen entsprechenden Bericht.",
+    "Die Hintergründe sind noch unklar.",
+    "Die Staatsanwaltschaft hat die Ermittlungen aufgenommen.",
+    "Eine offizielle Bestätigung gab es zunächst nicht.",
+    "Zuvor hatte die Deutsche Presse-Agentur darüber berichtet.",
+    "Mit einer Entscheidung wird in den kommenden Wochen gerechnet.",
+    "Das teilte das Ministerium am {day} in {city} mit.",
+    "Wie ein Sprecher der Stadt {city} sagte, wird die Lage weiter beobachtet.",
+    "Nach Angaben eines Sprechers ist die Lage inzwischen unter Kontrolle.",
+    "Die Polizei bittet Zeugen, sich zu melden.",
+    "Nähere Angaben machte die Behörde nicht.",
+    "Das geht aus einer Mitteilung vom {day} hervor.",
+    "Ob es Verletzte gab, war zunächst unklar.",
+    "Eine Sprecherin wollte sich dazu nicht äußern.",
+];
+
+/// Template kinds whose stories differ only in places and numbers: weather warnings,
+/// results, market reports, traffic. (title, sentences)
+const TEMPLATE_FAMILIES: &[(&str, &[&str])] = &[
+    (
+        "Unwetterwarnung für den Landkreis {place}",
+        &[
+            "Der Deutsche Wetterdienst hat für den Landkreis {place} eine Unwetterwarnung herausgegeben.",
+            "Erwartet werden Sturmböen mit Geschwindigkeiten bis {kmh} Kilometer pro Stunde.",
+            "Die Warnung gilt ab {hour} Uhr und vorerst bis {hour2} Uhr.",
+            "In Staulagen sind Niederschlagsmengen bis {rain} Liter pro Quadratmeter möglich.",
+            "Die Behörden raten, Aufenthalte im Freien zu vermeiden.",
+        ],
+    ),
+    (
+        "{team1} schlägt {team2} mit {g1}:{g2}",
+        &[
+            "Der {team1} hat am {day} sein Heimspiel gegen den {team2} mit {g1}:{g2} gewonnen.",
+            "Vor {fans} Zuschauern brachte {scorer} die Gastgeber in der {minute}. Minute in Führung.",
+            "Mit dem Sieg verbessert sich der {team1} auf Tabellenplatz {rank}.",
+            "Der {team2} wartet damit seit {games} Spielen auf einen Sieg.",
+            "Das nächste Spiel bestreitet der {team1} am kommenden Wochenende auswärts.",
+        ],
+    ),
+    (
+        "Dax schließt bei {points} Punkten",
+        &[
+            "Der Deutsche Aktienindex hat am {day} mit einem Plus von {pct2} Prozent bei {points} Punkten geschlossen.",
+            "Gefragt waren vor allem die Papiere von {company}, die um {pct} Prozent zulegten.",
+            "Der Euro kostete am Abend {eur} US-Dollar.",
+            "Händler verwiesen auf die Zinserwartungen vor der Sitzung der Notenbank.",
+            "Der Umsatz an der Frankfurter Börse lag bei {bn} Milliarden Euro.",
+        ],
+    ),
+    (
+        "Stau auf der {road} bei {place}",
+        &[
+            "Auf der {road} zwischen {place} und {place2} staut sich der Verkehr auf {km} Kilometern.",
+            "Grund ist eine Baustelle kurz vor der Anschlussstelle {place}.",
+            "Autofahrer müssen mit einer Verzögerung von rund {minutes} Minuten rechnen.",
+            "Die Polizei empfiehlt, die Strecke über {place2} zu umfahren.",
+            "Die Arbeiten sollen noch bis {month} dauern.",
+        ],
+    ),
+];
+
+/// Facts of a newsroom story: the evaluation's facts with invented places and people, so
+/// that a million stories stay distinct events.
+fn newsroom_facts(r: &mut Rng) -> Facts {
+    let mut f = draw_facts(r);
+    for k in ["city", "city2"] {
+        let v = if r.chance(0.5) {
+            r.pick(CITIES).to_string()
+        } else {
+            place(r)
+        };
+        f.insert(k, v);
+    }
+    for k in ["minister", "ceo", "spokesperson"] {
+        f.insert(k, wire_person(r));
+    }
+    template_facts(r, &mut f);
+    f
+}
+
+/// The place-and-number slots of the template families.
+fn template_facts(r: &mut Rng, f: &mut Facts) {
+    f.insert("place", place(r));
+    f.insert("place2", place(r));
+    f.insert("team1", format!("SV {}", place(r)));
+    f.insert("team2", format!("FC {}", place(r)));
+    f.insert("g1", r.range(1, 5).to_string());
+    f.insert("g2", r.range(0, 3).to_string());
+    f.insert("fans", num(r, 800, 45_000));
+    f.insert("scorer", wire_person(r));
+    f.insert("minute", r.range(2, 89).to_string());
+    f.insert("rank", r.range(1, 18).to_string());
+    f.insert("games", r.range(2, 14).to_string());
+    f.insert("points", num(r, 14_000, 19_999));
+    f.insert("pct2", format!("0,{}", r.range(1, 99)));
+    f.insert("eur", format!("1,{:04}", r.range(0, 2_500)));
+    f.insert("hour", r.range(0, 23).to_string());
+    f.insert("hour2", r.range(0, 23).to_string());
+    f.insert("km", r.range(2, 25).to_string());
+    f.insert("minutes", r.range(10, 90).to_string());
+    f.insert("road", r.pick(ROADS).to_string());
+}
+
+/// A story with one to three agency formulas woven in after the lead.
+fn with_formulas(r: &mut Rng, mut s: Story) -> Story {
+    let n = r.range(1, 3);
+    for _ in 0..n {
+        let at = r.range(1, s.sentences.len());
+        let formula = fill(r.pick(FORMULAS), &s.facts);
+        s.sentences.insert(at, formula);
+    }
+    let mut paragraphs = s.plan.paragraphs.clone();
+    if let Some(last) = paragraphs.last_mut() {
+        *last += n;
+    }
+    s.plan.paragraphs = paragraphs;
+    s.text = layout(&s.sentences, &s.plan.paragraphs);
+    s
+}
+
+fn template_story(r: &mut Rng, family: usize, facts: Facts) -> Story {
+    let (title, sents) = TEMPLATE_FAMILIES[family];
+    let sentences: Vec<String> = sents.iter().map(|t| fill(t, &facts)).collect();
+    let paragraphs = vec![1, 2, 2];
+    let text = layout(&sentences, &paragraphs);
+    let _ = r;
+    Story {
+        plan: Plan {
+            kind: Kind::Weather,
+            title: 0,
+            lead: 0,
+            body: Vec::new(),
+            paragraphs,
+        },
+        title: fill(title, &facts),
+        facts,
+        sentences,
+        text,
+    }
+}
+
+/// Streams `n` documents of a newsroom corpus from `seed`: topics of one to four stories
+/// (an event and other stories about it, or a template family), each story followed by
+/// 0–3 republished copies with random edits (on average about 0.7).
+pub fn newsroom(seed: u64, n: usize) -> impl Iterator<Item = WireDoc> {
+    let mut r = Rng::new(seed);
+    let mut topic = 0u64;
+    let mut story = 0u64;
+    let mut queue: std::collections::VecDeque<WireDoc> = std::collections::VecDeque::new();
+    std::iter::from_fn(move || {
+        while queue.is_empty() {
+            topic += 1;
+            let mut stories: Vec<(&'static str, Story)> = Vec::new();
+            if r.chance(0.3) {
+                // A template family: one to four stories, same wording, other places and
+                // numbers.
+                let family = r.range(0, TEMPLATE_FAMILIES.len() - 1);
+                let base = newsroom_facts(&mut r);
+                for _ in 0..r.range(1, 4) {
+                    let mut f = base.clone();
+                    template_facts(&mut r, &mut f);
+                    stories.push(("template", template_story(&mut r, family, f)));
+                }
+            } else {
+                let kind = KINDS[r.range(0, KINDS.len() - 1)];
+                let plan = draw_plan(&mut r, kind);
+                let base = build(plan, newsroom_facts(&mut r));
+                for _ in 0..r.range(0, 2) {
+                    let other = if r.chance(0.6) {
+                        ("same_event", neg_same_actors(&mut r, &base))
+                    } else {
+                        ("followup", neg_followup(&mut r, &base))
+                    };
+                    stories.push(other);
+                }
+                stories.insert(0, ("original", base));
+            }
+            for (kind, s) in stories {
+                let s = with_formulas(&mut r, s);
+                story += 1;
+                queue.push_back(WireDoc {
+                    story,
+                    topic,
+                    kind: kind.to_string(),
+                    title: s.title.clone(),
+                    text: s.text.clone(),
+                });
+                let copies = match r.range(0, 9) {
+                    0..=4 => 0,
+                    5..=7 => 1,
+                    8 => 2,
+                    _ => 3,
+                };
+                for _ in 0..copies {
+                    let edits = if r.chance(0.5) {
+                        vec![EDITS[r.range(0, EDITS.len() - 1)]]
+                    } else {
+                        random_combo(&mut r)
+                    };
+                    let (title, text) = apply(&mut r, &s, &edits);
+                    queue.push_back(WireDoc {
+                        story,
+                        topic,
+                        kind: format!("copy:{}", edits.join("+")),
+                        title,
+                        text,
+                    });
+                }
+            }
+        }
+        queue.pop_front()
+    })
+    .take(n)
 }
