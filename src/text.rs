@@ -26,7 +26,7 @@ pub fn html_to_text(html: &str) -> String {
         }
         rest = if skip_body {
             let close = format!("</{name}");
-            match tag.to_ascii_lowercase().find(&close) {
+            match find_ignore_ascii_case(tag, &close) {
                 Some(i) => tag[i..].find('>').map_or("", |j| &tag[i + j + 1..]),
                 None => "",
             }
@@ -37,6 +37,16 @@ pub fn html_to_text(html: &str) -> String {
     raw.push_str(rest);
     let decoded = html_escape::decode_html_entities(&raw);
     fold_whitespace_keep_lines(&decoded)
+}
+
+/// Byte offset of the first ASCII-case-insensitive match of `needle` (ASCII) in `haystack`,
+/// without copying the haystack: lowercasing the rest of the document for every `<script>`
+/// made text extraction quadratic in the number of script tags.
+fn find_ignore_ascii_case(haystack: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    let first = n.first()?.to_ascii_lowercase();
+    (0..h.len().saturating_sub(n.len() - 1))
+        .find(|&i| h[i].to_ascii_lowercase() == first && h[i..i + n.len()].eq_ignore_ascii_case(n))
 }
 
 fn tag_name(inner: &str) -> String {

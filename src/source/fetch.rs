@@ -1,7 +1,8 @@
 //! HTTP fetching with the rules every source and article page shares: timeouts, a body cap
 //! applied after decompression, at most 5 redirects, conditional GET with the validators
 //! sent back exactly as received, at most `per_host` requests to one host at once, and — for
-//! links that come from content — a refusal to connect to non-public addresses.
+//! links that come from content — a refusal to connect to non-public addresses (checked on
+//! the resolved address, so such links never go through `HTTP(S)_PROXY`).
 
 use crate::config::PollConfig;
 use futures_util::StreamExt;
@@ -118,6 +119,11 @@ impl Fetcher {
                 .gzip(true)
                 .brotli(true);
             if guard {
+                // No proxy for links from content: a proxy resolves the host name itself, so
+                // a name pointing at an intranet address would pass the resolver check below
+                // unseen (issue 11). Content links connect directly, where the check holds on
+                // the address actually connected to; feed URLs from config keep the proxy.
+                builder = builder.no_proxy();
                 builder = builder.dns_resolver(PublicOnlyResolver).redirect(
                     reqwest::redirect::Policy::custom(|attempt| {
                         if attempt.previous().len() >= MAX_REDIRECTS {
