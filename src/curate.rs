@@ -104,7 +104,7 @@ pub fn story_matches(
     now: DateTime<Utc>,
     skew: chrono::Duration,
 ) -> bool {
-    if story.status != StoryStatus::Active || story.is_embargoed(now, skew) {
+    if story.status != StoryStatus::Active || !story.is_usable() || story.is_embargoed(now, skew) {
         return false;
     }
     if let Some(max_age) = feed.max_age {
@@ -273,6 +273,7 @@ mod tests {
             urgency: None,
             tags: vec!["politik".into()],
             fingerprint: String::new(),
+            wire: None,
         }
     }
 

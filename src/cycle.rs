@@ -110,8 +110,12 @@ fn embargo_may_have_lifted(ctx: &Context, now: DateTime<Utc>) -> bool {
         .take(1000)
         .filter_map(Result::ok)
         .any(|s| {
-            s.published
-                .is_some_and(|p| p > now - skew - chrono::Duration::hours(1) && p <= now + skew)
+            let recent = now - skew - chrono::Duration::hours(1);
+            s.published.is_some_and(|p| p > recent && p <= now + skew)
+                || s.wire
+                    .as_ref()
+                    .and_then(|w| w.embargoed)
+                    .is_some_and(|e| e > recent && e <= now)
         })
 }
 

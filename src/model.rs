@@ -67,6 +67,96 @@ pub struct Item {
     pub enclosures: Vec<Enclosure>,
     /// BCP 47 language tag (`de`, `de-DE`) when the source declared one.
     pub lang: Option<String>,
+    /// What an agency format (ninjs, NewsML-G2, NITF) says about the story's life on the
+    /// wire; `None` for RSS, Atom and JSON Feed items. Boxed so that feed items, the bulk
+    /// of every cycle, carry one pointer.
+    pub wire: Option<Box<Wire>>,
+}
+
+/// IPTC publishing status of a delivery (`pubstatus` in ninjs, `pubStatus` in NewsML-G2,
+/// `management-status` in NITF).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum PubStatus {
+    /// May be published.
+    #[default]
+    Usable,
+    /// Must not be published for now; a later version may make it usable again.
+    Withheld,
+    /// The agency killed the story: it must leave every output.
+    Canceled,
+}
+
+impl PubStatus {
+    /// Reads the IPTC value, with or without its scheme (`stat:canceled`, `canceled`,
+    /// the URI form, NITF's `embargoed`, which is usable with an embargo). `None` when
+    /// the value is none of them.
+    pub fn from_iptc(raw: &str) -> Option<PubStatus> {
+        let code = raw.trim().rsplit([':', '/']).next().unwrap_or("");
+        match code.to_ascii_lowercase().as_str() {
+            "usable" | "embargoed" => Some(PubStatus::Usable),
+            "withheld" => Some(PubStatus::Withheld),
+            "canceled" | "cancelled" => Some(PubStatus::Canceled),
+            _ => None,
+        }
+    }
+}
+
+/// A subject code with its name where the agency gave one (IPTC Media Topic `medtop:11000000`
+/// "Politik", subject code `subj:11000000`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Subject {
+    /// The code as sent (`medtop:11000000`, a URI, or a bare number); may be empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Agency metadata of a story: what ninjs, NewsML-G2 and NITF say beyond a feed entry.
+/// Kept on the `Item` a parser yields and on the stored `Story`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Wire {
+    /// The delivery format (`ninjs 2.0`, `NewsML-G2`, `NITF`), for logs and `status`.
+    #[serde(default)]
+    pub format: String,
+    /// The agency's version number of the story (NewsML-G2 `@version`, ninjs `version`,
+    /// NITF `du-key@version`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    /// When the agency created this version (`versioncreated`); orders versions without
+    /// a number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_created: Option<DateTime<Utc>>,
+    /// Not to be published before this time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embargoed: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub pubstatus: PubStatus,
+    /// IPTC urgency, 1 (flash) to 9 (lowest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<u8>,
+    /// Copyright holder, notice and usage terms, joined for `dc:rights` / Atom `rights`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rights: Option<String>,
+    /// The editor's note to the receiving newsroom (`ednote`, `edNote`, NITF `ed-msg`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ednote: Option<String>,
+    /// Signal codes without their scheme (`correction`, `update`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signals: Vec<String>,
+    /// Where the story was filed from (`located`, the NITF dateline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub located: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subjects: Vec<Subject>,
+}
+
+impl Wire {
+    /// The agency marked this version as a correction (signal `sig:correction`).
+    pub fn is_correction(&self) -> bool {
+        self.signals.iter().any(|s| s == "correction")
+    }
 }
 
 /// What one fetch of a feed yielded: the items and the feed-level hints.
@@ -183,6 +273,9 @@ pub struct Story {
     /// Exact-content fingerprint (hex), see `store::dedup`.
     #[serde(default)]
     pub fingerprint: String,
+    /// Agency metadata when the story came in an agency format (see [`Wire`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wire: Option<Box<Wire>>,
 }
 
 fn one() -> u32 {
@@ -195,9 +288,22 @@ impl Story {
         self.published.unwrap_or(self.first_seen)
     }
 
-    /// Held back from outputs: dated in the future beyond clock skew (embargoed copy).
+    /// Held back from outputs: dated in the future beyond clock skew (embargoed copy), or
+    /// under an agency embargo that has not ended yet, whatever format it came in.
     pub fn is_embargoed(&self, now: DateTime<Utc>, skew: chrono::Duration) -> bool {
         self.published.is_some_and(|p| p > now + skew)
+            || self
+                .wire
+                .as_ref()
+                .and_then(|w| w.embargoed)
+                .is_some_and(|e| e > now)
+    }
+
+    /// The agency says it may be published (not withheld, not canceled).
+    pub fn is_usable(&self) -> bool {
+        self.wire
+            .as_ref()
+            .is_none_or(|w| w.pubstatus == PubStatus::Usable)
     }
 }
 

@@ -45,6 +45,10 @@ pub fn parse_feed_with_charset(
 ) -> Result<ParsedFeed, FeedError> {
     let text = decode(body, http_charset)?;
     let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\0');
+    // Agency formats (IPTC ninjs, NewsML-G2, NITF) are told apart by content as well.
+    if let Some(agency) = super::agency::parse(trimmed, base) {
+        return agency.map_err(FeedError::Agency);
+    }
     match trimmed.as_bytes().first() {
         None => Err(FeedError::Empty),
         Some(b'{') => parse_json(trimmed, base),
@@ -692,6 +696,7 @@ fn map_entry(e: Entry, base: &Url, feed_lang: Option<&str>) -> Item {
             .as_deref()
             .and_then(clean_lang)
             .or_else(|| feed_lang.map(str::to_string)),
+        wire: None,
     }
 }
 

@@ -52,6 +52,9 @@ pub enum FeedError {
     /// A JSON Feed of a version we do not know.
     #[error("the JSON document declares version {version:?}, which is not JSON Feed 1.0 or 1.1")]
     UnsupportedVersion { version: String },
+    /// An agency delivery (ninjs, NewsML-G2, NITF) that cannot be used.
+    #[error(transparent)]
+    Agency(#[from] super::agency::AgencyError),
 }
 
 pub(crate) fn at(line: Option<usize>, column: Option<usize>) -> String {

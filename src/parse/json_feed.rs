@@ -179,6 +179,7 @@ pub(crate) fn parse_json(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
                 .as_deref()
                 .and_then(clean_lang)
                 .or_else(|| lang.clone()),
+            wire: None,
         };
         accept(item, n + 1, &mut out);
     }

@@ -14,6 +14,7 @@ macro_rules! css {
     }};
 }
 
+pub mod agency;
 pub mod article;
 pub mod credit;
 pub mod date;
@@ -23,8 +24,12 @@ pub mod html;
 pub mod item;
 pub mod json_feed;
 pub mod media;
+pub mod newsml;
+pub mod ninjs;
+pub mod nitf;
 pub mod teaser;
 pub mod title;
+mod xmltree;
 
 /// Does this body look like an HTML page rather than a feed? Looks only at the start,
 /// past a BOM, whitespace, comments and an XML declaration.

@@ -148,6 +148,9 @@ fn entry(x: &mut Xml, meta: &FeedMeta, entry: &Entry, updated: &str) {
     for category in &entry.categories {
         x.empty("category", &[("term", category)]);
     }
+    if let Some(rights) = text(&entry.rights) {
+        x.leaf("rights", &[("type", "text")], rights);
+    }
     match (&clean.content_html, &clean.summary_html, &entry.link) {
         (Some(content), summary, _) => {
             if let Some(summary) = summary {

@@ -74,6 +74,8 @@ pub struct Entry {
     /// Ids of the sources that carried the story, the first one first.
     pub sources: Vec<String>,
     pub lang: Option<String>,
+    /// Copyright and usage terms from an agency delivery: RSS `dc:rights`, Atom `rights`.
+    pub rights: Option<String>,
 }
 
 /// Summaries made from full text are cut to this many characters.
@@ -131,6 +133,7 @@ impl Entry {
             sources: story.sources.clone(),
             link,
             lang: story.lang.clone(),
+            rights: story.wire.as_ref().and_then(|w| w.rights.clone()),
         }
     }
 
@@ -168,6 +171,7 @@ impl Entry {
             alternates: Vec::new(),
             sources: teaser.sources.clone(),
             lang: None,
+            rights: None,
         };
         if let Some(s) = story_entry {
             entry.content_html = s.content_html;
@@ -177,6 +181,7 @@ impl Entry {
             entry.enclosures = s.enclosures;
             entry.alternates = s.alternates;
             entry.lang = s.lang;
+            entry.rights = s.rights;
             // The story changing changes what the entry shows.
             entry.updated = s.updated.max(published);
         }
@@ -291,6 +296,7 @@ mod tests {
             urgency: None,
             tags: vec![],
             fingerprint: String::new(),
+            wire: None,
         }
     }
 

@@ -509,6 +509,7 @@ mod tests {
             alternates: vec![Url::parse("https://anderes-blatt.de/b.html").unwrap()],
             sources: vec!["dpa".into()],
             lang: Some("de".into()),
+            rights: None,
         }
     }
 

@@ -83,6 +83,9 @@ fn item(x: &mut Xml, meta: &FeedMeta, entry: &Entry) {
     for author in &entry.authors {
         x.leaf_plain("dc:creator", &[], author);
     }
+    if let Some(rights) = text(&entry.rights) {
+        x.leaf("dc:rights", &[], rights);
+    }
     if let Some(content) = &clean.content_html {
         x.leaf("content:encoded", &[], content);
     }

@@ -169,6 +169,7 @@ fn item_from_article(link: Url, article: &Article) -> Item {
         image: article.image.clone(),
         enclosures: Vec::new(),
         lang: article.lang.clone(),
+        wire: None,
     }
 }
 

@@ -763,10 +763,11 @@ impl Ingest<'_> {
                 .min(self.now),
             version: 1,
             status: StoryStatus::Active,
-            urgency: None,
             seen_guids: Vec::new(),
             tags: self.tags.to_vec(),
             fingerprint: print.clone(),
+            urgency: item.wire.as_ref().and_then(|w| w.urgency),
+            wire: item.wire,
         };
         let record = Record {
             date: date_ms(story.date()),
@@ -928,6 +929,10 @@ impl Ingest<'_> {
         }
         if item.published.is_some() {
             story.published = item.published;
+        }
+        if let Some(wire) = item.wire {
+            story.urgency = wire.urgency;
+            story.wire = Some(wire);
         }
         story.updated = self.now;
         story.version += 1;
