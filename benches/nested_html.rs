@@ -51,6 +51,7 @@ fn story(html: String) -> Story {
         urgency: None,
         tags: vec![],
         fingerprint: String::new(),
+        wire: None,
     }
 }
 

@@ -255,6 +255,7 @@ fn raw_fragments_problems(raw: &[String]) -> Vec<String> {
             alternates: vec![],
             sources: vec![],
             lang: None,
+            rights: None,
         })
         .collect();
     rss_problems(&render_rss(&meta, &entries), &mut problems);
