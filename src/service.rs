@@ -106,13 +106,15 @@ impl Observer for Service {
                 .set_feed(&f.id, items, changed.map_or(0, |t| t.timestamp()));
         }
         self.metrics.set_store_bytes(store.size_on_disk());
-        self.metrics.cycle_finished(now.timestamp());
+        // The snapshot first: once /healthz reports the cycle, `wirefeed status` must be able
+        // to read it.
         if let Err(e) = crate::status::write_snapshot(
             &snapshot_path(config),
             &build_snapshot(config, store, now),
         ) {
             tracing::warn!("cannot write the status snapshot: {e}");
         }
+        self.metrics.cycle_finished(now.timestamp());
         // WebSub: ping the hubs for the feeds whose files changed, without holding up the cycle.
         if !config.websub_hubs.is_empty() {
             let changed: Vec<String> = report
