@@ -8,6 +8,9 @@
 use std::path::Path;
 use std::process::Command;
 
+mod support;
+use support::{have, require};
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -19,25 +22,6 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
-}
-
-fn have(cmd: &str, args: &[&str]) -> bool {
-    Command::new(cmd)
-        .args(args)
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn require(tool: &str, present: bool) -> bool {
-    if present {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{tool} is not installed; scripts/test.sh installs it"
-    );
-    eprintln!("skipped: {tool} is not installed (scripts/test.sh installs it)");
-    false
 }
 
 /// Runs the shipped config over a copy of the repository's samples; returns the temp dir.

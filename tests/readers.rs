@@ -7,24 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn have(cmd: &str, args: &[&str]) -> bool {
-    Command::new(cmd)
-        .args(args)
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn require(tool: &str, present: bool) -> bool {
-    if present {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{tool} is not installed; scripts/test.sh installs it"
-    );
-    eprintln!("skipped: {tool} is not installed (scripts/test.sh installs it)");
-    false
-}
+mod support;
+use support::{have, require};
 
 const AUDIO: &str = "https://funk.beispiel.example/audio/folge-12.mp3";
 const PDF: &str = "https://wire.beispiel.example/dokumente/bericht.pdf";

@@ -294,3 +294,25 @@ pub fn rss(items: &[(&str, &str, &str, &str)]) -> String {
 pub fn hours_ago(hours: i64) -> String {
     (chrono::Utc::now() - chrono::Duration::hours(hours)).to_rfc2822()
 }
+
+/// Whether `cmd args` runs and succeeds (is a feed reader installed?).
+pub fn have(cmd: &str, args: &[&str]) -> bool {
+    Command::new(cmd)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// True when `tool` is present. Under CI a missing reader fails the test (scripts/test.sh
+/// installs it); elsewhere the check is skipped with a message.
+pub fn require(tool: &str, present: bool) -> bool {
+    if present {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{tool} is not installed; scripts/test.sh installs it"
+    );
+    eprintln!("skipped: {tool} is not installed (scripts/test.sh installs it)");
+    false
+}
