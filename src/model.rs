@@ -170,6 +170,8 @@ pub struct ParsedFeed {
     pub items: Vec<Item>,
     /// Entries that were skipped, with the reason (no link and no guid, no title …).
     pub skipped: Vec<String>,
+    /// Entries past [`crate::parse::cap::MAX_ITEMS_PER_DELIVERY`]: counted, not read.
+    pub not_read: usize,
 }
 
 /// A teaser as found in the recommendation section ("Empfohlen") at the foot of a page.

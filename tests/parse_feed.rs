@@ -714,6 +714,66 @@ fn spool_files_resolve_against_the_channel_link() {
     );
 }
 
+// --- One huge delivery --------------------------------------------------------------------
+
+/// Regression: the item cap was applied after every item of a feed had been built, so a
+/// feed of a million items took gigabytes before being cut to the cap.
+#[test]
+fn items_past_the_cap_are_counted_not_read() {
+    use wirefeed::parse::cap::MAX_ITEMS_PER_DELIVERY;
+    let total = MAX_ITEMS_PER_DELIVERY + 7;
+    let mut rss = String::from("<rss version=\"2.0\"><channel><title>Gross</title>\n");
+    let mut atom =
+        String::from("<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>Gross</title>\n");
+    let mut json = String::from(
+        "{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"Gross\",\"items\":[",
+    );
+    for n in 0..total {
+        rss.push_str(&format!(
+            "<item><title>{n}</title><link>https://gross.example/{n}</link></item>\n"
+        ));
+        atom.push_str(&format!(
+            "<entry><id>urn:x:{n}</id><title>{n}</title><link href=\"https://gross.example/{n}\"/></entry>\n"
+        ));
+        if n > 0 {
+            json.push(',');
+        }
+        json.push_str(&format!(
+            "{{\"id\":\"{n}\",\"url\":\"https://gross.example/{n}\",\"title\":\"{n}\"}}"
+        ));
+    }
+    rss.push_str("<title>nach den Items</title></channel></rss>\n");
+    atom.push_str("</feed>\n");
+    json.push_str("]}");
+    for (what, body) in [("rss", rss), ("atom", atom), ("json", json)] {
+        let feed = parse_feed(body.as_bytes(), &base()).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(feed.items.len(), MAX_ITEMS_PER_DELIVERY, "{what}");
+        assert_eq!(feed.not_read, 7, "{what}");
+        assert_eq!(feed.items[0].title, "0", "{what}: the first items are kept");
+        assert_eq!(
+            feed.items.last().map(|i| i.link.clone()),
+            Some(url(&format!(
+                "https://gross.example/{}",
+                MAX_ITEMS_PER_DELIVERY - 1
+            ))),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn a_cut_off_huge_feed_is_still_refused_as_truncated() {
+    use wirefeed::parse::cap::MAX_ITEMS_PER_DELIVERY;
+    let mut rss = String::from("<rss version=\"2.0\"><channel><title>Gross</title>\n");
+    for n in 0..MAX_ITEMS_PER_DELIVERY + 5 {
+        rss.push_str(&format!(
+            "<item><title>{n}</title><link>https://gross.example/{n}</link></item>\n"
+        ));
+    }
+    let e = parse_feed(rss.as_bytes(), &base()).expect_err("no closing tags");
+    assert!(matches!(e, FeedError::Truncated { .. }), "{e:?}");
+}
+
 // --- Never panic ---------------------------------------------------------------------------
 
 #[test]

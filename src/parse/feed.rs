@@ -17,6 +17,7 @@ use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 use url::Url;
 
 use crate::model::{Image, Item, ParsedFeed};
+use crate::parse::cap::{cut_xml, MAX_ITEMS_PER_DELIVERY};
 use crate::parse::date::parse_date;
 use crate::parse::encoding;
 use crate::parse::item::{
@@ -386,24 +387,41 @@ fn parse_xml(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
         // Whatever feed-rs would make of it, a cut-off document must not become a feed.
         return Err(truncated(&prepared, &missing()));
     }
+    // Entries past the cap are counted here and never reach feed-rs, so a huge feed costs
+    // memory for the items read, not for the items sent.
+    match cut_xml(&prepared, MAX_ITEMS_PER_DELIVERY) {
+        Some(cut) => parse_prepared(&cut.text, &feed_base, root.local()).map(|mut feed| {
+            feed.not_read = cut.not_read;
+            feed
+        }),
+        None => parse_prepared(&prepared, &feed_base, root.local()),
+    }
+}
+
+/// feed-rs on a prepared document, mapped into items.
+fn parse_prepared(
+    prepared: &str,
+    feed_base: &Url,
+    root_local: &str,
+) -> Result<ParsedFeed, FeedError> {
     // feed-rs unwraps number parses in places (a 25-digit media:thumbnail time panics),
     // so a panic inside it is one more way for a feed to be malformed.
-    match run_feed_rs(&prepared, &feed_base) {
+    match run_feed_rs(prepared, feed_base) {
         Err(_) => Err(FeedError::Malformed {
             reason: "a value feed-rs cannot read (it gave up on the document)".into(),
             line: None,
             column: None,
         }),
-        Ok(Err(e)) => match escape_bare_ampersands(&prepared) {
+        Ok(Err(e)) => match escape_bare_ampersands(prepared) {
             // "Müller & Söhne" unescaped is the most common breakage in hand-made feeds;
             // repaired only on this error path, so well-formed feeds pay nothing.
-            Some(repaired) => match run_feed_rs(&repaired, &feed_base) {
-                Ok(Ok(feed)) => Ok(map_feed(feed, &feed_base, &repaired, root.local())),
-                _ => Err(xml_error(e, &prepared)),
+            Some(repaired) => match run_feed_rs(&repaired, feed_base) {
+                Ok(Ok(feed)) => Ok(map_feed(feed, feed_base, &repaired, root_local)),
+                _ => Err(xml_error(e, prepared)),
             },
-            None => Err(xml_error(e, &prepared)),
+            None => Err(xml_error(e, prepared)),
         },
-        Ok(Ok(feed)) => Ok(map_feed(feed, &feed_base, &prepared, root.local())),
+        Ok(Ok(feed)) => Ok(map_feed(feed, feed_base, prepared, root_local)),
     }
 }
 
@@ -523,6 +541,7 @@ fn map_feed(feed: Feed, base: &Url, raw: &str, root_local: &str) -> ParsedFeed {
         ttl: feed.ttl.map(|m| Duration::from_secs(u64::from(m) * 60)),
         items: Vec::with_capacity(feed.entries.len()),
         skipped: Vec::new(),
+        not_read: 0,
     };
     let mut items: Vec<Item> = feed
         .entries

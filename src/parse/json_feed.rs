@@ -5,6 +5,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::model::{Enclosure, Image, Item, ParsedFeed};
+use crate::parse::cap::MAX_ITEMS_PER_DELIVERY;
 use crate::parse::date::parse_date;
 use crate::parse::item::{
     accept, clean_lang, dedup, html_field, plain_text, quote, resolve, truncated, FeedError,
@@ -19,7 +20,43 @@ struct JsonFeed {
     author: Option<JsonAuthor>,
     authors: Option<Vec<JsonAuthor>>,
     #[serde(default)]
+    items: CappedItems,
+}
+
+/// The first [`MAX_ITEMS_PER_DELIVERY`] items; the rest are skipped unbuilt and counted.
+#[derive(Default)]
+struct CappedItems {
     items: Vec<JsonItem>,
+    not_read: usize,
+}
+
+impl<'de> Deserialize<'de> for CappedItems {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CappedItems;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an array of items")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<CappedItems, A::Error> {
+                let mut out = CappedItems::default();
+                while out.items.len() < MAX_ITEMS_PER_DELIVERY {
+                    match seq.next_element::<JsonItem>()? {
+                        Some(item) => out.items.push(item),
+                        None => return Ok(out),
+                    }
+                }
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    out.not_read += 1;
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(Visitor)
+    }
 }
 
 #[derive(Deserialize)]
@@ -99,10 +136,11 @@ pub(crate) fn parse_json(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
         link: link.clone(),
         lang: lang.clone(),
         ttl: None,
-        items: Vec::with_capacity(feed.items.len()),
+        items: Vec::with_capacity(feed.items.items.len()),
         skipped: Vec::new(),
+        not_read: feed.items.not_read,
     };
-    for (n, ji) in feed.items.into_iter().enumerate() {
+    for (n, ji) in feed.items.items.into_iter().enumerate() {
         let guid = match ji.id {
             Some(serde_json::Value::String(s)) => Some(s.trim().to_string()),
             Some(serde_json::Value::Number(n)) => Some(n.to_string()),

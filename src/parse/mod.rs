@@ -16,6 +16,7 @@ macro_rules! css {
 
 pub mod agency;
 pub mod article;
+pub mod cap;
 pub mod credit;
 pub mod date;
 pub mod encoding;

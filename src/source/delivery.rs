@@ -10,19 +10,22 @@ use crate::store::{Incoming, Store};
 use std::time::Duration;
 use url::Url;
 
-/// Items read from one delivery (a feed body, a spool file). Real agency feeds carry tens
-/// to a few thousand items; a feed of hundreds of thousands is a fault or an attack, and
-/// every item read costs memory until the store has it. Feeds list newest first, so the
-/// first items are kept and the overflow is logged.
-pub const MAX_ITEMS_PER_DELIVERY: usize = 25_000;
+pub use crate::parse::cap::MAX_ITEMS_PER_DELIVERY;
 
-/// Keeps the first [`MAX_ITEMS_PER_DELIVERY`] items and says in `warnings` what was dropped.
-pub(super) fn cap_items(items: &mut Vec<Item>, warnings: &mut Vec<String>, what: &str) {
-    if items.len() > MAX_ITEMS_PER_DELIVERY {
+/// Says in `warnings` how many items past [`MAX_ITEMS_PER_DELIVERY`] the parser counted
+/// but did not read (`not_read`), and keeps only the first items of a parser that read
+/// more (an agency format, which is read whole).
+pub(super) fn cap_items(
+    items: &mut Vec<Item>,
+    not_read: usize,
+    warnings: &mut Vec<String>,
+    what: &str,
+) {
+    let dropped = not_read + items.len().saturating_sub(MAX_ITEMS_PER_DELIVERY);
+    if dropped > 0 {
         warnings.push(format!(
-            "{what} holds {} items; only the first {MAX_ITEMS_PER_DELIVERY} are read, {} dropped",
-            items.len(),
-            items.len() - MAX_ITEMS_PER_DELIVERY
+            "{what} holds {} items; only the first {MAX_ITEMS_PER_DELIVERY} are read, {dropped} dropped",
+            MAX_ITEMS_PER_DELIVERY + dropped,
         ));
         items.truncate(MAX_ITEMS_PER_DELIVERY);
         items.shrink_to_fit();

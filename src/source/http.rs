@@ -57,7 +57,12 @@ pub(super) async fn poll(
             }),
             Ok(Ok(mut parsed)) => {
                 let mut warnings = parsed.skipped;
-                super::delivery::cap_items(&mut parsed.items, &mut warnings, "the feed");
+                super::delivery::cap_items(
+                    &mut parsed.items,
+                    parsed.not_read,
+                    &mut warnings,
+                    "the feed",
+                );
                 if parsed.items.is_empty() {
                     warnings.push("the feed has no items".into());
                 }

@@ -156,7 +156,7 @@ fn read_file(file: &Path, max_body: u64, rules: &ExtractRules) -> Result<Read, S
             source: Box::new(e),
         })?;
     let mut skipped = feed.skipped;
-    super::delivery::cap_items(&mut feed.items, &mut skipped, "the delivery");
+    super::delivery::cap_items(&mut feed.items, feed.not_read, &mut skipped, "the delivery");
     Ok(Read {
         items: feed.items,
         skipped,
