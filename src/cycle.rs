@@ -99,6 +99,26 @@ pub async fn run(
         Ok(())
     })?;
     report.sources.sort_by(|a, b| a.id.cmp(&b.id));
+    let times = &report.stage_times;
+    let (new_stories, copies) = report
+        .sources
+        .iter()
+        .fold((0, 0), |(n, c), s| match s.outcome {
+            SourceOutcome::Ingested {
+                new, duplicates, ..
+            } => (n + new, c + duplicates),
+            _ => (n, c),
+        });
+    tracing::debug!(
+        new_stories,
+        copies,
+        fetch_parse_ms = times.fetch_parse.as_millis() as u64,
+        store_ms = times.store.as_millis() as u64,
+        flush_ms = times.flush.as_millis() as u64,
+        publish_ms = times.publish.as_millis() as u64,
+        total_ms = started.elapsed().as_millis() as u64,
+        "cycle stages"
+    );
     Ok(report)
 }
 
