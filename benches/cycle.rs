@@ -300,14 +300,16 @@ fn cycle_phases(feeds: usize, items: usize, floors: bool) {
         load()
     );
     println!(
-        "wirefeed once --all                  wall s  peak MiB   fetch+  store  flush  publ.  target"
+        "wirefeed once --all                  wall s  peak MiB   cycle  fetch+  store  flush  publ.  target"
     );
+    println!("(wall: the whole process, Store::open included; cycle: cycle::run as logged; fetch+: fetch and parse, overlapped with the store pass)");
     let phase = |label: &str, what: &str, target: &str| {
         let run = wirefeed(dir.path(), &["once", "--all"], label);
         println!(
-            "{what:<34} {:>8.3} {:>9.0}   {} {} {} {}  {target}",
+            "{what:<36} {:>6.3} {:>9.0}  {} {} {} {} {}  {target}",
             run.wall.as_secs_f64(),
             run.peak_mib,
+            seconds(&run, "total_ms"),
             seconds(&run, "fetch_parse_ms"),
             seconds(&run, "store_ms"),
             seconds(&run, "flush_ms"),
@@ -510,7 +512,7 @@ fn big_feeds() {
                 .log
                 .lines()
                 .find(|l| l.contains("only the first"))
-                .and_then(|l| l.split("gross: ").nth(1).or(Some(l)))
+                .map(|l| l.split_once("WARN ").map_or(l, |(_, w)| w))
                 .unwrap_or("-")
                 .to_string();
             println!(
