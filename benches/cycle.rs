@@ -160,6 +160,8 @@ fn serve(state: Arc<Served>) -> std::net::SocketAddr {
 /// One run of the real binary: wall time, its peak RSS and its log.
 struct Run {
     wall: Duration,
+    /// User + system CPU time: on a shared machine a fairer figure than the wall time.
+    cpu: Duration,
     peak_mib: f64,
     log: String,
 }
@@ -216,8 +218,10 @@ fn wirefeed(dir: &std::path::Path, args: &[&str], label: &str) -> Run {
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
         "{label}: wirefeed failed ({status}):\n{log}"
     );
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     Run {
         wall,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
         peak_mib: usage.ru_maxrss as f64 / 1024.0,
         log,
     }
@@ -300,14 +304,15 @@ fn cycle_phases(feeds: usize, items: usize, floors: bool) {
         load()
     );
     println!(
-        "wirefeed once --all                  wall s  peak MiB   cycle  fetch+  store  flush  publ.  target"
+        "wirefeed once --all                  wall s  cpu s  peak MiB   cycle  fetch+  store  flush  publ.  target"
     );
-    println!("(wall: the whole process, Store::open included; cycle: cycle::run as logged; fetch+: fetch and parse, overlapped with the store pass)");
+    println!("(wall and cpu: the whole process, Store::open included; then seconds as the cycle logs them: cycle::run, fetch and parse overlapped with the store pass, store, flush, publish)");
     let phase = |label: &str, what: &str, target: &str| {
         let run = wirefeed(dir.path(), &["once", "--all"], label);
         println!(
-            "{what:<36} {:>6.3} {:>9.0}  {} {} {} {} {}  {target}",
+            "{what:<36} {:>6.3} {:>6.2} {:>9.0}  {} {} {} {} {}  {target}",
             run.wall.as_secs_f64(),
+            run.cpu.as_secs_f64(),
             run.peak_mib,
             seconds(&run, "total_ms"),
             seconds(&run, "fetch_parse_ms"),
