@@ -7,7 +7,7 @@ use super::error::{SourceError, SpoolError};
 use super::pages;
 use crate::config::SourceConfig;
 use crate::model::{Item, Teaser};
-use crate::parse::{self, article::ExtractRules, feed::parse_feed};
+use crate::parse::{self, article::ExtractRules, feed::parse_feed_in};
 use crate::store::SourceState;
 
 use std::path::{Path, PathBuf};
@@ -151,9 +151,11 @@ fn read_file(file: &Path, max_body: u64, rules: &ExtractRules) -> Result<Read, S
         });
     }
     let mut feed =
-        parse_feed(&delivery.bytes, &delivery.url).map_err(|e| SourceError::SpoolFeed {
-            path: file.to_path_buf(),
-            source: Box::new(e),
+        parse_feed_in(&delivery.bytes, &delivery.url, None, rules.timezone).map_err(|e| {
+            SourceError::SpoolFeed {
+                path: file.to_path_buf(),
+                source: Box::new(e),
+            }
         })?;
     let mut skipped = feed.skipped;
     super::delivery::cap_items(&mut feed.items, &mut skipped, "the delivery");
