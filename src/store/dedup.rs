@@ -57,6 +57,12 @@ pub const MAX_NUMBERS: usize = 48;
 /// Words per shingle.
 const SHINGLE: usize = 3;
 
+/// Near-duplicate signature of one story: a MinHash sketch of all shingles, the exact
+/// (hashed) shingle set of the lead and the number words.
+///
+/// Values are 16 bits: the store keeps the signature of every copy of every story in memory
+/// (so checking a candidate never reads the disk), and 16 bits are plenty to tell values
+/// apart (a chance agreement of two MinHash slots is 1 in 65,536; two lead shingles clash
 /// with a probability of about 0.06 % per shingle). About 250 bytes for a long story;
 /// decide with [`is_near_duplicate`], index with [`band_keys`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -53,13 +53,6 @@ pub(super) fn for_each_norm_char(s: &str, mut f: impl FnMut(Option<char>)) {
     f(None);
 }
 
-/// Near-duplicate signature of one story: a MinHash sketch of all shingles, the exact
-/// (hashed) shingle set of the lead and the number words.
-///
-/// Values are 16 bits: the store keeps the signature of every copy of every story in memory
-/// (so checking a candidate never reads the disk), and 16 bits are plenty to tell values
-/// apart (a chance agreement of two MinHash slots is 1 in 65,536; two lead shingles clash
-
 /// Whether a line stops without a sentence end (a truncated teaser), ignoring a trailing
 /// agency tag "(AFP)".
 pub(super) fn is_cut(line: &str) -> bool {
