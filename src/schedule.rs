@@ -63,6 +63,10 @@ pub fn record_poll(state: &mut SourceState, poll: &Poll<'_>, now: DateTime<Utc>)
             state.body_hash = None;
         }
         ok => {
+            if let Some((kind, url)) = &fresh.kind {
+                state.kind = Some(*kind);
+                state.kind_url = Some(url.clone());
+            }
             state.consecutive_failures = 0;
             state.last_success = Some(now);
             state.last_error = None;
@@ -116,6 +120,7 @@ pub fn next_poll(
 mod tests {
     use super::*;
     use crate::config::{Selectors, SourceLocation};
+    use crate::model::SourceKind;
     use crate::parse::article::ExtractRules;
     use crate::report::SourceError;
     use crate::source::fetch::{FetchError, Validators};
@@ -148,6 +153,7 @@ mod tests {
         SourceConfig {
             id: "afp".into(),
             location: SourceLocation::Http(Url::parse("https://afp.example/feed").unwrap()),
+            kind: None,
             interval,
             tags: vec![],
             follow_links: false,
@@ -280,6 +286,7 @@ mod tests {
             }),
             max_age: Some(Some(Duration::from_secs(120))),
             body_hash: Some("h".into()),
+            kind: Some((SourceKind::Feed, "https://afp.example/feed".into())),
         };
         let ingested = SourceOutcome::Ingested {
             items: 3,
@@ -300,6 +307,7 @@ mod tests {
         assert_eq!(state.new_items, 2);
         assert_eq!(state.etag.as_deref(), Some("\"v2\""));
         assert_eq!(state.body_hash.as_deref(), Some("h"));
+        assert_eq!(state.kind, Some(SourceKind::Feed), "the kind is learned");
         // max-age replaced the old Retry-After, then the ttl raised it.
         assert_eq!(state.min_interval_secs, Some(1800));
         // A 304 with no Cache-Control clears the hint.
@@ -343,8 +351,8 @@ mod tests {
                 ..SourceState::default()
             };
             let at = next_poll(now(), &poll, &source(interval), &state, &mut rng);
-            assert!(at > now() + chrono::Duration::days(3000), "{at}");
-            assert!(at <= now() + chrono::Duration::days(4100), "{at}");
+            assert!(at > now() + chrono::Duration::days(30000), "{at}");
+            assert!(at <= now() + chrono::Duration::days(40200), "{at}");
         }
     }
 

@@ -142,6 +142,10 @@ impl Observer for Service {
         }
     }
 
+    fn cycle_failed(&self, reason: &str) {
+        self.metrics.cycle_failed(reason);
+    }
+
     fn config_reloaded(&self, config: &Config) {
         if let Some(state) = &self.serve_state {
             state.set_index(listings(config));

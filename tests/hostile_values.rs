@@ -26,7 +26,7 @@ fn check_refuses_an_interval_past_what_dates_hold_with_its_position() {
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         let err = stderr(&out);
         assert!(
-            err.contains("config.yaml:7:13:") && err.contains("limit of 3650d"),
+            err.contains("config.yaml:7:13:") && err.contains("limit of 36500d"),
             "{value}: {err}"
         );
     }
@@ -62,7 +62,7 @@ fn huge_cache_control_and_retry_after_with_a_huge_max_interval_do_not_panic() {
         server.url("/busy.xml")
     );
     let ws = Workspace::new(&config_with_poll(
-        "  interval: 3650d\n  max_interval: 3650d\n  max_backoff: 3650d\n",
+        "  interval: 36500d\n  max_interval: 36500d\n  max_backoff: 36500d\n",
         &sources,
     ));
     let out = ws.wirefeed(&["once", "--all"]);

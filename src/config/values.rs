@@ -75,9 +75,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     n.checked_mul(factor).ok_or_else(bad)
 }
 
-/// The longest duration config.yaml accepts (10 years): anything longer is a typo, and
+/// The longest duration config.yaml accepts (100 years): anything longer is a typo, and
 /// every time computed from a configured duration stays far inside what dates can hold.
-pub const MAX_DURATION: Duration = Duration::from_secs(3650 * 86400);
+pub const MAX_DURATION: Duration = Duration::from_secs(36500 * 86400);
 
 /// The largest size config.yaml accepts (4 GiB): a body is held in memory while it is read.
 pub const MAX_SIZE: u64 = 4 * 1024 * 1024 * 1024;

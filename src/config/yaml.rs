@@ -333,7 +333,7 @@ impl<'a> Checker<'a> {
                 self.problem(
                     node,
                     format!(
-                        "{what} `{}` is longer than the limit of {}d (10 years); write a shorter duration, e.g. 10m, 6h or 30d",
+                        "{what} `{}` is longer than the limit of {}d (100 years); write a shorter duration, e.g. 10m, 6h or 30d",
                         text.trim(),
                         MAX_DURATION.as_secs() / 86400
                     ),
