@@ -18,7 +18,7 @@ use url::Url;
 
 use crate::model::{Image, Item, ParsedFeed};
 use crate::parse::cap::{cut_xml, MAX_ITEMS_PER_DELIVERY};
-use crate::parse::date::parse_date;
+use crate::parse::date::parse_date_in;
 use crate::parse::encoding;
 use crate::parse::item::{
     accept, clean_lang, dedup, html_field, plain_text, quote, resolve, title_text, truncated,
@@ -44,6 +44,17 @@ pub fn parse_feed_with_charset(
     base: &Url,
     http_charset: Option<&str>,
 ) -> Result<ParsedFeed, FeedError> {
+    parse_feed_in(body, base, http_charset, chrono_tz::UTC)
+}
+
+/// [`parse_feed_with_charset`] with times that name no zone ("2026-11-30 08:30") read in
+/// `timezone`, the source's `timezone` from config.
+pub fn parse_feed_in(
+    body: &[u8],
+    base: &Url,
+    http_charset: Option<&str>,
+    timezone: chrono_tz::Tz,
+) -> Result<ParsedFeed, FeedError> {
     let text = decode(body, http_charset)?;
     let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\0');
     // Agency formats (IPTC ninjs, NewsML-G2, NITF) are told apart by content as well.
@@ -53,7 +64,7 @@ pub fn parse_feed_with_charset(
     match trimmed.as_bytes().first() {
         None => Err(FeedError::Empty),
         Some(b'{') => parse_json(trimmed, base),
-        Some(b'<') => parse_xml(trimmed, base),
+        Some(b'<') => parse_xml(trimmed, base, timezone),
         Some(_) => Err(FeedError::NotAFeed {
             found: "text that is neither XML nor JSON".into(),
             start: quote(trimmed),
@@ -357,7 +368,7 @@ fn own_link(s: &str, root: &Root<'_>, base: &Url) -> Option<Url> {
 // ---------------------------------------------------------------------------------------
 // XML: parsing and mapping
 
-fn parse_xml(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
+fn parse_xml(s: &str, base: &Url, timezone: chrono_tz::Tz) -> Result<ParsedFeed, FeedError> {
     let root = sniff_root(s)?;
     match root.local() {
         "rss" | "RDF" | "feed" | "entry" => {}
@@ -390,11 +401,13 @@ fn parse_xml(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
     // Entries past the cap are counted here and never reach feed-rs, so a huge feed costs
     // memory for the items read, not for the items sent.
     match cut_xml(&prepared, MAX_ITEMS_PER_DELIVERY) {
-        Some(cut) => parse_prepared(&cut.text, &feed_base, root.local()).map(|mut feed| {
-            feed.not_read = cut.not_read;
-            feed
-        }),
-        None => parse_prepared(&prepared, &feed_base, root.local()),
+        Some(cut) => {
+            parse_prepared(&cut.text, &feed_base, root.local(), timezone).map(|mut feed| {
+                feed.not_read = cut.not_read;
+                feed
+            })
+        }
+        None => parse_prepared(&prepared, &feed_base, root.local(), timezone),
     }
 }
 
@@ -403,10 +416,11 @@ fn parse_prepared(
     prepared: &str,
     feed_base: &Url,
     root_local: &str,
+    timezone: chrono_tz::Tz,
 ) -> Result<ParsedFeed, FeedError> {
     // feed-rs unwraps number parses in places (a 25-digit media:thumbnail time panics),
     // so a panic inside it is one more way for a feed to be malformed.
-    match run_feed_rs(prepared, feed_base) {
+    match run_feed_rs(prepared, feed_base, timezone) {
         Err(_) => Err(FeedError::Malformed {
             reason: "a value feed-rs cannot read (it gave up on the document)".into(),
             line: None,
@@ -415,7 +429,7 @@ fn parse_prepared(
         Ok(Err(e)) => match escape_bare_ampersands(prepared) {
             // "Müller & Söhne" unescaped is the most common breakage in hand-made feeds;
             // repaired only on this error path, so well-formed feeds pay nothing.
-            Some(repaired) => match run_feed_rs(&repaired, feed_base) {
+            Some(repaired) => match run_feed_rs(&repaired, feed_base, timezone) {
                 Ok(Ok(feed)) => Ok(map_feed(feed, feed_base, &repaired, root_local)),
                 _ => Err(xml_error(e, prepared)),
             },
@@ -427,14 +441,18 @@ fn parse_prepared(
 
 /// One feed-rs run on a fresh parser: a parser that failed once keeps half-built state
 /// (its media-RSS scope) and panics on the next document.
-fn run_feed_rs(s: &str, base: &Url) -> std::thread::Result<Result<Feed, ParseFeedError>> {
+fn run_feed_rs(
+    s: &str,
+    base: &Url,
+    timezone: chrono_tz::Tz,
+) -> std::thread::Result<Result<Feed, ParseFeedError>> {
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(base.as_str()))
         // feed-rs invents ids (a SipHash of link and title, or a random UUID) for entries
         // without one; an empty id lets us tell "no guid" apart.
         .id_generator(|_, _, _| String::new())
         .sanitize_content(false)
-        .timestamp_parser(parse_date)
+        .timestamp_parser(move |s| parse_date_in(s, &timezone))
         .build();
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(s.as_bytes())))
 }
