@@ -690,7 +690,7 @@ fn config_selectors_override_the_heuristics() {
     assert!(extract_teasers(&html, &page, &none).is_empty());
     // A bad selector from config is reported, naming the selector.
     match ExtractRules::new(Some("div..x"), None, None, Vec::new()) {
-        Err(ArticleError::BadSelector { selector, .. }) => assert_eq!(selector, "div..x"),
+        Err(bad) => assert_eq!(bad.selector, "div..x"),
         other => panic!("bad selector gave {other:?}"),
     }
     assert!(validate_selector("div.rec > a").is_ok());

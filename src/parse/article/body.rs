@@ -4,7 +4,7 @@
 //! section) can be dropped block by block.
 
 use super::meta::strip_von;
-use super::{ExtractRules, MIN_BODY_CHARS};
+use super::rules::{ExtractRules, MIN_BODY_CHARS};
 use crate::parse::credit::is_credit_line;
 use crate::parse::html::{
     element_text, has_block_child, heading_level, node_key, normalize_label, short_text, BLOCK_TAGS,
