@@ -25,9 +25,6 @@ pub use crate::parse::credit::split_credit;
 pub use crate::parse::html::{CssSelector, MAX_DEPTH, MAX_HTML_BYTES};
 pub use rules::{validate_selector, ExtractRules, DEFAULT_TEASER_LABELS, MIN_BODY_CHARS};
 
-/// A body shorter than this next to a subscription prompt is a paywall stub.
-const PAYWALL_MAX_CHARS: usize = 1200;
-
 /// Why a page yielded no article. Each message names what was seen on the page.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArticleError {
@@ -218,7 +215,9 @@ fn read_article(
             prose.chars
         )));
     }
-    if chars < PAYWALL_MAX_CHARS {
+    // A paywalled page whose free part holds an article's worth of text is an article (its
+    // visible part); only a stub too short to be one is refused, saying why it is short.
+    if chars < MIN_BODY_CHARS {
         if let Some(why) = meta::paywall_marker(doc, &meta) {
             return Err(ArticleError::Paywall(format!(
                 "{why}, {chars} characters of text"
@@ -239,7 +238,9 @@ fn read_article(
             });
         }
     }
-    let Some(headline) = headline else {
+    // A page without any title element still has an article: its first heading, else its
+    // first sentence, names it.
+    let Some(headline) = headline.or_else(|| fallback_headline(&blocks)) else {
         return Err(ArticleError::NoHeadline);
     };
 
@@ -280,6 +281,28 @@ fn read_article(
         canonical: meta.canonical.clone(),
         teasers: scan.teasers.clone(),
     })
+}
+
+/// Longest headline made from the body when the page names none.
+const FALLBACK_HEADLINE_CHARS: usize = 120;
+
+/// The body's first heading, else its first sentence (cut at a word), as the headline of a
+/// page without `<title>`, `<h1>` or metadata.
+fn fallback_headline(blocks: &[body::Block]) -> Option<String> {
+    if let Some(h) = blocks
+        .iter()
+        .find(|b| b.html.starts_with("<h") && b.text.chars().count() <= FALLBACK_HEADLINE_CHARS)
+    {
+        return Some(h.text.clone());
+    }
+    let first = blocks.iter().find(|b| b.paragraph)?;
+    let sentence = first
+        .text
+        .split_inclusive(['.', '!', '?'])
+        .next()
+        .unwrap_or(&first.text);
+    let h = crate::text::truncate_words(sentence.trim(), FALLBACK_HEADLINE_CHARS);
+    (!h.is_empty()).then_some(h)
 }
 
 #[cfg(test)]
