@@ -79,6 +79,7 @@ pub async fn run(
             .unwrap_or(chrono::Duration::days(30));
         report.expired = ctx.store.expire(now - max_age)?;
         if report.expired > 0 {
+            ctx.store.forget_notes()?;
             changed = true;
         }
         report.stage_times.store += t.elapsed();

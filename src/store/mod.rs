@@ -32,6 +32,8 @@ mod bands;
 pub mod dedup;
 pub use bands::KEY_CAP;
 mod index;
+mod notes;
+pub use notes::{HandDone, HandError, Pin, StoryNote};
 
 use crate::model::{Item, Story, StoryId, StoryStatus, Teaser, TeaserRecord};
 use crate::text::html_to_text;
@@ -768,6 +770,7 @@ impl Ingest<'_> {
             fingerprint: print.clone(),
             urgency: item.wire.as_ref().and_then(|w| w.urgency),
             wire: item.wire,
+            life: None,
         };
         let record = Record {
             date: date_ms(story.date()),
