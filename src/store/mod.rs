@@ -32,6 +32,7 @@ mod bands;
 pub mod dedup;
 pub use bands::KEY_CAP;
 mod index;
+mod lifecycle;
 mod notes;
 pub use notes::{HandDone, HandError, Pin, StoryNote};
 
@@ -135,6 +136,8 @@ pub struct Incoming {
     pub item: Item,
     /// Plain full text from the article page, when it was read.
     pub full_text: Option<String>,
+    /// A kill notice or correction read in the item (see [`Incoming::mark`]).
+    pub mark: crate::lifecycle::Mark,
     prepared: Option<Prepared>,
 }
 
@@ -151,8 +154,15 @@ impl Incoming {
         Incoming {
             item,
             full_text,
+            mark: crate::lifecycle::Mark::default(),
             prepared: None,
         }
+    }
+
+    /// Reads the kill notice or correction marks of the item by the newsroom's rules (and
+    /// drops a correction prefix from its title); call before [`Incoming::prepare`].
+    pub fn mark(&mut self, rules: &crate::lifecycle::WireRules) {
+        self.mark = crate::lifecycle::mark(&mut self.item, rules);
     }
 
     /// Computes the fingerprint and near-duplicate signature now, so that many items can be
@@ -681,6 +691,7 @@ impl Ingest<'_> {
         let Incoming {
             item,
             full_text,
+            mark,
             prepared,
         } = incoming;
         let Prepared { print, sig, bands } = prepared.expect("prepare() just ran");
@@ -691,7 +702,7 @@ impl Ingest<'_> {
         if let Some(gk) = &guid_key {
             if let Some(id) = self.lookup(Kind::Guid, gk)? {
                 if let Some(story) = self.load(&id)? {
-                    return self.update_if_changed(story, item, full_text, print, sig);
+                    return self.update_if_changed(story, item, full_text, print, sig, &mark);
                 }
             }
         }
@@ -700,22 +711,38 @@ impl Ingest<'_> {
             if let Some(id) = self.lookup(Kind::Link, lk.as_bytes())? {
                 if let Some(story) = self.load(&id)? {
                     if story.source == self.source && story.guid == item.guid {
-                        return self.update_if_changed(story, item, full_text, print, sig);
+                        return self.update_if_changed(story, item, full_text, print, sig, &mark);
                     }
-                    return self.duplicate(story, &item, guid_key, None, &sig, Match::Link);
+                    return self.duplicate(story, &item, guid_key, None, &sig, Match::Link, &mark);
                 }
             }
         }
         // 3. The same content.
         if let Some(id) = self.lookup(Kind::Print, print.as_bytes())? {
             if let Some(story) = self.load(&id)? {
-                return self.duplicate(story, &item, guid_key, link_key, &sig, Match::Fingerprint);
+                return self.duplicate(
+                    story,
+                    &item,
+                    guid_key,
+                    link_key,
+                    &sig,
+                    Match::Fingerprint,
+                    &mark,
+                );
             }
         }
         // 4. The same wire story with small edits, compared with every copy of every
         // candidate story.
         if let Some(story) = self.near_duplicate(&sig, &bands)? {
-            return self.duplicate(story, &item, guid_key, link_key, &sig, Match::NearDuplicate);
+            return self.duplicate(
+                story,
+                &item,
+                guid_key,
+                link_key,
+                &sig,
+                Match::NearDuplicate,
+                &mark,
+            );
         }
         // A new story; its id is derived from the story itself so a rebuilt store (or a
         // crash that lost its index record) gives the same id.
@@ -735,10 +762,11 @@ impl Ingest<'_> {
                     let record = story_record(&existing, sig.clone());
                     self.put_record(&id, record);
                 }
-                return self.update_if_changed(existing, item, full_text, print, sig);
+                return self.update_if_changed(existing, item, full_text, print, sig, &mark);
             }
         }
-        let story = Story {
+        let source_time = lifecycle::source_time(&item);
+        let mut story = Story {
             id: id.clone(),
             source: self.source.to_string(),
             sources: vec![self.source.to_string()],
@@ -772,6 +800,7 @@ impl Ingest<'_> {
             wire: item.wire,
             life: None,
         };
+        lifecycle::new_story(&mut story, source_time, &mark, self.now);
         let record = Record {
             date: date_ms(story.date()),
             guids: guid_key.into_iter().collect(),
@@ -785,6 +814,9 @@ impl Ingest<'_> {
         };
         // Indexed at once so later items of this call find it.
         self.put_record(&id, record);
+        if story.withdrawal().is_some() {
+            self.store.note_withdrawal(&story)?;
+        }
         self.write_story(story);
         Ok(Outcome::New(id))
     }
@@ -905,13 +937,30 @@ impl Ingest<'_> {
         full_text: Option<String>,
         print: String,
         sig: Signature,
+        mark: &crate::lifecycle::Mark,
     ) -> Result<Outcome> {
         let id = story.id.clone();
+        // Versions, corrections and withdrawals first: a kill notice may carry the very
+        // text it kills, and an older version must not overwrite a newer one.
+        let (correction, reinstated) =
+            match lifecycle::before_update(&mut story, &item, mark, self.source, self.now) {
+                lifecycle::Step::Done { withdrawn: false } => return Ok(Outcome::Unchanged(id)),
+                lifecycle::Step::Done { withdrawn: true } => {
+                    self.store.note_withdrawal(&story)?;
+                    self.write_story(story);
+                    return Ok(Outcome::Updated(id));
+                }
+                lifecycle::Step::Replace {
+                    correction,
+                    reinstated,
+                } => (correction, reinstated),
+            };
         // Only the story's own source may change its content; another source's copy of the
         // same guid or link is just another sighting.
-        if story.source != self.source || story.fingerprint == print {
+        if story.source != self.source || (story.fingerprint == print && !reinstated) {
             return Ok(Outcome::Unchanged(id));
         }
+        let source_time = lifecycle::source_time(&item);
         story.title = item.title;
         story.summary_html = item.summary_html;
         story.content_html = item.content_html.or(story.content_html.take());
@@ -940,6 +989,10 @@ impl Ingest<'_> {
         story.updated = self.now;
         story.version += 1;
         story.status = StoryStatus::Active;
+        lifecycle::after_update(&mut story, source_time, correction);
+        if reinstated {
+            self.store.note_withdrawal(&story)?;
+        }
         // The old fingerprint keeps pointing here, as before: a copy of the old text is
         // still this story.
         story.fingerprint = print.clone();
@@ -975,9 +1028,19 @@ impl Ingest<'_> {
         link_key: Option<String>,
         sig: &Signature,
         by: Match,
+        mark: &crate::lifecycle::Mark,
     ) -> Result<Outcome> {
         let id = story.id.clone();
         let mut changed = false;
+        // A kill notice counts from whichever source carried the story.
+        if mark.kill.is_some() {
+            if let lifecycle::Step::Done { withdrawn: true } =
+                lifecycle::before_update(&mut story, item, mark, self.source, self.now)
+            {
+                self.store.note_withdrawal(&story)?;
+                changed = true;
+            }
+        }
         if let Some(link) = &item.link {
             let link = link.to_string();
             if story.link.as_deref() != Some(link.as_str()) && !story.alternates.contains(&link) {
@@ -1011,8 +1074,13 @@ impl Ingest<'_> {
         // Every copy's signature joins the story, so a later copy is compared with all of
         // them (a chain of edits merges whatever the order).
         self.add_keys(&id, &keys, Some(sig))?;
+        let withdrawn = mark.kill.is_some() && changed && story.withdrawal().is_some();
         if changed {
             self.write_story(story);
+        }
+        if withdrawn {
+            // Not just another sighting: the outputs change.
+            return Ok(Outcome::Updated(id));
         }
         Ok(Outcome::Duplicate { of: id, by })
     }
