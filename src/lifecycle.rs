@@ -63,13 +63,13 @@ pub fn mark(item: &mut Item, rules: &WireRules) -> Mark {
         Some(PubStatus::Canceled) => {
             mark.kill = Some((
                 WithdrawnBy::Agency,
-                reason("the agency canceled it (pubStatus canceled)", &ednote),
+                reason("pubStatus canceled", &ednote),
             ))
         }
         Some(PubStatus::Withheld) => {
             mark.kill = Some((
                 WithdrawnBy::Withheld,
-                reason("the agency withheld it (pubStatus withheld)", &ednote),
+                reason("pubStatus withheld", &ednote),
             ))
         }
         _ => {}
@@ -185,6 +185,26 @@ pub fn order(stored: &Story, item: &Item) -> Order {
         Order::Same
     } else {
         Order::Unknown
+    }
+}
+
+/// The agency says this is a newer version (by number, else `versioncreated`): then it
+/// counts even when its text is the same (a correction note, a new embargo, a new status).
+pub fn newer_by_agency(stored: &Story, item: &Item) -> bool {
+    let wire = stored.wire.as_deref();
+    let incoming = item.wire.as_deref();
+    let by_number = cmp(
+        wire.and_then(|w| w.version),
+        incoming.and_then(|w| w.version),
+    );
+    let by_time = cmp(
+        wire.and_then(|w| w.version_created),
+        incoming.and_then(|w| w.version_created),
+    );
+    match (by_number, by_time) {
+        (Some(Ordering::Equal), t) => t == Some(Ordering::Less),
+        (Some(o), _) => o == Ordering::Less,
+        (None, t) => t == Some(Ordering::Less),
     }
 }
 

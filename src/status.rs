@@ -362,7 +362,7 @@ pub fn render_table(s: &StatusSnapshot, now: DateTime<Utc>) -> String {
                 if n.by_hand { "hand" } else { "agency" }.into(),
                 relative_time(Some(n.at), now),
                 one_line(&n.title, 40),
-                one_line(&n.detail, 60),
+                one_line(&n.detail, 120),
             ]);
         }
         push_table(&mut out, &rows, &[]);

@@ -18,6 +18,8 @@ pub(super) enum Step {
         correction: Option<crate::model::Correction>,
         /// A withheld story comes back even when its text did not change.
         reinstated: bool,
+        /// The agency numbered it newer: it replaces the story even with the same text.
+        newer: bool,
     },
 }
 
@@ -58,6 +60,7 @@ pub(super) fn before_update(
         Decision::Replace { correction } => Step::Replace {
             correction,
             reinstated: story.withdrawal().is_some(),
+            newer: crate::lifecycle::newer_by_agency(story, item),
         },
     }
 }

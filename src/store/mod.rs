@@ -942,7 +942,7 @@ impl Ingest<'_> {
         let id = story.id.clone();
         // Versions, corrections and withdrawals first: a kill notice may carry the very
         // text it kills, and an older version must not overwrite a newer one.
-        let (correction, reinstated) =
+        let (correction, reinstated, newer) =
             match lifecycle::before_update(&mut story, &item, mark, self.source, self.now) {
                 lifecycle::Step::Done { withdrawn: false } => return Ok(Outcome::Unchanged(id)),
                 lifecycle::Step::Done { withdrawn: true } => {
@@ -953,11 +953,12 @@ impl Ingest<'_> {
                 lifecycle::Step::Replace {
                     correction,
                     reinstated,
-                } => (correction, reinstated),
+                    newer,
+                } => (correction, reinstated, newer),
             };
         // Only the story's own source may change its content; another source's copy of the
         // same guid or link is just another sighting.
-        if story.source != self.source || (story.fingerprint == print && !reinstated) {
+        if story.source != self.source || (story.fingerprint == print && !reinstated && !newer) {
             return Ok(Outcome::Unchanged(id));
         }
         let source_time = lifecycle::source_time(&item);
