@@ -2,19 +2,35 @@
 //! the store once for every feed; the decisions are pure functions of the feed's config,
 //! the record and `now`.
 
-use crate::config::{Config, FeedConfig, FeedFrom, Matcher};
+use crate::config::{Config, FeedConfig, FeedFrom, FeedOrder, Matcher};
 use crate::model::{Story, StoryStatus, TeaserRecord, Withdrawal};
 use crate::store::{Store, StoreError, StoryNote};
 use crate::text::html_to_text;
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use url::Url;
+
+/// How fast a recommendation fades in `order: recommended`: a teaser first seen this long
+/// before the feed's newest one counts half as much.
+pub const RECOMMENDATION_HALF_LIFE: chrono::Duration = chrono::Duration::hours(24);
 
 /// What one output feed carries, newest first.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Selection {
     Stories(Vec<Story>),
     /// Teasers, each with the story it points to when the store has it.
-    Teasers(Vec<(TeaserRecord, Option<Story>)>),
+    Teasers(Vec<Recommended>),
+}
+
+/// One teaser as a recommended feed carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recommended {
+    pub teaser: TeaserRecord,
+    /// The story the teaser points to, when the store has it.
+    pub story: Option<Story>,
+    /// The entry's time: when the teaser was first seen, made distinct from every other
+    /// teaser's (see [`seen_times`]).
+    pub seen: DateTime<Utc>,
 }
 
 impl Selection {
@@ -105,15 +121,19 @@ pub fn select_all(
                 };
                 let teasers = select_teasers(feed, store.teasers()?, &tags_of, now);
                 let mut with_stories = Vec::with_capacity(teasers.len());
-                for t in teasers {
-                    let story = match &t.story {
+                for (teaser, seen) in teasers {
+                    let story = match &teaser.story {
                         Some(id) => store.story(id)?,
-                        None => match t.link.as_deref().and_then(|l| Url::parse(l).ok()) {
+                        None => match teaser.link.as_deref().and_then(|l| Url::parse(l).ok()) {
                             Some(link) => store.story_by_link(&link)?,
                             None => None,
                         },
                     };
-                    with_stories.push((t, story));
+                    with_stories.push(Recommended {
+                        teaser,
+                        story,
+                        seen,
+                    });
                 }
                 Selection::Teasers(with_stories)
             }
@@ -280,14 +300,59 @@ where
     Ok(selected)
 }
 
-/// Picks the teasers of a `from: teasers` feed: newest first by first-seen time, filtered by
-/// the sources (and their tags) whose pages carried them.
+/// Each teaser's time in the feeds: its first-seen time (to the millisecond), moved up by
+/// a millisecond where an older teaser already has it, so that no two entries share an
+/// `updated` time (readers and the W3C validator take equal times for one entry revised).
+/// Of teasers first seen together, the one higher on its page gets the later time, so
+/// newest first keeps the page's order. Times depend only on older teasers, which do not
+/// change: a teaser keeps its time from cycle to cycle.
+pub fn seen_times(teasers: &[TeaserRecord]) -> HashMap<String, DateTime<Utc>> {
+    let mut oldest_first: Vec<&TeaserRecord> = teasers.iter().collect();
+    oldest_first.sort_by(|a, b| {
+        a.first_seen
+            .cmp(&b.first_seen)
+            .then_with(|| b.first_position.cmp(&a.first_position))
+            .then_with(|| b.id.cmp(&a.id))
+    });
+    let mut times = HashMap::with_capacity(teasers.len());
+    let mut previous: Option<DateTime<Utc>> = None;
+    for t in oldest_first {
+        let own = DateTime::from_timestamp_millis(t.first_seen.timestamp_millis())
+            .unwrap_or(t.first_seen);
+        let time = match previous {
+            Some(p) if own <= p => p + chrono::Duration::milliseconds(1),
+            _ => own,
+        };
+        previous = Some(time);
+        times.insert(t.id.clone(), time);
+    }
+    times
+}
+
+/// How strongly the pages recommend a teaser: the number of distinct pages that carried
+/// it, plus less than half a page for its best position (so one more page always counts
+/// more than any position), fading with its age behind the newest teaser (not behind
+/// `now`, so that the order changes only when new teasers come in).
+fn strength(t: &TeaserRecord, newest: DateTime<Utc>) -> f64 {
+    let pages = f64::from(t.page_count.max(1));
+    let place = 1.0 / (2.0 + f64::from(t.best_position));
+    let age = (newest - t.first_seen).num_milliseconds().max(0) as f64;
+    let half_life = RECOMMENDATION_HALF_LIFE.num_milliseconds() as f64;
+    (pages + place) * 0.5f64.powf(age / half_life)
+}
+
+/// Picks the teasers of a `from: teasers` feed, filtered by the sources (and their tags)
+/// whose pages carried them, each with its distinct time, in the feed's order:
+/// `recommended` (how strongly the pages recommend it, with recency) or `newest` (by
+/// time; teasers of one page in page order).
 pub fn select_teasers(
     feed: &FeedConfig,
     mut teasers: Vec<TeaserRecord>,
     source_tags: &dyn Fn(&str) -> Vec<String>,
     now: DateTime<Utc>,
-) -> Vec<TeaserRecord> {
+) -> Vec<(TeaserRecord, DateTime<Utc>)> {
+    // Over every teaser, before the feed's filters: a teaser has one time in all feeds.
+    let times = seen_times(&teasers);
     teasers.retain(|t| {
         if let Some(max_age) = feed
             .max_age
@@ -316,14 +381,31 @@ pub fn select_teasers(
         let hit = |m: &Matcher| m.is_match(&t.title) || m.is_match(summary);
         (feed.include.is_empty() || feed.include.iter().any(hit)) && !feed.exclude.iter().any(hit)
     });
-    // Newest first; ties broken by id so the order (and so the published bytes) is stable.
-    teasers.sort_by(|a, b| {
-        b.first_seen
-            .cmp(&a.first_seen)
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    teasers.truncate(feed.limit);
-    teasers
+    let mut out: Vec<(TeaserRecord, DateTime<Utc>)> = teasers
+        .into_iter()
+        .map(|t| {
+            let seen = times.get(&t.id).copied().unwrap_or(t.first_seen);
+            (t, seen)
+        })
+        .collect();
+    // Distinct times make "newest first" a total order: the published bytes are stable.
+    let newest_first = |a: &(TeaserRecord, DateTime<Utc>), b: &(TeaserRecord, DateTime<Utc>)| {
+        b.1.cmp(&a.1).then_with(|| a.0.id.cmp(&b.0.id))
+    };
+    match feed.order {
+        FeedOrder::Newest => out.sort_by(newest_first),
+        FeedOrder::Recommended => {
+            let newest = out.iter().map(|(t, _)| t.first_seen).max().unwrap_or(now);
+            let mut scored: Vec<(f64, (TeaserRecord, DateTime<Utc>))> = out
+                .into_iter()
+                .map(|t| (strength(&t.0, newest), t))
+                .collect();
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| newest_first(&a.1, &b.1)));
+            out = scored.into_iter().map(|(_, t)| t).collect();
+        }
+    }
+    out.truncate(feed.limit);
+    out
 }
 
 #[cfg(test)]
@@ -346,6 +428,7 @@ mod tests {
             limit: 50,
             lang: None,
             urgency_max: None,
+            order: FeedOrder::Newest,
         }
     }
 
@@ -494,5 +577,111 @@ mod tests {
         let picked = select_stories(&[&f], stories, now(), SKEW).unwrap();
         assert_eq!(picked[0].len(), 1);
         assert_eq!(read, 1, "one story read, not the whole store");
+    }
+
+    fn teaser(id: &str, first_seen: DateTime<Utc>, position: u32, pages: u32) -> TeaserRecord {
+        TeaserRecord {
+            id: id.into(),
+            title: format!("Teaser {id}"),
+            link: None,
+            summary: None,
+            image: None,
+            first_seen,
+            last_seen: first_seen,
+            pages: vec![],
+            page_count: pages,
+            sources: vec!["seite".into()],
+            story: None,
+            first_position: position,
+            best_position: position,
+        }
+    }
+
+    fn teaser_feed(order: FeedOrder) -> FeedConfig {
+        let mut f = feed();
+        f.from = FeedFrom::Teasers;
+        f.order = order;
+        f
+    }
+
+    fn ids(picked: &[(TeaserRecord, DateTime<Utc>)]) -> Vec<&str> {
+        picked.iter().map(|(t, _)| t.id.as_str()).collect()
+    }
+
+    #[test]
+    fn teasers_seen_together_get_distinct_times_in_page_order() {
+        let t0 = now() + chrono::Duration::nanoseconds(123_456_789);
+        // Two pages read in the same cycle, four and two teasers; ids not in page order.
+        let teasers = vec![
+            teaser("d", t0, 0, 1),
+            teaser("c", t0, 1, 1),
+            teaser("b", t0, 2, 1),
+            teaser("a", t0, 3, 1),
+            teaser("y", t0, 0, 1),
+            teaser("x", t0, 1, 1),
+        ];
+        let times = seen_times(&teasers);
+        let mut distinct: Vec<_> = times.values().collect();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), teasers.len(), "{times:?}");
+        assert!(times["d"] > times["c"] && times["c"] > times["b"] && times["b"] > times["a"]);
+        assert!(times
+            .values()
+            .all(|t| *t >= t0 - chrono::Duration::milliseconds(1)
+                && *t < t0 + chrono::Duration::milliseconds(10)));
+        let picked = select_teasers(
+            &teaser_feed(FeedOrder::Newest),
+            teasers.clone(),
+            &|_| vec![],
+            now(),
+        );
+        let order: Vec<&str> = ids(&picked)
+            .into_iter()
+            .filter(|i| "abcd".contains(i))
+            .collect();
+        assert_eq!(order, ["d", "c", "b", "a"], "page order kept");
+
+        // A later cycle adds teasers: the earlier ones keep their times.
+        let mut later = teasers.clone();
+        later.push(teaser("n", t0 + chrono::Duration::minutes(10), 0, 1));
+        later.push(teaser("m", t0 + chrono::Duration::minutes(10), 1, 1));
+        let again = seen_times(&later);
+        for t in &teasers {
+            assert_eq!(again[&t.id], times[&t.id], "{} moved", t.id);
+        }
+    }
+
+    #[test]
+    fn recommended_order_weighs_pages_position_and_recency() {
+        let t0 = now() - chrono::Duration::hours(1);
+        let teasers = vec![
+            teaser("one-page-top", t0, 0, 1),
+            teaser("one-page-foot", t0, 3, 1),
+            teaser("three-pages-foot", t0, 5, 3),
+            // Recommended by four pages, but three days older: it has faded.
+            teaser("old-favourite", t0 - chrono::Duration::days(3), 0, 4),
+        ];
+        let f = teaser_feed(FeedOrder::Recommended);
+        let picked = select_teasers(&f, teasers.clone(), &|_| vec![], now());
+        assert_eq!(
+            ids(&picked),
+            [
+                "three-pages-foot",
+                "one-page-top",
+                "one-page-foot",
+                "old-favourite"
+            ]
+        );
+        let newest = select_teasers(&teaser_feed(FeedOrder::Newest), teasers, &|_| vec![], now());
+        assert_eq!(
+            ids(&newest),
+            [
+                "one-page-top",
+                "one-page-foot",
+                "three-pages-foot",
+                "old-favourite"
+            ]
+        );
     }
 }

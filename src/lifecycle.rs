@@ -61,16 +61,10 @@ pub fn mark(item: &mut Item, rules: &WireRules) -> Mark {
         .unwrap_or_default();
     match item.wire.as_ref().map(|w| w.pubstatus) {
         Some(PubStatus::Canceled) => {
-            mark.kill = Some((
-                WithdrawnBy::Agency,
-                reason("pubStatus canceled", &ednote),
-            ))
+            mark.kill = Some((WithdrawnBy::Agency, reason("pubStatus canceled", &ednote)))
         }
         Some(PubStatus::Withheld) => {
-            mark.kill = Some((
-                WithdrawnBy::Withheld,
-                reason("pubStatus withheld", &ednote),
-            ))
+            mark.kill = Some((WithdrawnBy::Withheld, reason("pubStatus withheld", &ednote)))
         }
         _ => {}
     }

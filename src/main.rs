@@ -116,7 +116,8 @@ fn load_config(path: &std::path::Path) -> Result<Config, ExitCode> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let level = match (&cli.command, cli.verbose) {
-        (_, true) => "info",
+        // --verbose shows the per-page reasons (no teaser section, …) logged at debug.
+        (_, true) => "debug",
         (Command::Run, false) => "info",
         _ => "warn",
     };

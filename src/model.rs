@@ -402,4 +402,12 @@ pub struct TeaserRecord {
     /// The story in the store that the teaser points to, when known.
     #[serde(default)]
     pub story: Option<StoryId>,
+    /// Where it stood on the page it was first seen on (0 = the section's first teaser):
+    /// teasers first seen at the same time keep their page's order.
+    #[serde(default)]
+    pub first_position: u32,
+    /// Its best (smallest) position on any page that recommended it: a teaser at the top
+    /// of a section is a stronger recommendation than one at the foot.
+    #[serde(default)]
+    pub best_position: u32,
 }

@@ -171,6 +171,10 @@ fn follow_links_enriches_items_and_teasers_make_the_recommended_feed() {
         assert!(titles.contains(&t), "{t} missing from {titles:?}");
     }
     assert!(!titles.iter().any(|t| t.eq_ignore_ascii_case("Empfohlen")));
+    assert_eq!(
+        titles[0], shared.0,
+        "recommended by two pages, it leads the recommended feed: {titles:?}"
+    );
     let hafen = recommended
         .items()
         .iter()
@@ -322,4 +326,118 @@ fn content_links_to_private_addresses_are_refused_by_default() {
         "the item itself is still published"
     );
     assert!(channel.items()[0].content().is_none());
+}
+
+/// The seed-shaped article page (tests/fixtures/pages/07_seed_shape_in_main.html): four
+/// teasers under "Empfohlen", root-relative links, everything inside `<main>`.
+fn seed_page() -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/pages/07_seed_shape_in_main.html"),
+    )
+    .expect("fixture")
+}
+
+const SEED_TEASERS: [&str; 4] = [
+    "Deichverstärkung am Südufer beginnt früher als geplant",
+    "Inselschule wird Ganztagsschule",
+    "Windpark vor der Küste wird erweitert",
+    "Heimatmuseum öffnet nach Sanierung wieder",
+];
+
+/// The recommended feed's titles in RSS and Atom, and checks that every Atom entry has
+/// its own `updated` time.
+fn recommended_titles(ws: &Workspace) -> Vec<String> {
+    let rss = rss::Channel::read_from(ws.feed("recommended.rss").as_bytes()).unwrap();
+    let titles: Vec<String> = rss
+        .items()
+        .iter()
+        .map(|i| i.title().unwrap().to_string())
+        .collect();
+    let atom = atom_syndication::Feed::read_from(ws.feed("recommended.atom").as_bytes()).unwrap();
+    let atom_titles: Vec<String> = atom
+        .entries()
+        .iter()
+        .map(|e| e.title().to_string())
+        .collect();
+    assert_eq!(titles, atom_titles, "RSS and Atom in the same order");
+    let mut updated: Vec<String> = atom
+        .entries()
+        .iter()
+        .map(|e| e.updated().to_rfc3339())
+        .collect();
+    updated.sort();
+    updated.dedup();
+    assert_eq!(
+        updated.len(),
+        atom.entries().len(),
+        "two entries with the same atom:updated: {}",
+        ws.feed("recommended.atom")
+    );
+    titles
+}
+
+/// Issue 9: the four teasers of the seed-shaped page come out in page order, whether the
+/// page is read from a file in a spool folder or over HTTP, in either feed order, with
+/// distinct updated times that stay put from cycle to cycle.
+#[test]
+fn seed_page_teasers_come_out_in_page_order_from_a_file_and_over_http() {
+    let server = TestServer::start();
+    server.set("/de/politik/faehre-nordholm-4710", Route::html(seed_page()));
+    let served = format!(
+        "  - id: seite\n    url: {}",
+        server.url("/de/politik/faehre-nordholm-4710")
+    );
+    let spooled = "  - id: ablage\n    url: spool".to_string();
+    for order in ["recommended", "newest"] {
+        let feeds = format!(
+            "  - id: alle\n    title: Alle\n  - id: recommended\n    title: Empfohlen\n    from: teasers\n    order: {order}"
+        );
+        for (how, sources) in [("over HTTP", &served), ("from a file", &spooled)] {
+            let ws = Workspace::new(&config(sources, &feeds));
+            std::fs::create_dir(ws.path().join("spool")).unwrap();
+            std::fs::write(ws.path().join("spool/2026-11-30-faehre.html"), seed_page()).unwrap();
+            ws.once();
+            let alle = ws.feed("alle.rss");
+            assert!(
+                alle.contains("Inselrat beschließt neue Fährverbindung nach Nordholm"),
+                "{how}: the article is read: {alle}"
+            );
+            assert_eq!(
+                recommended_titles(&ws),
+                SEED_TEASERS,
+                "{how}, order {order}"
+            );
+            let before = ws.feed("recommended.atom");
+            ws.once();
+            assert_eq!(
+                ws.feed("recommended.atom"),
+                before,
+                "{how}, order {order}: a second cycle changes neither order nor times"
+            );
+        }
+    }
+}
+
+/// Issue 9: a page whose teaser section yields nothing says why with `--verbose`.
+#[test]
+fn verbose_says_why_a_page_has_no_teasers() {
+    let server = TestServer::start();
+    server.set(
+        "/artikel/klinikum",
+        Route::html(page("Klinikum erhält neue Kinderstation", &BODY_B, &[])),
+    );
+    let sources = format!(
+        "  - id: seite\n    url: {}",
+        server.url("/artikel/klinikum")
+    );
+    let ws = Workspace::new(&config(&sources, recommended_feeds()));
+    let out = ws.wirefeed(&["--verbose", "once", "--all"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("no teasers")
+            && err.contains("/artikel/klinikum")
+            && err.contains("no links to other pages follow them"),
+        "{err}"
+    );
 }

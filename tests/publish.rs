@@ -515,6 +515,8 @@ fn teaser_entries_render_with_their_own_ids() {
         page_count: 2,
         sources: vec!["agentur-sued".into()],
         story: Some(story.id.clone()),
+        first_position: 0,
+        best_position: 0,
     };
     let e = vec![Entry::from_teaser(&teaser, Some(story))];
     let ch = rss_channel(&render_rss(&meta(), &e));

@@ -2,7 +2,7 @@
 //! `teasers`), its source, tag and word filters, age and length limits. Include and exclude
 //! patterns are compiled here, once.
 
-use super::model::{FeedConfig, FeedFrom, Matcher, Problem};
+use super::model::{FeedConfig, FeedFrom, FeedOrder, Matcher, Problem};
 use super::values::first_line;
 use super::yaml::{kind, Checker, Node, SNode};
 use std::collections::HashSet;
@@ -119,6 +119,29 @@ impl Checker<'_> {
                 c.count(n, "feed urgency_max (IPTC urgency, 1 = flash … 9)", 1, 9)
                     .map(|u| u as u8)
             });
+            let order = match (f.get("order"), from) {
+                (None, FeedFrom::Items) => FeedOrder::Newest,
+                (None, FeedFrom::Teasers) => FeedOrder::Recommended,
+                (Some(n), _) => match (self.string(n, "order").as_deref(), from) {
+                    (Some("newest"), _) => FeedOrder::Newest,
+                    (Some("recommended"), FeedFrom::Teasers) => FeedOrder::Recommended,
+                    (Some("recommended"), FeedFrom::Items) => {
+                        self.problem(
+                            n,
+                            "order `recommended` needs `from: teasers` (a feed of items is newest first)",
+                        );
+                        FeedOrder::Newest
+                    }
+                    (Some(other), _) => {
+                        self.problem(
+                            n,
+                            format!("order `{other}` must be `recommended` (the default of `from: teasers`) or `newest`"),
+                        );
+                        FeedOrder::Newest
+                    }
+                    (None, _) => FeedOrder::Newest,
+                },
+            };
             if self.problems.len() == before {
                 if let (Some(id), Some(title)) = (id, title) {
                     out.push(FeedConfig {
@@ -134,6 +157,7 @@ impl Checker<'_> {
                         limit,
                         lang,
                         urgency_max,
+                        order,
                     });
                 }
             }

@@ -116,6 +116,16 @@ pub enum FeedFrom {
     Teasers,
 }
 
+/// The order of a feed's entries (`order:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedOrder {
+    /// Newest first (the only order of `from: items` feeds).
+    Newest,
+    /// Teasers by how strongly the pages recommend them (how many distinct pages, how high
+    /// on them) with recency: the default of `from: teasers` feeds.
+    Recommended,
+}
+
 #[derive(Debug, Clone)]
 pub struct FeedConfig {
     pub id: String,
@@ -133,6 +143,7 @@ pub struct FeedConfig {
     /// Only stories of this IPTC urgency or more urgent (1 = flash); stories without an
     /// urgency are left out when set.
     pub urgency_max: Option<u8>,
+    pub order: FeedOrder,
 }
 
 /// An include/exclude pattern: a whole word (case-insensitive) or a `/regex/flags`.

@@ -1,12 +1,10 @@
-//! Agency formats (IPTC ninjs, NewsML-G2, NITF): told apart from feeds by their content,
-//! and what their three parsers share (errors, dates, rights, the last checks on an item).
-
-use chrono::{DateTime, Utc};
-use url::Url;
+//! What the three agency-format parsers (IPTC ninjs, NewsML-G2, NITF) share: errors, dates,
+//! rights, the last checks on an item. Telling the formats apart is `parse::wire`'s job.
 
 use super::xmltree::XmlError;
 use crate::model::{Item, ParsedFeed, PubStatus, Subject, Wire};
 use crate::text::{fold_whitespace, html_to_text, truncate_words};
+use chrono::{DateTime, Utc};
 
 /// Length of a title made up from an item's text when it has no headline.
 const TITLE_FROM_TEXT_CHARS: usize = 80;
@@ -79,45 +77,6 @@ impl AgencyError {
                 line: e.line,
                 column: e.column,
             }
-        }
-    }
-}
-
-/// Reads `text` when it is an agency delivery; `None` when it is something else (a feed,
-/// an HTML page), which the feed parser then reads or refuses.
-pub(crate) fn parse(text: &str, base: &Url) -> Option<Result<ParsedFeed, AgencyError>> {
-    match text.as_bytes().first()? {
-        b'[' => Some(super::ninjs::parse_str(text, base)),
-        b'{' if super::ninjs::looks_like_ninjs(text) => Some(super::ninjs::parse_str(text, base)),
-        b'<' => match root_name(text)? {
-            "newsItem" | "packageItem" | "newsMessage" => {
-                Some(super::newsml::parse_str(text, base))
-            }
-            "nitf" => Some(super::nitf::parse_str(text, base)),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// The local name of the root element, past the prolog; a cheap scan, no parsing.
-fn root_name(s: &str) -> Option<&str> {
-    let mut rest = s;
-    loop {
-        rest = rest.trim_start();
-        if rest.starts_with("<?") {
-            rest = &rest[rest.find("?>")? + 2..];
-        } else if rest.starts_with("<!--") {
-            rest = &rest[rest.find("-->")? + 3..];
-        } else if rest.starts_with("<!") {
-            rest = &rest[rest.find('>')? + 1..];
-        } else {
-            let name = rest.strip_prefix('<')?;
-            let end = name
-                .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
-                .unwrap_or(name.len());
-            let qname = &name[..end];
-            return Some(qname.rsplit(':').next().unwrap_or(qname));
         }
     }
 }
@@ -321,16 +280,6 @@ mod tests {
             Some(Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap())
         );
         assert_eq!(date("morgen früh"), None);
-    }
-
-    #[test]
-    fn sniffs_agency_roots_only() {
-        assert_eq!(
-            root_name("<?xml version=\"1.0\"?>\n<!-- x -->\n<g2:newsItem guid=\"a\">"),
-            Some("newsItem")
-        );
-        assert_eq!(root_name("<nitf>"), Some("nitf"));
-        assert_eq!(root_name("<rss version=\"2.0\">"), Some("rss"));
     }
 
     #[test]

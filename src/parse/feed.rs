@@ -46,7 +46,7 @@ pub fn parse_feed_with_charset(
     let text = decode(body, http_charset)?;
     let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\0');
     // Agency formats (IPTC ninjs, NewsML-G2, NITF) are told apart by content as well.
-    if let Some(agency) = super::agency::parse(trimmed, base) {
+    if let Some(agency) = super::wire::parse(trimmed, base) {
         return agency.map_err(FeedError::Agency);
     }
     match trimmed.as_bytes().first() {

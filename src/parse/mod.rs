@@ -29,6 +29,7 @@ pub mod ninjs;
 pub mod nitf;
 pub mod teaser;
 pub mod title;
+mod wire;
 mod xmltree;
 
 /// Does this body look like an HTML page rather than a feed? Looks only at the start,

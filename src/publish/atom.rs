@@ -80,7 +80,12 @@ pub fn render_atom(meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
 /// entry's id: the same entries always render the same times, and each stays within the
 /// second it really has.
 fn distinct_time(e: &Entry, seen: &mut HashSet<String>) -> String {
-    let plain = rfc3339(e.updated);
+    // A time given to the millisecond (a teaser's distinct time) keeps its milliseconds.
+    let plain = if e.updated.timestamp_subsec_millis() != 0 {
+        e.updated.to_rfc3339_opts(SecondsFormat::Millis, true)
+    } else {
+        rfc3339(e.updated)
+    };
     if seen.insert(plain.clone()) {
         return plain;
     }

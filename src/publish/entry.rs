@@ -159,6 +159,16 @@ impl Entry {
     /// its date is when the teaser was first seen. When the target story is known, the
     /// entry carries the story's content, image, authors, categories and language.
     pub fn from_teaser(teaser: &TeaserRecord, story: Option<&Story>) -> Entry {
+        Entry::from_teaser_seen(teaser, story, teaser.first_seen)
+    }
+
+    /// [`Entry::from_teaser`] dated `seen`, the teaser's distinct time in the feeds
+    /// (`curate::seen_times`).
+    pub fn from_teaser_seen(
+        teaser: &TeaserRecord,
+        story: Option<&Story>,
+        seen: DateTime<Utc>,
+    ) -> Entry {
         let story_entry = story.map(Entry::from_story);
         let link = teaser
             .link
@@ -172,7 +182,7 @@ impl Entry {
             .filter(|s| !s.is_empty())
             .map(escape_html_text)
             .or_else(|| story_entry.as_ref().and_then(|s| s.summary_html.clone()));
-        let published = teaser.first_seen;
+        let published = seen;
         let mut entry = Entry {
             id: derived_urn("wirefeed-teaser:", &teaser.id),
             title: teaser.title.clone(),
@@ -342,6 +352,8 @@ mod tests {
             page_count: 1,
             sources: vec![],
             story: None,
+            first_position: 0,
+            best_position: 0,
         }
     }
 

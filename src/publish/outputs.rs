@@ -134,7 +134,7 @@ fn entries(selection: &Selection) -> Vec<Entry> {
         Selection::Stories(stories) => stories.iter().map(Entry::from_story).collect(),
         Selection::Teasers(teasers) => teasers
             .iter()
-            .map(|(t, story)| Entry::from_teaser(t, story.as_ref()))
+            .map(|r| Entry::from_teaser_seen(&r.teaser, r.story.as_ref(), r.seen))
             .collect(),
     }
 }

@@ -45,6 +45,8 @@ pub struct Body {
     pub status: u16,
     pub validators: Validators,
     pub hints: Hints,
+    /// The `charset` of the `Content-Type` header: the decoder weighs it against the bytes.
+    pub charset: Option<String>,
 }
 
 /// How often the server asks to be polled.
@@ -246,6 +248,9 @@ impl Fetcher {
                 last_modified: header_string(&headers, LAST_MODIFIED),
             },
             hints,
+            charset: header_string(&headers, reqwest::header::CONTENT_TYPE).and_then(|ct| {
+                crate::parse::encoding::charset_of_content_type(&ct).map(str::to_string)
+            }),
         }))
     }
 

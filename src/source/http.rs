@@ -6,7 +6,7 @@ use super::error::SourceError;
 use super::fetch::{Fetched, Origin, Validators};
 use super::pages;
 use crate::config::SourceConfig;
-use crate::parse::{self, feed::parse_feed};
+use crate::parse::{self, feed::parse_feed_with_charset};
 use crate::store::SourceState;
 use url::Url;
 
@@ -44,11 +44,15 @@ pub(super) async fn poll(
     let mut delivery = if state.body_hash.as_deref() == Some(hash.as_str()) {
         Delivery::new(Ok(Delivered::Unchanged))
     } else if parse::looks_like_html(&body.bytes) {
-        pages::poll_page_source(poller, source, body.bytes, body.final_url).await
+        pages::poll_page_source(poller, source, body.bytes, body.final_url, body.charset).await
     } else {
         let final_url = body.final_url;
         let bytes = body.bytes;
-        let parsed = tokio::task::spawn_blocking(move || parse_feed(&bytes, &final_url)).await;
+        let charset = body.charset;
+        let parsed = tokio::task::spawn_blocking(move || {
+            parse_feed_with_charset(&bytes, &final_url, charset.as_deref())
+        })
+        .await;
         match parsed {
             Err(e) => Delivery::failed(SourceError::crashed("parser", e)),
             Ok(Err(e)) => Delivery::failed(SourceError::Feed {

@@ -37,18 +37,21 @@ impl Followed {
     }
 }
 
-/// Reads a page as an article and, whether or not it is one, its teaser section.
+/// Reads a page once: the article (or why it is none) and, whether or not it is one, its
+/// teaser section. `http_charset` is the charset of the response's `Content-Type`. Why a
+/// page has no teaser section is logged (debug, `--verbose`): labels are configured, and an
+/// operator wondering why the recommended feed stays empty needs the reason per page.
 fn read_page(
     html: &[u8],
     url: &Url,
+    http_charset: Option<&str>,
     rules: &ExtractRules,
 ) -> (Result<Article, ArticleError>, Vec<Teaser>) {
-    let article = article::extract_article(html, url, rules);
-    let teasers = match &article {
-        Ok(a) => a.teasers.clone(),
-        Err(_) => article::extract_teasers(html, url, rules),
-    };
-    (article, teasers)
+    let read = article::read_page(html, url, http_charset, rules);
+    if let Some(why) = &read.no_teasers {
+        tracing::debug!(page = %url, "no teasers: {why}");
+    }
+    (read.article, read.teasers)
 }
 
 /// A source whose URL is an HTML page: a section page (article links picked by
@@ -58,6 +61,7 @@ pub(super) async fn poll_page_source(
     source: &SourceConfig,
     html: Vec<u8>,
     page_url: Url,
+    http_charset: Option<String>,
 ) -> Delivery {
     let rules = &source.rules;
     if let Some(selector) = &source.selectors.items {
@@ -100,7 +104,7 @@ pub(super) async fn poll_page_source(
     let read = tokio::task::spawn_blocking({
         let page_url = page_url.clone();
         let rules = rules.clone();
-        move || read_page(&html, &page_url, &rules)
+        move || read_page(&html, &page_url, http_charset.as_deref(), &rules)
     })
     .await;
     let (article, teasers) = match read {
@@ -134,7 +138,7 @@ pub(super) fn read_spooled_page(
     url: &Url,
     rules: &ExtractRules,
 ) -> Result<(Incoming, Option<PageTeasers>), ArticleError> {
-    let mut article = article::extract_article(html, url, rules)?;
+    let mut article = read_page(html, url, None, rules).0?;
     // A saved page's relative links (images, teasers) belong to the site it came from, not
     // to the spool folder: read it again against its canonical URL when it names one.
     if let Some(canonical) = article
@@ -143,7 +147,7 @@ pub(super) fn read_spooled_page(
         .filter(|c| c.scheme().starts_with("http"))
     {
         if url.scheme() == "file" {
-            article = article::extract_article(html, &canonical, rules)?;
+            article = read_page(html, &canonical, None, rules).0?;
         }
     }
     let page = article.canonical.clone().unwrap_or_else(|| url.clone());
@@ -222,7 +226,8 @@ async fn follow(poller: &Poller<'_>, source: &SourceConfig, items: Vec<Item>) ->
                 Ok(Fetched::Body(body)) => {
                     let url = body.final_url.clone();
                     tokio::task::spawn_blocking(move || {
-                        let (article, teasers) = read_page(&body.bytes, &url, &rules);
+                        let (article, teasers) =
+                            read_page(&body.bytes, &url, body.charset.as_deref(), &rules);
                         (article.map_err(|e| e.to_string()), teasers)
                     })
                     .await

@@ -512,7 +512,9 @@ impl Store {
     ) -> Result<usize> {
         let page_key = dedup::normalize_link(page);
         let mut new = 0;
-        for teaser in teasers {
+        for (position, teaser) in teasers.iter().enumerate() {
+            // The slice is the section in page order.
+            let position = u32::try_from(position).unwrap_or(u32::MAX);
             let title = crate::text::fold_whitespace(&teaser.title);
             if title.is_empty() {
                 continue;
@@ -542,10 +544,13 @@ impl Store {
                         page_count: 0,
                         sources: Vec::new(),
                         story: None,
+                        first_position: position,
+                        best_position: position,
                     }
                 }
             };
             record.last_seen = now;
+            record.best_position = record.best_position.min(position);
             if record.summary.is_none() {
                 record.summary = teaser.summary.clone().filter(|s| !s.trim().is_empty());
             }
