@@ -474,6 +474,10 @@ impl Daemon {
         Daemon(child, log)
     }
 
+    fn log(&self) -> String {
+        self.1.lock().unwrap().clone()
+    }
+
     fn stop(mut self) {
         // SAFETY: a signal to our own child process by pid.
         unsafe { libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM) };
@@ -551,6 +555,13 @@ fn an_editor_withdraws_pins_and_restores_while_the_daemon_runs_and_without_it() 
         "the withdrawal to be published",
         Duration::from_secs(20),
         || !ws.feed("alle.rss").contains("Theater zeigt"),
+    );
+    assert!(
+        daemon
+            .log()
+            .contains("by hand: withdrawn from every output"),
+        "the daemon logs it: {}",
+        daemon.log()
     );
     // Pin the oldest story on top of `alle` for two hours.
     let said = run_ok(&ws, &["pin", &radwege, "--feed", "alle", "--for", "2h"]);
