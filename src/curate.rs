@@ -202,7 +202,7 @@ fn withdrawn_from(
             })
         })
         .collect();
-    notes.sort_by(|a, b| b.withdrawal.at.cmp(&a.withdrawal.at));
+    notes.sort_by_key(|n| std::cmp::Reverse(n.withdrawal.at));
     notes.truncate(WITHDRAWN_NOTES);
     notes
 }

@@ -718,36 +718,25 @@ impl Ingest<'_> {
                     if story.source == self.source && story.guid == item.guid {
                         return self.update_if_changed(story, item, full_text, print, sig, &mark);
                     }
-                    return self.duplicate(story, &item, guid_key, None, &sig, Match::Link, &mark);
+                    let copy = self.duplicate(story, &item, guid_key, None, &sig, Match::Link)?;
+                    return self.kill_by_copy(copy, &item, &mark);
                 }
             }
         }
         // 3. The same content.
         if let Some(id) = self.lookup(Kind::Print, print.as_bytes())? {
             if let Some(story) = self.load(&id)? {
-                return self.duplicate(
-                    story,
-                    &item,
-                    guid_key,
-                    link_key,
-                    &sig,
-                    Match::Fingerprint,
-                    &mark,
-                );
+                let copy =
+                    self.duplicate(story, &item, guid_key, link_key, &sig, Match::Fingerprint)?;
+                return self.kill_by_copy(copy, &item, &mark);
             }
         }
         // 4. The same wire story with small edits, compared with every copy of every
         // candidate story.
         if let Some(story) = self.near_duplicate(&sig, &bands)? {
-            return self.duplicate(
-                story,
-                &item,
-                guid_key,
-                link_key,
-                &sig,
-                Match::NearDuplicate,
-                &mark,
-            );
+            let copy =
+                self.duplicate(story, &item, guid_key, link_key, &sig, Match::NearDuplicate)?;
+            return self.kill_by_copy(copy, &item, &mark);
         }
         // A new story; its id is derived from the story itself so a rebuilt store (or a
         // crash that lost its index record) gives the same id.
@@ -1034,19 +1023,9 @@ impl Ingest<'_> {
         link_key: Option<String>,
         sig: &Signature,
         by: Match,
-        mark: &crate::lifecycle::Mark,
     ) -> Result<Outcome> {
         let id = story.id.clone();
         let mut changed = false;
-        // A kill notice counts from whichever source carried the story.
-        if mark.kill.is_some() {
-            if let lifecycle::Step::Done { withdrawn: true } =
-                lifecycle::before_update(&mut story, item, mark, self.source, self.now)
-            {
-                self.store.note_withdrawal(&story)?;
-                changed = true;
-            }
-        }
         if let Some(link) = &item.link {
             let link = link.to_string();
             if story.link.as_deref() != Some(link.as_str()) && !story.alternates.contains(&link) {
@@ -1080,13 +1059,8 @@ impl Ingest<'_> {
         // Every copy's signature joins the story, so a later copy is compared with all of
         // them (a chain of edits merges whatever the order).
         self.add_keys(&id, &keys, Some(sig))?;
-        let withdrawn = mark.kill.is_some() && changed && story.withdrawal().is_some();
         if changed {
             self.write_story(story);
-        }
-        if withdrawn {
-            // Not just another sighting: the outputs change.
-            return Ok(Outcome::Updated(id));
         }
         Ok(Outcome::Duplicate { of: id, by })
     }
