@@ -3,41 +3,10 @@
 //! late, a correction, a kill notice, a copy of a withdrawn story), and logs what it
 //! ignored and why.
 
-use super::Outcome;
 pub(super) use crate::lifecycle::source_time;
 use crate::lifecycle::{decide, Decision, Mark};
 use crate::model::{Item, Story, StoryStatus, Withdrawal};
 use chrono::{DateTime, Utc};
-
-impl super::Ingest<'_> {
-    /// A kill notice recognised as a copy of a story (by link, content or near-duplicate,
-    /// from whichever source) withdraws it: not just another sighting, the outputs change.
-    pub(super) fn kill_by_copy(
-        &mut self,
-        outcome: Outcome,
-        item: &Item,
-        mark: &Mark,
-    ) -> super::Result<Outcome> {
-        let Outcome::Duplicate { of, .. } = &outcome else {
-            return Ok(outcome);
-        };
-        if mark.kill.is_none() {
-            return Ok(outcome);
-        }
-        let Some(mut story) = self.load(of)? else {
-            return Ok(outcome);
-        };
-        if let Step::Done { withdrawn: true } =
-            before_update(&mut story, item, mark, self.source, self.now)
-        {
-            self.store.note_withdrawal(&story)?;
-            let id = story.id.clone();
-            self.write_story(story);
-            return Ok(Outcome::Updated(id));
-        }
-        Ok(outcome)
-    }
-}
 
 /// What the ingest does next with a delivery of a known story.
 pub(super) enum Step {

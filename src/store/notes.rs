@@ -4,7 +4,8 @@
 //! Also the editor's actions by hand (withdraw, pin, restore), which change a story
 //! outside any delivery.
 
-use super::{decode, encode, story_key, Result, Store};
+use super::keys::{decode, encode, story_key};
+use super::{Result, Store};
 use crate::model::{Story, StoryStatus, Withdrawal, WithdrawnBy};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

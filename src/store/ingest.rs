@@ -1,0 +1,648 @@
+//! Ingest: one source's delivery matched against the store (guid, link, fingerprint,
+//! near duplicate) and written in bounded, atomic batches.
+
+use super::dedup::Signature;
+use super::index::{Kind, Record};
+use super::keys::{date_ms, encode, guid_key, record_key, record_value, story_id, story_key};
+use super::{dedup, lifecycle, IngestReport, Match, Outcome, Result, Store, BATCH_ITEMS};
+use crate::lifecycle::Mark;
+use crate::model::{Item, Story, StoryId, StoryStatus};
+use crate::text::html_to_text;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// One item to store, with what the source config adds to it.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub item: Item,
+    /// Plain full text from the article page, when it was read.
+    pub full_text: Option<String>,
+    /// A kill notice or correction read in the item (see [`Incoming::mark`]).
+    pub mark: crate::lifecycle::Mark,
+    prepared: Option<Prepared>,
+}
+
+/// The dedup keys of an item: pure CPU work, done before the store's ordered pass.
+#[derive(Debug, Clone)]
+struct Prepared {
+    print: String,
+    sig: Signature,
+    bands: Vec<u64>,
+}
+
+impl Incoming {
+    pub fn new(item: Item, full_text: Option<String>) -> Incoming {
+        Incoming {
+            item,
+            full_text,
+            mark: crate::lifecycle::Mark::default(),
+            prepared: None,
+        }
+    }
+
+    /// Reads the kill notice or correction marks of the item by the newsroom's rules (and
+    /// drops a correction prefix from its title); call before [`Incoming::prepare`].
+    pub fn mark(&mut self, rules: &crate::lifecycle::WireRules) {
+        self.mark = crate::lifecycle::mark(&mut self.item, rules);
+    }
+
+    /// Computes the fingerprint and near-duplicate signature now, so that many items can be
+    /// prepared in parallel while `Store::ingest` runs one source at a time.
+    pub fn prepare(&mut self) {
+        if self.prepared.is_some() {
+            return;
+        }
+        let text = self.dedup_text();
+        let sig = dedup::signature(&self.item.title, &text);
+        self.prepared = Some(Prepared {
+            print: dedup::fingerprint(&self.item.title, &text),
+            bands: dedup::band_keys(sig.view()),
+            sig,
+        });
+    }
+
+    /// The text dedup compares: the article's full text when it was read, else the
+    /// feed's content or summary.
+    fn dedup_text(&self) -> String {
+        match &self.full_text {
+            Some(t) => t.clone(),
+            None => self
+                .item
+                .content_html
+                .as_deref()
+                .or(self.item.summary_html.as_deref())
+                .map(html_to_text)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Stores one delivery (see [`Store::ingest`]).
+pub(super) fn run(
+    store: &Store,
+    source: &str,
+    tags: &[String],
+    items: Vec<Incoming>,
+    now: DateTime<Utc>,
+) -> Result<IngestReport> {
+    let mut ingest = Ingest {
+        store,
+        source,
+        tags,
+        now,
+        pending_stories: HashMap::new(),
+        pending_records: HashMap::new(),
+        report: IngestReport::default(),
+        batch: sled::Batch::default(),
+        batch_items: 0,
+    };
+    for incoming in items {
+        let outcome = ingest.one(incoming)?;
+        match &outcome {
+            Outcome::New(_) => ingest.report.new += 1,
+            Outcome::Updated(_) => ingest.report.updated += 1,
+            Outcome::Unchanged(_) => ingest.report.unchanged += 1,
+            Outcome::Duplicate { .. } => ingest.report.duplicates += 1,
+        }
+        ingest.report.outcomes.push(outcome);
+        ingest.batch_items += 1;
+        if ingest.batch_items >= BATCH_ITEMS {
+            ingest.commit_batch()?;
+        }
+    }
+    ingest.commit_batch()?;
+    Ok(ingest.report)
+}
+
+/// One ingest call: lookups see the store plus what this call already decided (the in-memory
+/// index is updated at once, records and stories of the current batch wait in `pending_*`),
+/// and every write goes into a batch applied every [`BATCH_ITEMS`] items and at the end.
+struct Ingest<'s> {
+    store: &'s Store,
+    source: &'s str,
+    tags: &'s [String],
+    now: DateTime<Utc>,
+    pending_stories: HashMap<StoryId, Story>,
+    pending_records: HashMap<StoryId, Record>,
+    report: IngestReport,
+    /// Stories and index records together, so a crash keeps both or neither.
+    batch: sled::Batch,
+    batch_items: usize,
+}
+
+impl Ingest<'_> {
+    fn record(&self, id: &str) -> Result<Option<Record>> {
+        if let Some(r) = self.pending_records.get(id) {
+            return Ok(Some(r.clone()));
+        }
+        self.store.record(id)
+    }
+
+    /// The story a key points at, checked against its record.
+    fn lookup(&self, kind: Kind, key: &[u8]) -> Result<Option<StoryId>> {
+        self.store.find_with(kind, key, &self.pending_records)
+    }
+
+    fn load(&self, id: &str) -> Result<Option<Story>> {
+        if let Some(s) = self.pending_stories.get(id) {
+            return Ok(Some(s.clone()));
+        }
+        self.store.story(id)
+    }
+
+    /// Writes a record and points its keys, signatures and bands at the story in memory.
+    fn put_record(&mut self, id: &str, record: Record) {
+        self.store.index().add(id, None, &record);
+        self.write_record(id, record);
+    }
+
+    fn write_record(&mut self, id: &str, record: Record) {
+        let seq = self.store.index().seq(id);
+        if let Some(seq) = seq {
+            self.batch
+                .insert(&record_key(seq)[..], record_value(id, &record));
+        }
+        self.pending_records.insert(id.to_string(), record);
+    }
+
+    fn write_story(&mut self, story: Story) {
+        let seq = self.store.index().seq(&story.id);
+        if let Some(seq) = seq {
+            self.batch.insert(&story_key(seq)[..], encode(&story));
+        }
+        self.pending_stories.insert(story.id.clone(), story);
+    }
+
+    /// Adds keys and a copy's signature to an indexed story's record; writes it only when
+    /// something was new.
+    fn add_keys(
+        &mut self,
+        id: &str,
+        keys: &[(Kind, &[u8])],
+        sig: Option<&Signature>,
+    ) -> Result<()> {
+        let Some(mut record) = self.record(id)? else {
+            return Ok(());
+        };
+        let mut changed = false;
+        for &(kind, key) in keys {
+            changed |= record.add(kind, key);
+        }
+        let sig = sig.filter(|s| s.shingles > 0 && record.add_sig(s));
+        changed |= sig.is_some();
+        // The key may have pointed at another story before; it points here from now on,
+        // as the sled trees' last write did.
+        {
+            let mut index = self.store.index();
+            if let Some(slot) = index.slot(id) {
+                for &(kind, key) in keys {
+                    index.add_key(slot, kind, key);
+                }
+                if let Some(sig) = sig {
+                    index.push_sig(slot, sig);
+                }
+            }
+        }
+        if changed {
+            self.write_record(id, record);
+        }
+        Ok(())
+    }
+
+    fn one(&mut self, incoming: Incoming) -> Result<Outcome> {
+        let mut incoming = incoming;
+        incoming.prepare();
+        let Incoming {
+            item,
+            full_text,
+            mark,
+            prepared,
+        } = incoming;
+        let Prepared { print, sig, bands } = prepared.expect("prepare() just ran");
+        let guid_key = item.guid.as_deref().map(|g| guid_key(self.source, g));
+        let link_key = item.link.as_ref().map(dedup::normalize_link);
+
+        // 1. The same guid from the same source: the same story, perhaps changed.
+        if let Some(gk) = &guid_key {
+            if let Some(id) = self.lookup(Kind::Guid, gk)? {
+                if let Some(story) = self.load(&id)? {
+                    return self.update_if_changed(story, item, full_text, print, sig, &mark);
+                }
+            }
+        }
+        // 2. The same normalized link.
+        if let Some(lk) = &link_key {
+            if let Some(id) = self.lookup(Kind::Link, lk.as_bytes())? {
+                if let Some(story) = self.load(&id)? {
+                    if story.source == self.source && story.guid == item.guid {
+                        return self.update_if_changed(story, item, full_text, print, sig, &mark);
+                    }
+                    let copy = self.duplicate(story, &item, guid_key, None, &sig, Match::Link)?;
+                    return self.kill_by_copy(copy, &item, &mark);
+                }
+            }
+        }
+        // 3. The same content.
+        if let Some(id) = self.lookup(Kind::Print, print.as_bytes())? {
+            if let Some(story) = self.load(&id)? {
+                let copy =
+                    self.duplicate(story, &item, guid_key, link_key, &sig, Match::Fingerprint)?;
+                return self.kill_by_copy(copy, &item, &mark);
+            }
+        }
+        // 4. The same wire story with small edits, compared with every copy of every
+        // candidate story.
+        if let Some(story) = self.near_duplicate(&sig, &bands)? {
+            let copy =
+                self.duplicate(story, &item, guid_key, link_key, &sig, Match::NearDuplicate)?;
+            return self.kill_by_copy(copy, &item, &mark);
+        }
+        // A new story; its id is derived from the story itself so a rebuilt store (or a
+        // crash that lost its index record) gives the same id.
+        let id = story_id(
+            self.source,
+            item.guid.as_deref(),
+            link_key.as_deref(),
+            &print,
+        );
+        // A story is written in one batch with its record, so only an indexed id can be
+        // stored already; the sled read (a page-in on a large store) is skipped otherwise.
+        let indexed = self.store.index().slot(&id).is_some();
+        if indexed {
+            if let Some(existing) = self.load(&id)? {
+                if self.record(&id)?.is_none() {
+                    // Its record was damaged: index it again from the story itself.
+                    let record = story_record(&existing, sig.clone());
+                    self.put_record(&id, record);
+                }
+                return self.update_if_changed(existing, item, full_text, print, sig, &mark);
+            }
+        }
+        let source_time = lifecycle::source_time(&item);
+        let mut story = Story {
+            id: id.clone(),
+            source: self.source.to_string(),
+            sources: vec![self.source.to_string()],
+            guid: item.guid.clone(),
+            link: item.link.as_ref().map(|l| l.to_string()),
+            alternates: Vec::new(),
+            title: item.title,
+            summary_html: item.summary_html,
+            content_html: item.content_html,
+            content_text: full_text,
+            authors: item.authors,
+            categories: item.categories,
+            image: item.image,
+            enclosures: item.enclosures,
+            lang: item.lang,
+            // Atom entries often carry only <updated>: it is the best date they give.
+            published: item.published.or(item.updated),
+            first_seen: self.now,
+            // Until the story changes in our store, its own date is its last change.
+            updated: item
+                .updated
+                .or(item.published)
+                .unwrap_or(self.now)
+                .min(self.now),
+            version: 1,
+            status: StoryStatus::Active,
+            seen_guids: Vec::new(),
+            tags: self.tags.to_vec(),
+            fingerprint: print.clone(),
+            urgency: item.wire.as_ref().and_then(|w| w.urgency),
+            wire: item.wire,
+            life: None,
+        };
+        lifecycle::new_story(&mut story, source_time, &mark, self.now);
+        let record = Record {
+            date: date_ms(story.date()),
+            guids: guid_key.into_iter().collect(),
+            links: link_key.into_iter().collect(),
+            prints: vec![print],
+            sigs: if sig.shingles > 0 {
+                vec![sig]
+            } else {
+                Vec::new()
+            },
+        };
+        // Indexed at once so later items of this call find it.
+        self.put_record(&id, record);
+        if story.withdrawal().is_some() {
+            self.store.note_withdrawal(&story)?;
+        }
+        self.write_story(story);
+        Ok(Outcome::New(id))
+    }
+
+    /// The story a near-duplicate belongs to. When it matches copies of several stories,
+    /// they were copies of one story all along that no copy had joined yet: they are merged
+    /// into the one seen first, so the result does not depend on the order of arrival.
+    fn near_duplicate(&mut self, sig: &Signature, bands: &[u64]) -> Result<Option<Story>> {
+        if bands.is_empty() {
+            return Ok(None);
+        }
+        let mut matched: Vec<(u64, String)> = {
+            let index = self.store.index();
+            let candidates = index.candidates(bands);
+            self.report.candidates.push(candidates.len() as u32);
+            candidates
+                .into_iter()
+                .filter(|&slot| {
+                    index.sigs(slot).any(|copy| {
+                        dedup::is_near_duplicate_ref(sig.view(), copy, &self.store.near_dup)
+                    })
+                })
+                .filter_map(|slot| Some((index.seq_of(slot), index.id(slot)?)))
+                .collect()
+        };
+        matched.sort_unstable();
+        let Some((_, keeper)) = matched.first().cloned() else {
+            return Ok(None);
+        };
+        for (_, other) in &matched[1..] {
+            self.merge(&keeper, other)?;
+        }
+        self.load(&keeper)
+    }
+
+    /// Folds story `other` into `keeper`: its links become alternates, its sources, guids,
+    /// keys and signatures the keeper's; `other` leaves the store in the same batch.
+    fn merge(&mut self, keeper: &str, other: &str) -> Result<()> {
+        let (Some(mut story), Some(gone)) = (self.load(keeper)?, self.load(other)?) else {
+            return Ok(());
+        };
+        let (Some(mut record), Some(gone_record)) = (self.record(keeper)?, self.record(other)?)
+        else {
+            return Ok(());
+        };
+        for link in gone.link.iter().chain(&gone.alternates) {
+            if story.link.as_deref() != Some(link.as_str()) && !story.alternates.contains(link) {
+                story.alternates.push(link.clone());
+            }
+        }
+        for source in &gone.sources {
+            if !story.sources.contains(source) {
+                story.sources.push(source.clone());
+            }
+        }
+        for tag in &gone.tags {
+            if !story.tags.contains(tag) {
+                story.tags.push(tag.clone());
+            }
+        }
+        let gone_guid = gone.guid.iter().map(|g| (gone.source.clone(), g.clone()));
+        for seen in gone_guid.chain(gone.seen_guids.iter().cloned()) {
+            if !story.seen_guids.contains(&seen) {
+                story.seen_guids.push(seen);
+            }
+        }
+        for g in &gone_record.guids {
+            record.add(Kind::Guid, g);
+        }
+        for l in &gone_record.links {
+            record.add(Kind::Link, l.as_bytes());
+        }
+        for p in &gone_record.prints {
+            record.add(Kind::Print, p.as_bytes());
+        }
+        for sig in &gone_record.sigs {
+            record.add_sig(sig);
+        }
+        let gone_seq = {
+            let mut index = self.store.index();
+            let gone_seq = index.seq(other);
+            index.remove(other, Some(&gone_record));
+            if let Some(slot) = index.slot(keeper) {
+                for (kind, key) in gone_record
+                    .guids
+                    .iter()
+                    .map(|g| (Kind::Guid, g.as_slice()))
+                    .chain(gone_record.links.iter().map(|l| (Kind::Link, l.as_bytes())))
+                    .chain(
+                        gone_record
+                            .prints
+                            .iter()
+                            .map(|p| (Kind::Print, p.as_bytes())),
+                    )
+                {
+                    index.add_key(slot, kind, key);
+                }
+                index.set_sigs(slot, &record.sigs);
+            }
+            gone_seq
+        };
+        if let Some(seq) = gone_seq {
+            self.batch.remove(&story_key(seq)[..]);
+            self.batch.remove(&record_key(seq)[..]);
+        }
+        self.pending_stories.remove(other);
+        self.pending_records.remove(other);
+        self.write_record(keeper, record);
+        self.write_story(story);
+        self.report.merged += 1;
+        Ok(())
+    }
+
+    fn update_if_changed(
+        &mut self,
+        mut story: Story,
+        item: Item,
+        full_text: Option<String>,
+        print: String,
+        sig: Signature,
+        mark: &crate::lifecycle::Mark,
+    ) -> Result<Outcome> {
+        let id = story.id.clone();
+        // Versions, corrections and withdrawals first: a kill notice may carry the very
+        // text it kills, and an older version must not overwrite a newer one.
+        let (correction, reinstated, newer) =
+            match lifecycle::before_update(&mut story, &item, mark, self.source, self.now) {
+                lifecycle::Step::Done { withdrawn: false } => return Ok(Outcome::Unchanged(id)),
+                lifecycle::Step::Done { withdrawn: true } => {
+                    self.store.note_withdrawal(&story)?;
+                    self.write_story(story);
+                    return Ok(Outcome::Updated(id));
+                }
+                lifecycle::Step::Replace {
+                    correction,
+                    reinstated,
+                    newer,
+                } => (correction, reinstated, newer),
+            };
+        // Only the story's own source may change its content; another source's copy of the
+        // same guid or link is just another sighting.
+        if story.source != self.source || (story.fingerprint == print && !reinstated && !newer) {
+            return Ok(Outcome::Unchanged(id));
+        }
+        let source_time = lifecycle::source_time(&item);
+        story.title = item.title;
+        story.summary_html = item.summary_html;
+        story.content_html = item.content_html.or(story.content_html.take());
+        if full_text.is_some() {
+            story.content_text = full_text;
+        }
+        if !item.authors.is_empty() {
+            story.authors = item.authors;
+        }
+        if !item.categories.is_empty() {
+            story.categories = item.categories;
+        }
+        if item.image.is_some() {
+            story.image = item.image;
+        }
+        if !item.enclosures.is_empty() {
+            story.enclosures = item.enclosures;
+        }
+        if item.published.is_some() {
+            story.published = item.published;
+        }
+        if let Some(wire) = item.wire {
+            story.urgency = wire.urgency;
+            story.wire = Some(wire);
+        }
+        story.updated = self.now;
+        story.version += 1;
+        story.status = StoryStatus::Active;
+        lifecycle::after_update(&mut story, source_time, correction);
+        if reinstated {
+            self.store.note_withdrawal(&story)?;
+        }
+        // The old fingerprint keeps pointing here, as before: a copy of the old text is
+        // still this story.
+        story.fingerprint = print.clone();
+        if let Some(mut record) = self.record(&id)? {
+            record.add(Kind::Print, print.as_bytes());
+            record.date = date_ms(story.date());
+            // The kept copy's signature is refreshed: copies of the new text must find it.
+            if sig.shingles > 0 {
+                match record.sigs.first_mut() {
+                    Some(own) => *own = sig,
+                    None => record.sigs.push(sig),
+                }
+            }
+            {
+                let mut index = self.store.index();
+                if let Some(slot) = index.slot(&id) {
+                    index.set_date(slot, record.date);
+                    index.add_key(slot, Kind::Print, print.as_bytes());
+                    index.set_sigs(slot, &record.sigs);
+                }
+            }
+            self.write_record(&id, record);
+        }
+        self.write_story(story);
+        Ok(Outcome::Updated(id))
+    }
+
+    /// A kill notice recognised as a copy of a story (by link, content or near-duplicate,
+    /// from whichever source) withdraws it: not just another sighting, the outputs change.
+    fn kill_by_copy(&mut self, copy: Outcome, item: &Item, mark: &Mark) -> Result<Outcome> {
+        let Outcome::Duplicate { of, .. } = &copy else {
+            return Ok(copy);
+        };
+        if mark.kill.is_none() {
+            return Ok(copy);
+        }
+        let Some(mut story) = self.load(of)? else {
+            return Ok(copy);
+        };
+        if let lifecycle::Step::Done { withdrawn: true } =
+            lifecycle::before_update(&mut story, item, mark, self.source, self.now)
+        {
+            self.store.note_withdrawal(&story)?;
+            let id = story.id.clone();
+            self.write_story(story);
+            return Ok(Outcome::Updated(id));
+        }
+        Ok(copy)
+    }
+
+    fn duplicate(
+        &mut self,
+        mut story: Story,
+        item: &Item,
+        guid_key: Option<Vec<u8>>,
+        link_key: Option<String>,
+        sig: &Signature,
+        by: Match,
+    ) -> Result<Outcome> {
+        let id = story.id.clone();
+        let mut changed = false;
+        if let Some(link) = &item.link {
+            let link = link.to_string();
+            if story.link.as_deref() != Some(link.as_str()) && !story.alternates.contains(&link) {
+                story.alternates.push(link);
+                changed = true;
+            }
+        }
+        if !story.sources.iter().any(|s| s == self.source) {
+            story.sources.push(self.source.to_string());
+            for tag in self.tags {
+                if !story.tags.contains(tag) {
+                    story.tags.push(tag.clone());
+                }
+            }
+            changed = true;
+        }
+        let mut keys: Vec<(Kind, &[u8])> = Vec::with_capacity(2);
+        if let Some(gk) = &guid_key {
+            if let Some(guid) = &item.guid {
+                let seen = (self.source.to_string(), guid.clone());
+                if story.source != self.source && !story.seen_guids.contains(&seen) {
+                    story.seen_guids.push(seen);
+                    changed = true;
+                }
+            }
+            keys.push((Kind::Guid, gk));
+        }
+        if let Some(lk) = &link_key {
+            keys.push((Kind::Link, lk.as_bytes()));
+        }
+        // Every copy's signature joins the story, so a later copy is compared with all of
+        // them (a chain of edits merges whatever the order).
+        self.add_keys(&id, &keys, Some(sig))?;
+        if changed {
+            self.write_story(story);
+        }
+        Ok(Outcome::Duplicate { of: id, by })
+    }
+
+    /// Applies the batch: stories and their index records at once.
+    fn commit_batch(&mut self) -> Result<()> {
+        if self.batch_items == 0 && self.pending_records.is_empty() {
+            return Ok(());
+        }
+        self.store
+            .stories
+            .apply_batch(std::mem::take(&mut self.batch))?;
+        self.pending_stories.clear();
+        self.pending_records.clear();
+        self.batch_items = 0;
+        Ok(())
+    }
+}
+
+/// An index record rebuilt from a stored story (its own keys and those of the copies it
+/// records), with the signature of the text it was just seen with.
+pub(super) fn story_record(story: &Story, sig: Signature) -> Record {
+    let mut guids: Vec<Vec<u8>> = story
+        .guid
+        .iter()
+        .map(|g| guid_key(&story.source, g))
+        .collect();
+    guids.extend(story.seen_guids.iter().map(|(s, g)| guid_key(s, g)));
+    let links = story
+        .link
+        .iter()
+        .chain(story.alternates.iter())
+        .filter_map(|l| url::Url::parse(l).ok())
+        .map(|u| dedup::normalize_link(&u))
+        .collect();
+    Record {
+        date: date_ms(story.date()),
+        guids,
+        links,
+        prints: vec![story.fingerprint.clone()],
+        sigs: vec![sig],
+    }
+}

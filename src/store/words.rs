@@ -1,0 +1,250 @@
+//! Wire copy as word hashes: normalization of characters and words, and the lines and
+//! tags a republisher adds or drops (datelines, agency tags, bylines, reading tips) left out,
+//! so the signature sees only the story.
+
+/// `None` at every word boundary.
+///
+/// Digit groups ("1.500", "2,5") stay one word so a republisher writing "1500" matches.
+pub(super) fn for_each_norm_char(s: &str, mut f: impl FnMut(Option<char>)) {
+    let mut chars = s.chars().peekable();
+    let mut prev_digit = false;
+    while let Some(c) = chars.next() {
+        if c.is_ascii_alphanumeric() && !matches!(chars.peek(), Some('\u{308}')) {
+            f(Some(c.to_ascii_lowercase()));
+            prev_digit = c.is_ascii_digit();
+        } else if c.is_ascii()
+            && !c.is_ascii_alphanumeric()
+            && !(prev_digit && matches!(c, '.' | ','))
+        {
+            prev_digit = false;
+            f(None);
+        } else if c.is_alphanumeric() {
+            // Decomposed umlaut: compose it so both spellings give the same word.
+            if matches!(chars.peek(), Some('\u{308}')) {
+                let composed = match c {
+                    'a' | 'A' => Some('ä'),
+                    'o' | 'O' => Some('ö'),
+                    'u' | 'U' => Some('ü'),
+                    _ => None,
+                };
+                if let Some(u) = composed {
+                    chars.next();
+                    f(Some(u));
+                    prev_digit = false;
+                    continue;
+                }
+            }
+            for l in c.to_lowercase() {
+                f(Some(l));
+            }
+            prev_digit = c.is_ascii_digit();
+        } else if ('\u{300}'..='\u{36f}').contains(&c) {
+            // Combining marks belong to the letter before them; drop, keep the word whole.
+        } else if prev_digit
+            && matches!(c, '.' | ',')
+            && chars.peek().is_some_and(|n| n.is_ascii_digit())
+        {
+            // Thousands or decimal separator inside a number.
+        } else {
+            prev_digit = false;
+            f(None);
+        }
+    }
+    f(None);
+}
+
+/// Whether a line stops without a sentence end (a truncated teaser), ignoring a trailing
+/// agency tag "(AFP)".
+pub(super) fn is_cut(line: &str) -> bool {
+    let mut end = line.trim_end();
+    if end.ends_with(')') {
+        if let Some(i) = end.rfind('(') {
+            end = end[..i].trim_end();
+        }
+    }
+    !end.ends_with(['.', '!', '?', '"', '“', '»', '«', '\''])
+}
+
+/// Line without a leading dateline "Berlin (dpa) - " or "Hamburg/Kiel (AFP) – ": the place
+/// is the agency's, a republisher may keep or drop it.
+pub(super) fn strip_dateline(line: &str) -> &str {
+    let trimmed = line.trim_start();
+    let head = match trimmed.char_indices().nth(60) {
+        Some((i, _)) => &trimmed[..i],
+        None => trimmed,
+    };
+    let (Some(open), Some(close)) = (head.find('('), head.find(')')) else {
+        return line;
+    };
+    if close < open || trimmed[..open].split_whitespace().count() > 4 {
+        return line;
+    }
+    let tag = trimmed[open + 1..close].to_lowercase();
+    let agency = tag
+        .split(['/', ',', ' '])
+        .next()
+        .is_some_and(|t| AGENCY_WORDS.contains(&word_hash_ascii(t.as_bytes())));
+    let rest = trimmed[close + 1..].trim_start();
+    match rest.strip_prefix(['-', '–', '—', ':']) {
+        Some(after) if agency => after.trim_start(),
+        _ => line,
+    }
+}
+
+/// Lines a republisher adds around wire copy: reading tips, copyright and photo credits,
+/// bylines. They say nothing about which story it is.
+pub(super) fn is_boilerplate_line(line: &str) -> bool {
+    const PREFIXES: [&str; 18] = [
+        "dieser artikel wurde",
+        "diese meldung wurde",
+        "stand:",
+        "aktualisiert",
+        "lesen sie auch",
+        "lesen sie mehr",
+        "mehr zum thema",
+        "mehr dazu",
+        "auch interessant",
+        "das könnte sie auch interessieren",
+        "weitere informationen",
+        "©",
+        "(c)",
+        "copyright",
+        "foto:",
+        "fotos:",
+        "bild:",
+        "quelle:",
+    ];
+    let line = line.trim();
+    // Prefixes are short; lower-casing a whole paragraph per line would dominate the cost.
+    let head = match line.char_indices().nth(40) {
+        Some((i, _)) => &line[..i],
+        None => line,
+    };
+    let lower = head.to_lowercase();
+    if PREFIXES.iter().any(|p| lower.starts_with(p)) {
+        return true;
+    }
+    // A byline is a short line "Von Anna Beispiel[, Berlin]" without a sentence end.
+    let words = line.split_whitespace().count();
+    lower.starts_with("von ") && words <= 8 && !line.ends_with(['.', '!', '?', ':', '"', '“'])
+}
+
+/// Agency tags that republishers add or drop ("Berlin (dpa) -", "© dpa-infocom").
+const AGENCY_WORDS: [u64; 13] = [
+    word_hash_ascii(b"dpa"),
+    word_hash_ascii(b"afp"),
+    word_hash_ascii(b"reuters"),
+    word_hash_ascii(b"ap"),
+    word_hash_ascii(b"kna"),
+    word_hash_ascii(b"epd"),
+    word_hash_ascii(b"dts"),
+    word_hash_ascii(b"rtr"),
+    word_hash_ascii(b"apa"),
+    word_hash_ascii(b"sda"),
+    word_hash_ascii(b"sid"),
+    word_hash_ascii(b"afx"),
+    word_hash_ascii(b"infocom"),
+];
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+const fn word_hash_ascii(w: &[u8]) -> u64 {
+    let mut h = FNV_OFFSET;
+    let mut i = 0;
+    while i < w.len() {
+        h = (h ^ w[i] as u64).wrapping_mul(FNV_PRIME);
+        i += 1;
+    }
+    h
+}
+
+/// Appends the hash of every normalized word of `s`, skipping agency tags.
+pub(super) fn push_words(s: &str, out: &mut Vec<u64>) -> Vec<(usize, u32)> {
+    let mut numbers = Vec::new();
+    let mut h = FNV_OFFSET;
+    let mut len = 0usize;
+    let mut digit = false;
+    for_each_norm_char(s, |c| match c {
+        Some(c) => {
+            h = (h ^ u64::from(c as u32)).wrapping_mul(FNV_PRIME);
+            len += 1;
+            digit |= c.is_ascii_digit();
+        }
+        None => {
+            if len > 0 && !AGENCY_WORDS.contains(&h) {
+                if digit {
+                    numbers.push((out.len(), mix64(h) as u32));
+                }
+                out.push(h);
+            }
+            h = FNV_OFFSET;
+            len = 0;
+            digit = false;
+        }
+    });
+    numbers
+}
+
+/// splitmix64 finalizer: a cheap full-avalanche mix.
+pub(super) const fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<u64> {
+        let mut v = Vec::new();
+        let _ = push_words(s, &mut v);
+        v
+    }
+
+    #[test]
+    fn words_drop_agency_tags_and_keep_numbers_whole() {
+        assert_eq!(
+            words("Berlin (dpa) - Der Bundesrat"),
+            words("Berlin (AFP) Der Bundesrat")
+        );
+        assert_eq!(words("1.500 Euro"), words("1500 Euro"));
+        assert_eq!(words("Preis: 2,5 Prozent").len(), 3);
+    }
+
+    #[test]
+    fn datelines_leave_the_first_line() {
+        assert_eq!(
+            strip_dateline("Berlin (dpa) - Der Bundesrat"),
+            "Der Bundesrat"
+        );
+        assert_eq!(
+            strip_dateline("Hamburg/Kiel (AFP) – Auf der A7"),
+            "Auf der A7"
+        );
+        assert_eq!(
+            strip_dateline("Bad Homburg (dpa/lhe) - Die Stadt"),
+            "Die Stadt"
+        );
+        // Parentheses that are not an agency tag stay.
+        assert_eq!(
+            strip_dateline("Die Partei (SPD) - so hieß es - stimmte zu."),
+            "Die Partei (SPD) - so hieß es - stimmte zu."
+        );
+    }
+
+    #[test]
+    fn boilerplate_lines_are_recognized() {
+        assert!(is_boilerplate_line("Lesen Sie auch: Streit um die Rente"));
+        assert!(is_boilerplate_line("© dpa-infocom, dpa:261127-99-123456/2"));
+        assert!(is_boilerplate_line("Von Anna Beispiel, Berlin"));
+        assert!(is_boilerplate_line("Foto: Max Muster/dpa"));
+        assert!(!is_boilerplate_line(
+            "Von der Reform profitieren vor allem Familien mit kleinen Einkommen."
+        ));
+        assert!(!is_boilerplate_line(
+            "Der Bundesrat hat die Reform gebilligt."
+        ));
+    }
+}
