@@ -16,11 +16,13 @@ mod yaml;
 
 pub use self::feeds::compile_matcher;
 pub use self::model::*;
-pub use self::values::{is_safe_id, parse_duration, parse_size};
+pub use self::values::{
+    is_safe_id, parse_duration, parse_size, MAX_DURATION, MAX_ID_LEN, MAX_SIZE,
+};
 /// The teaser section labels used when config.yaml names none.
 pub use crate::parse::article::DEFAULT_TEASER_LABELS;
 
-use self::values::first_line;
+use self::values::{first_line, position_of};
 use self::yaml::{Checker, Node, SNode};
 use serde_saphyr::Spanned;
 use std::path::{Path, PathBuf};
@@ -29,9 +31,24 @@ impl Config {
     /// Reads and validates the config file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
             path: shown.clone(),
             source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            let (line, column) = position_of(e.as_bytes(), at);
+            ConfigError::Invalid {
+                path: shown.clone(),
+                problems: vec![Problem {
+                    line,
+                    column,
+                    message: format!(
+                        "byte 0x{:02x} is not UTF-8; save the file as UTF-8",
+                        e.as_bytes()[at]
+                    ),
+                }],
+            }
         })?;
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let dir = absolute
@@ -46,7 +63,9 @@ impl Config {
 
     /// Validates YAML text; relative paths resolve against `dir`.
     pub fn from_yaml(text: &str, path: &Path, dir: &Path) -> Result<Config, Vec<Problem>> {
-        let root: Spanned<Node> = match serde_saphyr::from_str(text) {
+        // YAML 1.2 booleans only: `id: n` or `country: no` are the strings written.
+        let options = serde_saphyr::options! { strict_booleans: true };
+        let root: Spanned<Node> = match serde_saphyr::from_str_with_options(text, options) {
             Ok(root) => root,
             Err(err) => {
                 let (line, column) = err
@@ -253,5 +272,100 @@ mod tests {
         assert!(r.is_match("nordkorea testet Rakete"));
         assert!(r.is_match("Nord-Korea"));
         assert!(compile_matcher("/x/q").is_err());
+    }
+    fn problems_of(yaml: &str) -> Vec<(u64, u64, String)> {
+        load(yaml)
+            .unwrap_err()
+            .into_iter()
+            .map(|p| (p.line, p.column, p.message))
+            .collect()
+    }
+
+    #[test]
+    fn huge_durations_are_rejected_with_position_and_hint() {
+        for value in ["18446744073709551615s", "95000000d", "36501d"] {
+            let yaml = format!("base_url: http://localhost:8080/\npoll:\n  interval: {value}\nsources:\n  - id: afp\n    url: spool/afp\n    interval: {value}\nfeeds:\n  - id: alle\n    max_age: {value}\n");
+            let found = problems_of(&yaml);
+            for (line, column) in [(3, 13), (7, 15), (10, 14)] {
+                assert!(
+                    found.iter().any(|(l, c, m)| *l == line
+                        && *c == column
+                        && m.contains("limit of 36500d")
+                        && m.contains("e.g. 10m")),
+                    "{value} at {line}:{column}: {found:?}"
+                );
+            }
+        }
+        let ok = MINIMAL.replace("base_url:", "retention:\n  max_age: 36500d\nbase_url:");
+        assert!(
+            load(&ok).is_ok(),
+            "a hundred years is allowed (old archives)"
+        );
+    }
+
+    #[test]
+    fn huge_sizes_are_rejected_with_position() {
+        let yaml = MINIMAL.replace("base_url:", "poll:\n  max_body: 5GiB\nbase_url:");
+        let found = problems_of(&yaml);
+        assert!(
+            found
+                .iter()
+                .any(|(l, c, m)| *l == 2 && *c == 13 && m.contains("limit of 4GiB")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_are_the_strings_written() {
+        let yaml = "base_url: http://localhost:8080/\nsources:\n  - id: n\n    url: spool/n\n  - id: off\n    url: spool/off\nfeeds:\n  - id: y\n    title: no\n    sources: [n, off]\n";
+        let c = load(yaml).expect("n, off, y and no are strings");
+        let ids: Vec<&str> = c.sources.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["n", "off"]);
+        assert_eq!(c.feeds[0].id, "y");
+        assert_eq!(c.feeds[0].title, "no");
+        // Where a boolean is expected, the YAML 1.1 spelling gets a hint.
+        let yaml = MINIMAL.replace("base_url:", "strip_tracking: yes\nbase_url:");
+        let found = problems_of(&yaml);
+        assert!(
+            found
+                .iter()
+                .any(|(l, _, m)| *l == 1 && m.contains("`yes`") && m.contains("write `true`")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_config_names_line_and_column_of_the_first_bad_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.yaml");
+        let mut bytes =
+            b"base_url: http://localhost:8080/\nsources:\n  - id: m\xc3\xbcnchen\xff\n".to_vec();
+        bytes.extend_from_slice(b"    url: spool/x\n");
+        std::fs::write(&path, bytes).unwrap();
+        let err = Config::load(&path).unwrap_err();
+        let p = &err.problems()[0];
+        assert_eq!((p.line, p.column), (3, 16), "{err}");
+        assert!(
+            p.message.contains("0xff") && p.message.contains("UTF-8"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("config.yaml:3:16"), "{err}");
+    }
+
+    #[test]
+    fn an_id_over_64_characters_names_the_limit_and_a_shorter_id() {
+        let long = "a".repeat(70);
+        let yaml = MINIMAL.replace("id: afp", &format!("id: {long}"));
+        let found = problems_of(&yaml);
+        let (_, _, m) = found
+            .iter()
+            .find(|(l, _, _)| *l == 3)
+            .unwrap_or_else(|| panic!("{found:?}"));
+        assert!(m.contains("at most 64 characters"), "{m}");
+        let suggestion = m.rsplit('`').nth(1).unwrap();
+        assert!(
+            is_safe_id(suggestion),
+            "the suggestion is itself valid: {m}"
+        );
     }
 }

@@ -89,6 +89,8 @@ pub enum SourceLocation {
 pub struct SourceConfig {
     pub id: String,
     pub location: SourceLocation,
+    /// `kind: feed` or `kind: page`; when absent, learned from the first good answer.
+    pub kind: Option<crate::model::SourceKind>,
     pub interval: Option<Duration>,
     pub tags: Vec<String>,
     pub follow_links: bool,

@@ -3,6 +3,7 @@
 
 use super::model::{Selectors, SourceConfig, SourceLocation, TeaserConfig};
 use super::yaml::{kind, Checker, Node, SNode};
+use crate::model::SourceKind;
 use crate::parse::article::ExtractRules;
 use crate::parse::html::CssSelector;
 use std::collections::HashSet;
@@ -70,6 +71,19 @@ impl Checker<'_> {
                 }
             };
             let interval = self.read(&mut f, "interval", |c, n| c.duration(n, "source interval"));
+            let kind = self.read(&mut f, "kind", |c, n| {
+                match c.string(n, "source kind")?.as_str() {
+                    "feed" => Some(SourceKind::Feed),
+                    "page" => Some(SourceKind::Page),
+                    other => {
+                        c.problem(
+                            n,
+                            format!("source kind `{other}` must be `feed` (RSS, Atom, JSON Feed, agency formats) or `page` (an HTML section or article page)"),
+                        );
+                        None
+                    }
+                }
+            });
             let tags = self
                 .read(&mut f, "tags", |c, n| Some(c.string_list(n, "source tags")))
                 .unwrap_or_default()
@@ -98,6 +112,7 @@ impl Checker<'_> {
                     out.push(SourceConfig {
                         id,
                         location,
+                        kind,
                         interval,
                         tags,
                         follow_links,
