@@ -103,9 +103,12 @@ pub async fn run(
     observer: Arc<dyn Observer>,
 ) -> Result<(), RunError> {
     let config_path: PathBuf = config.path.clone();
-    let store = Arc::new(store);
+    let mut store = Arc::new(store);
     let mut config = Arc::new(config);
     let mut ctx = context(config.clone(), store.clone())?;
+    // After a store error (a full disk: sled refuses every write from then on) the store is
+    // opened afresh before the next cycle, so the daemon recovers once space is freed.
+    let mut reopen = false;
     let mut term = signal(SignalKind::terminate()).map_err(|e| RunError::Setup(e.to_string()))?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| RunError::Setup(e.to_string()))?;
     let mut hup = signal(SignalKind::hangup()).map_err(|e| RunError::Setup(e.to_string()))?;
@@ -127,6 +130,15 @@ pub async fn run(
         "wirefeed running"
     );
     loop {
+        if reopen {
+            tokio::select! {
+                opened = reopen_store(&config, store, ctx) => {
+                    (store, ctx, reopen) = opened?;
+                }
+                _ = term.recv() => { tracing::info!("SIGTERM: stopping"); return Ok(()); }
+                _ = int.recv() => { tracing::info!("SIGINT: stopping"); return Ok(()); }
+            }
+        }
         let due = due_sources(&config, &store, Utc::now());
         if !due.is_empty() || publish_next {
             let cycle = cycle::run(&ctx, &due, publish_next);
@@ -139,7 +151,9 @@ pub async fn run(
                             observer.cycle_finished(&config, &store, &report);
                         }
                         Err(e) => {
-                            tracing::error!("cycle failed: {e}");
+                            tracing::error!("cycle failed: {e}; retrying");
+                            observer.cycle_failed(&e.to_string());
+                            reopen = matches!(e, cycle::CycleError::Store(_));
                             tokio::time::sleep(Duration::from_secs(5)).await;
                         }
                     }
@@ -198,9 +212,44 @@ pub async fn run(
     }
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     watchdog.abort();
-    store.flush()?;
-    tracing::info!("store flushed; stopped");
+    // Every cycle flushed before it published, so a flush that fails here (a full disk)
+    // loses nothing a reader saw: the sources are read again at the next start.
+    match store.flush() {
+        Ok(_) => tracing::info!("store flushed; stopped"),
+        Err(e) => tracing::error!(
+            "stopping without a final flush of the store ({e}); nothing published is lost, the sources are read again at the next start"
+        ),
+    }
     Ok(())
+}
+
+/// Drops the store (sled releases its lock and files when the last handle goes) and opens
+/// it again, every 5 s until that works. Returns the new store, the context built on it,
+/// and whether a reopen is still wanted (never: it waits until one succeeds).
+async fn reopen_store(
+    config: &Arc<Config>,
+    store: Arc<Store>,
+    ctx: Context,
+) -> Result<(Arc<Store>, Context, bool), RunError> {
+    drop(ctx);
+    drop(store);
+    loop {
+        let attempt = {
+            let config = config.clone();
+            tokio::task::spawn_blocking(move || open_store(&config)).await
+        };
+        match attempt {
+            Ok(Ok(store)) => {
+                tracing::info!(store = %config.store.display(), "store opened again");
+                let store = Arc::new(store);
+                let ctx = context(config.clone(), store.clone())?;
+                return Ok((store, ctx, false));
+            }
+            Ok(Err(e)) => tracing::error!("cannot open the store again: {e}; retrying in 5 s"),
+            Err(e) => tracing::error!("opening the store crashed: {e}; retrying in 5 s"),
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
 }
 
 /// How long to sleep: until the next source is due, but at least 200 ms and at most 2 s so

@@ -33,6 +33,9 @@ struct Inner {
     feeds: BTreeMap<String, FeedMetrics>,
     store_bytes: Option<u64>,
     last_cycle: Option<i64>,
+    /// Why the last cycle failed, while no cycle has finished since.
+    cycle_error: Option<String>,
+    cycle_failures: u64,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -183,7 +186,22 @@ impl Metrics {
 
     /// Marks the end of a poll-and-publish cycle; `/healthz` judges freshness by this.
     pub fn cycle_finished(&self, at_unix: i64) {
-        self.lock().last_cycle = Some(at_unix);
+        let mut inner = self.lock();
+        inner.last_cycle = Some(at_unix);
+        inner.cycle_error = None;
+    }
+
+    /// Marks a cycle that failed as a whole (the store or publishing): `/healthz` answers
+    /// 503 with this reason until a cycle finishes again.
+    pub fn cycle_failed(&self, reason: &str) {
+        let mut inner = self.lock();
+        inner.cycle_error = Some(reason.to_string());
+        inner.cycle_failures += 1;
+    }
+
+    /// Why the last cycle failed, while no cycle has finished since.
+    pub fn cycle_error(&self) -> Option<String> {
+        self.lock().cycle_error.clone()
     }
 
     /// When the last cycle finished (unix seconds), `None` before the first one.
@@ -393,6 +411,19 @@ impl Metrics {
                 &t.to_string(),
             );
         }
+
+        header(
+            &mut out,
+            "wirefeed_cycle_failures_total",
+            "Cycles that failed as a whole (store or publish errors, e.g. a full disk).",
+            "counter",
+        );
+        sample(
+            &mut out,
+            "wirefeed_cycle_failures_total",
+            &[],
+            &inner.cycle_failures.to_string(),
+        );
         out
     }
 }

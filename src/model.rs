@@ -12,6 +12,26 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use url::Url;
 
+/// What an http(s) source is: a feed, or an HTML page (a section page when it has
+/// `selectors.items`, else an article page). Fixed in config.yaml (`kind`) or learned from
+/// the first good answer and kept, so one maintenance page cannot turn a feed into a story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Feed,
+    Page,
+}
+
+impl SourceKind {
+    /// The word config.yaml uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Feed => "feed",
+            SourceKind::Page => "page",
+        }
+    }
+}
+
 /// An image that belongs to an item or a teaser: the picture, its caption and its credit
 /// ("© POOL/AFP", "Foto: dpa") kept apart so outputs can put each where it belongs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -123,6 +123,8 @@ pub fn summarize(report: &CycleReport) -> String {
 pub trait Observer: Send + Sync {
     fn cycle_finished(&self, _config: &Config, _store: &Store, _report: &CycleReport) {}
     fn config_reloaded(&self, _config: &Config) {}
+    /// A cycle failed as a whole (store or publish error); the next one retries.
+    fn cycle_failed(&self, _reason: &str) {}
 }
 
 /// The observer that does nothing, for `once` and tests.

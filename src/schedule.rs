@@ -2,7 +2,7 @@
 //! and its next poll time (interval, the source's own hints, backoff, jitter). Pure: `now`
 //! and the random source are passed in.
 
-use crate::config::{PollConfig, SourceConfig};
+use crate::config::{PollConfig, SourceConfig, MAX_DURATION};
 use crate::report::SourceOutcome;
 use crate::source::Freshness;
 use crate::store::SourceState;
@@ -63,6 +63,10 @@ pub fn record_poll(state: &mut SourceState, poll: &Poll<'_>, now: DateTime<Utc>)
             state.body_hash = None;
         }
         ok => {
+            if let Some((kind, url)) = &fresh.kind {
+                state.kind = Some(*kind);
+                state.kind_url = Some(url.clone());
+            }
             state.consecutive_failures = 0;
             state.last_success = Some(now);
             state.last_error = None;
@@ -102,15 +106,21 @@ pub fn next_poll(
         let exp = 2u32.saturating_pow(state.consecutive_failures.saturating_sub(1).min(20));
         delay = base.saturating_mul(exp).min(poll.max_backoff).max(hint);
     }
+    // Saturating from here on: config bounds durations, but a state written by an older
+    // version or a hint from a server must never make the time math panic.
+    let delay = delay.min(MAX_DURATION);
     let jitter = rng.random_range(0.9..1.1);
     let delay = delay.mul_f64(jitter);
-    now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1))
+    let delta = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
+    now.checked_add_signed(delta)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::{Selectors, SourceLocation};
+    use crate::model::SourceKind;
     use crate::parse::article::ExtractRules;
     use crate::report::SourceError;
     use crate::source::fetch::{FetchError, Validators};
@@ -143,6 +153,7 @@ mod tests {
         SourceConfig {
             id: "afp".into(),
             location: SourceLocation::Http(Url::parse("https://afp.example/feed").unwrap()),
+            kind: None,
             interval,
             tags: vec![],
             follow_links: false,
@@ -275,6 +286,7 @@ mod tests {
             }),
             max_age: Some(Some(Duration::from_secs(120))),
             body_hash: Some("h".into()),
+            kind: Some((SourceKind::Feed, "https://afp.example/feed".into())),
         };
         let ingested = SourceOutcome::Ingested {
             items: 3,
@@ -295,6 +307,7 @@ mod tests {
         assert_eq!(state.new_items, 2);
         assert_eq!(state.etag.as_deref(), Some("\"v2\""));
         assert_eq!(state.body_hash.as_deref(), Some("h"));
+        assert_eq!(state.kind, Some(SourceKind::Feed), "the kind is learned");
         // max-age replaced the old Retry-After, then the ttl raised it.
         assert_eq!(state.min_interval_secs, Some(1800));
         // A 304 with no Cache-Control clears the hint.
@@ -312,6 +325,35 @@ mod tests {
         assert_eq!(state.min_interval_secs, None);
         assert_eq!(state.new_items, 0);
         assert_eq!(state.etag.as_deref(), Some("\"v2\""), "validators kept");
+    }
+
+    #[test]
+    fn huge_intervals_and_hints_saturate_instead_of_panicking() {
+        let huge = Duration::from_secs(u64::MAX);
+        let mut poll = poll_config();
+        poll.max_interval = huge;
+        poll.max_backoff = huge;
+        poll.interval = huge;
+        let mut rng = StdRng::seed_from_u64(7);
+        for (interval, hint, failures) in [
+            (Some(huge), None, 0),
+            (None, Some(u64::MAX), 0),
+            (None, Some(99_999_999_999_999), 3),
+            (
+                Some(Duration::from_secs(95_000_000 * 86400)),
+                Some(u64::MAX),
+                40,
+            ),
+        ] {
+            let state = SourceState {
+                min_interval_secs: hint,
+                consecutive_failures: failures,
+                ..SourceState::default()
+            };
+            let at = next_poll(now(), &poll, &source(interval), &state, &mut rng);
+            assert!(at > now() + chrono::Duration::days(30000), "{at}");
+            assert!(at <= now() + chrono::Duration::days(40200), "{at}");
+        }
     }
 
     #[test]

@@ -43,7 +43,11 @@ impl Service {
             // and a restarted daemon shows every source's history at once.
             state.status_path = Some(snapshot_path(config));
             // Healthy while cycles keep coming: a few poll intervals of slack.
-            state.health_max_age = (config.poll.interval * 3).max(Duration::from_secs(300));
+            state.health_max_age = config
+                .poll
+                .interval
+                .saturating_mul(3)
+                .max(Duration::from_secs(300));
             state.cache_max_age = (config.poll.interval / 2)
                 .clamp(Duration::from_secs(30), Duration::from_secs(3600));
             Arc::new(state)
@@ -136,6 +140,10 @@ impl Observer for Service {
                 );
             }
         }
+    }
+
+    fn cycle_failed(&self, reason: &str) {
+        self.metrics.cycle_failed(reason);
     }
 
     fn config_reloaded(&self, config: &Config) {

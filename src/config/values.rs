@@ -75,27 +75,58 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     n.checked_mul(factor).ok_or_else(bad)
 }
 
-/// Ids name files and URL paths: `[a-z0-9_-]+`.
+/// The longest duration config.yaml accepts (100 years): anything longer is a typo, and
+/// every time computed from a configured duration stays far inside what dates can hold.
+pub const MAX_DURATION: Duration = Duration::from_secs(36500 * 86400);
+
+/// The largest size config.yaml accepts (4 GiB): a body is held in memory while it is read.
+pub const MAX_SIZE: u64 = 4 * 1024 * 1024 * 1024;
+
+/// The longest id: ids name files (`<id>.rss`, `<id>.json.tmp`) and URL paths.
+pub const MAX_ID_LEN: usize = 64;
+
+/// Ids name files and URL paths: `[a-z0-9_-]+`, at most [`MAX_ID_LEN`] characters.
 pub fn is_safe_id(id: &str) -> bool {
     !id.is_empty()
-        && id.len() <= 64
+        && id.len() <= MAX_ID_LEN
         && id
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
+/// A safe id near `id`: lower case, other characters as `-`, cut to [`MAX_ID_LEN`].
 pub(super) fn suggest_id(id: &str) -> String {
     let s: String = id
         .to_lowercase()
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    let s = s.trim_matches('-').to_string();
+    let mut s = s.trim_matches('-').to_string();
+    // Lower-cased non-ASCII letters are not ASCII alphanumerics, so `s` is ASCII here.
+    s.truncate(MAX_ID_LEN);
+    let s = s.trim_end_matches('-').to_string();
     if s.is_empty() {
         "my-feed".into()
     } else {
         s
     }
+}
+
+/// The line and column (1-based, in characters) of byte offset `at` in `bytes`, for
+/// reporting the first byte of a config file that is not UTF-8.
+pub(super) fn position_of(bytes: &[u8], at: usize) -> (u64, u64) {
+    let before = &bytes[..at.min(bytes.len())];
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    // Everything before `at` is valid UTF-8, so its characters can be counted.
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (line as u64, column as u64)
 }
 
 /// The allowed key nearest to a misspelt one, when it is close enough to be a typo.

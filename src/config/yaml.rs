@@ -3,7 +3,9 @@
 //! sizes, lists, ids, URLs) that report every problem with its position.
 
 use super::model::Problem;
-use super::values::{closest, is_safe_id, parse_duration, parse_size, suggest_id};
+use super::values::{
+    closest, is_safe_id, parse_duration, parse_size, suggest_id, MAX_DURATION, MAX_ID_LEN, MAX_SIZE,
+};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::fmt;
@@ -248,6 +250,9 @@ impl<'a> Checker<'a> {
             }
             Node::Int(i) => Some(i.to_string()),
             Node::Float(f) => Some(f.to_string()),
+            // Only `true`/`false` are booleans (YAML 1.2), and where a string is expected
+            // they are the word the operator wrote.
+            Node::Bool(b) => Some(b.to_string()),
             other => {
                 self.problem(
                     node,
@@ -261,6 +266,19 @@ impl<'a> Checker<'a> {
     pub fn bool(&mut self, node: &SNode, what: &str) -> Option<bool> {
         match &node.value {
             Node::Bool(b) => Some(*b),
+            Node::Str(s) => {
+                // YAML 1.1 spellings are strings under YAML 1.2; say which word to write.
+                let hint = match s.to_ascii_lowercase().as_str() {
+                    "yes" | "y" | "on" => " (write `true`)",
+                    "no" | "n" | "off" => " (write `false`)",
+                    _ => "",
+                };
+                self.problem(
+                    node,
+                    format!("{what} must be true or false, found the string `{s}`{hint}"),
+                );
+                None
+            }
             other => {
                 self.problem(
                     node,
@@ -311,6 +329,17 @@ impl<'a> Checker<'a> {
                 self.problem(node, format!("{what} must be longer than zero"));
                 None
             }
+            Ok(d) if d > MAX_DURATION => {
+                self.problem(
+                    node,
+                    format!(
+                        "{what} `{}` is longer than the limit of {}d (100 years); write a shorter duration, e.g. 10m, 6h or 30d",
+                        text.trim(),
+                        MAX_DURATION.as_secs() / 86400
+                    ),
+                );
+                None
+            }
             Ok(d) => Some(d),
             Err(e) => {
                 self.problem(node, format!("{what}: {e}"));
@@ -334,6 +363,16 @@ impl<'a> Checker<'a> {
         match parse_size(&text) {
             Ok(0) => {
                 self.problem(node, format!("{what} must be larger than zero"));
+                None
+            }
+            Ok(n) if n > MAX_SIZE => {
+                self.problem(
+                    node,
+                    format!(
+                        "{what} `{}` is larger than the limit of 4GiB; write a smaller size, e.g. 10MiB",
+                        text.trim()
+                    ),
+                );
                 None
             }
             Ok(n) => Some(n),
@@ -373,6 +412,16 @@ impl<'a> Checker<'a> {
         let id = self.string(node, what)?;
         if is_safe_id(&id) {
             Some(id)
+        } else if id.len() > MAX_ID_LEN {
+            self.problem(
+                node,
+                format!(
+                    "{what} is {} characters long; ids name files and URLs and may have at most {MAX_ID_LEN} characters of a-z, 0-9, `-` and `_`: shorten it, e.g. `{}`",
+                    id.chars().count(),
+                    suggest_id(&id)
+                ),
+            );
+            None
         } else {
             self.problem(
                 node,

@@ -59,9 +59,25 @@ async fn metrics(State(state): State<Arc<ServeState>>) -> Response {
         .into_response()
 }
 
-/// The `/healthz` answer for a last cycle at `last_cycle` (unix seconds) seen at `now`:
-/// the status code and the JSON body.
-pub fn health(last_cycle: Option<i64>, now: i64, max_age: Duration) -> (StatusCode, String) {
+/// The `/healthz` answer for a last cycle at `last_cycle` (unix seconds) seen at `now`,
+/// and the reason the cycles since have failed, if they do: the status code and the body.
+pub fn health(
+    last_cycle: Option<i64>,
+    failing: Option<&str>,
+    now: i64,
+    max_age: Duration,
+) -> (StatusCode, String) {
+    if let Some(reason) = failing {
+        let last_rfc = last_cycle
+            .and_then(|t| Utc.timestamp_opt(t, 0).single())
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        let body = serde_json::json!({
+            "status": "failing",
+            "error": reason,
+            "last_cycle": last_rfc,
+        });
+        return (StatusCode::SERVICE_UNAVAILABLE, body.to_string());
+    }
     let Some(last) = last_cycle else {
         let body = serde_json::json!({ "status": "starting", "last_cycle": null });
         return (StatusCode::SERVICE_UNAVAILABLE, body.to_string());
@@ -88,8 +104,10 @@ pub fn health(last_cycle: Option<i64>, now: i64, max_age: Duration) -> (StatusCo
 }
 
 async fn healthz(State(state): State<Arc<ServeState>>) -> Response {
+    let failing = state.metrics.cycle_error();
     let (code, body) = health(
         state.metrics.last_cycle_unix(),
+        failing.as_deref(),
         files::now_unix(),
         state.health_max_age,
     );
@@ -111,15 +129,27 @@ mod tests {
     #[test]
     fn health_reports_starting_ok_and_stale() {
         let max = Duration::from_secs(600);
-        let (c, b) = health(None, 1_000, max);
+        let (c, b) = health(None, None, 1_000, max);
         assert_eq!(c, StatusCode::SERVICE_UNAVAILABLE);
         assert!(b.contains("\"starting\""));
-        let (c, b) = health(Some(1_800_000_000), 1_800_000_060, max);
+        let (c, b) = health(Some(1_800_000_000), None, 1_800_000_060, max);
         assert_eq!(c, StatusCode::OK);
         assert!(b.contains("\"age_seconds\":60"), "{b}");
         assert!(b.contains("2027-01-15T08:00:00Z"), "{b}");
-        let (c, b) = health(Some(1_800_000_000), 1_800_000_601, max);
+        let (c, b) = health(Some(1_800_000_000), None, 1_800_000_601, max);
         assert_eq!(c, StatusCode::SERVICE_UNAVAILABLE);
         assert!(b.contains("\"stale\""));
+        // A fresh last cycle does not hide that the cycles since fail.
+        let (c, b) = health(
+            Some(1_800_000_000),
+            Some("store: No space left on device"),
+            1_800_000_010,
+            max,
+        );
+        assert_eq!(c, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            b.contains("\"failing\"") && b.contains("No space left"),
+            "{b}"
+        );
     }
 }

@@ -5,7 +5,7 @@
 use super::error::SourceError;
 use super::fetch::{Fetcher, Validators};
 use crate::config::Config;
-use crate::model::{Item, Teaser};
+use crate::model::{Item, SourceKind, Teaser};
 use crate::store::{Incoming, Store};
 use std::time::Duration;
 use url::Url;
@@ -71,6 +71,9 @@ pub struct Freshness {
     pub max_age: Option<Option<Duration>>,
     /// Hash of what was read, so that the same bytes are not parsed again.
     pub body_hash: Option<String>,
+    /// What the answer was (a feed or a page), and for which configured URL: kept in the
+    /// source's state after a good poll.
+    pub kind: Option<(SourceKind, String)>,
 }
 
 impl Delivery {

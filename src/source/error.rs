@@ -3,6 +3,7 @@
 //! spool files.
 
 use super::fetch::FetchError;
+use crate::model::SourceKind;
 use crate::parse::article::ArticleError;
 use crate::parse::feed::FeedError;
 use std::path::PathBuf;
@@ -49,12 +50,23 @@ pub enum SourceError {
         path: PathBuf,
         source: Box<ArticleError>,
     },
+    /// The source answered with the other kind of document than it is (a maintenance page
+    /// where a feed was): a failed poll, so nothing of it is stored.
+    #[error("fetch {url}: {}", kind_changed(*.expected))]
+    KindChanged { url: Url, expected: SourceKind },
     /// Some deliveries of a spool folder failed while others were stored.
     #[error("{}", join(.0))]
     Deliveries(Vec<SourceError>),
     /// A parser or extractor thread panicked: a bug, reported rather than fatal.
     #[error("{what} crashed: {detail}")]
     Crashed { what: &'static str, detail: String },
+}
+
+fn kind_changed(expected: SourceKind) -> &'static str {
+    match expected {
+        SourceKind::Feed => "HTML page instead of a feed (an error or maintenance page?); if the source really became a page, set `kind: page` for it in config.yaml",
+        SourceKind::Page => "a feed instead of an HTML page; if the source really became a feed, set `kind: feed` for it in config.yaml",
+    }
 }
 
 fn join(errors: &[SourceError]) -> String {
@@ -133,6 +145,10 @@ impl SourceError {
             | SourceError::SectionPage { source, .. }
             | SourceError::SpoolPage { source, .. } => article_kind(source),
             SourceError::NoSectionLinks { .. } => ErrorKind::PageRefused,
+            SourceError::KindChanged { expected, .. } => match expected {
+                SourceKind::Feed => ErrorKind::NotAFeed,
+                SourceKind::Page => ErrorKind::PageRefused,
+            },
             SourceError::Spool(e) => match &*e.0 {
                 SpoolError::TooLarge { .. } => ErrorKind::TooLarge,
                 _ => ErrorKind::Spool,

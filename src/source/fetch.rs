@@ -307,24 +307,39 @@ fn header_string(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Opti
         .map(str::to_string)
 }
 
+/// The longest a server's hint (max-age, Retry-After) can ask us to wait: a year. The
+/// schedule caps it again at `max_interval`; this keeps absurd values out of the store.
+pub const MAX_HINT: Duration = Duration::from_secs(365 * 86400);
+
+/// Seconds as a server wrote them, capped at [`MAX_HINT`] (a number too long for u64 too).
+fn hint_seconds(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let secs = v.parse::<u64>().unwrap_or(u64::MAX);
+    Some(Duration::from_secs(secs).min(MAX_HINT))
+}
+
 fn max_age(headers: &HeaderMap) -> Option<Duration> {
     let cc = headers.get(CACHE_CONTROL)?.to_str().ok()?;
     cc.split(',').find_map(|d| {
         let d = d.trim();
         d.strip_prefix("max-age=")
-            .and_then(|v| v.trim_matches('"').parse::<u64>().ok())
-            .map(Duration::from_secs)
+            .and_then(|v| hint_seconds(v.trim_matches('"')))
     })
 }
 
-/// Retry-After as seconds or an HTTP date.
+/// Retry-After as seconds or an HTTP date, capped at [`MAX_HINT`].
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if let Some(d) = hint_seconds(v) {
+        return Some(d);
     }
     let when = httpdate::parse_http_date(v).ok()?;
-    when.duration_since(std::time::SystemTime::now()).ok()
+    when.duration_since(std::time::SystemTime::now())
+        .ok()
+        .map(|d| d.min(MAX_HINT))
 }
 
 /// Is this address one that links from content must not reach?
@@ -365,12 +380,18 @@ fn literal_private_addr(url: &Url) -> Option<String> {
     let ip = match url.host()? {
         url::Host::Ipv4(v4) => IpAddr::V4(v4),
         url::Host::Ipv6(v6) => IpAddr::V6(v6),
-        url::Host::Domain(d)
-            if d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") =>
-        {
-            return Some("localhost".into())
+        url::Host::Domain(d) => {
+            // `localhost.` is the same name as `localhost` (the root label), and a name
+            // like `127.0.0.1.` that the URL parser kept as a domain is still an address.
+            let name = d.trim_end_matches('.').to_ascii_lowercase();
+            if name == "localhost" || name.ends_with(".localhost") {
+                return Some("localhost".into());
+            }
+            match name.parse::<IpAddr>() {
+                Ok(ip) => ip,
+                Err(_) => return None,
+            }
         }
-        url::Host::Domain(_) => return None,
     };
     is_non_public(ip).then(|| ip.to_string())
 }
@@ -446,5 +467,55 @@ mod tests {
         assert!(literal_private_addr(&Url::parse("http://[::1]/x").unwrap()).is_some());
         assert!(literal_private_addr(&Url::parse("http://localhost/x").unwrap()).is_some());
         assert!(literal_private_addr(&Url::parse("https://news.example/x").unwrap()).is_none());
+    }
+
+    #[test]
+    fn literal_hosts_with_a_trailing_dot_are_refused_too() {
+        for url in [
+            "http://localhost./x",
+            "http://LOCALHOST../x",
+            "http://api.localhost./x",
+            "http://127.0.0.1./x",
+            "http://10.0.0.1./x",
+            "http://0x7f000001./x",
+        ] {
+            assert!(
+                literal_private_addr(&Url::parse(url).unwrap()).is_some(),
+                "{url}"
+            );
+        }
+        assert!(literal_private_addr(&Url::parse("https://news.example./x").unwrap()).is_none());
+    }
+
+    fn headers(name: reqwest::header::HeaderName, value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn huge_max_age_and_retry_after_are_capped() {
+        for v in [
+            "max-age=99999999999999",
+            "max-age=999999999999999999999999999",
+        ] {
+            assert_eq!(max_age(&headers(CACHE_CONTROL, v)), Some(MAX_HINT), "{v}");
+        }
+        assert_eq!(
+            max_age(&headers(CACHE_CONTROL, "public, max-age=300")),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(max_age(&headers(CACHE_CONTROL, "max-age=-5")), None);
+        for v in [
+            "99999999999999",
+            "18446744073709551616",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            assert_eq!(retry_after(&headers(RETRY_AFTER, v)), Some(MAX_HINT), "{v}");
+        }
+        assert_eq!(
+            retry_after(&headers(RETRY_AFTER, "120")),
+            Some(Duration::from_secs(120))
+        );
     }
 }

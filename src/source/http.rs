@@ -6,7 +6,8 @@ use super::error::SourceError;
 use super::fetch::{Fetched, Origin, Validators};
 use super::pages;
 use crate::config::SourceConfig;
-use crate::parse::{self, feed::parse_feed_with_charset};
+use crate::model::SourceKind;
+use crate::parse::{self, feed::parse_feed_in};
 use crate::store::SourceState;
 use url::Url;
 
@@ -36,21 +37,36 @@ pub(super) async fn poll(
         }
     };
     let hash = body_hash(&body.bytes);
-    let freshness = Freshness {
+    let found = if parse::looks_like_html(&body.bytes) {
+        SourceKind::Page
+    } else {
+        SourceKind::Feed
+    };
+    let mut freshness = Freshness {
         validators: Some(body.validators.clone()),
         max_age: Some(body.hints.max_age),
         body_hash: Some(hash.clone()),
+        kind: Some((found, url.to_string())),
     };
     let mut delivery = if state.body_hash.as_deref() == Some(hash.as_str()) {
         Delivery::new(Ok(Delivered::Unchanged))
-    } else if parse::looks_like_html(&body.bytes) {
+    } else if let Some(expected) = expected_kind(source, state, url).filter(|k| *k != found) {
+        // Nothing of a wrong answer is kept: not its validators or hash either, so the next
+        // poll fetches and checks the URL afresh.
+        freshness = Freshness::default();
+        Delivery::failed(SourceError::KindChanged {
+            url: url.clone(),
+            expected,
+        })
+    } else if found == SourceKind::Page {
         pages::poll_page_source(poller, source, body.bytes, body.final_url, body.charset).await
     } else {
         let final_url = body.final_url;
         let bytes = body.bytes;
         let charset = body.charset;
+        let timezone = source.rules.timezone;
         let parsed = tokio::task::spawn_blocking(move || {
-            parse_feed_with_charset(&bytes, &final_url, charset.as_deref())
+            parse_feed_in(&bytes, &final_url, charset.as_deref(), timezone)
         })
         .await;
         match parsed {
@@ -77,4 +93,14 @@ pub(super) async fn poll(
     delivery.status = Some(body.status);
     delivery.freshness = freshness;
     delivery
+}
+
+/// What the source is: fixed in config.yaml, else learned at an earlier good poll of the
+/// same URL; `None` while nothing is known (the first answer decides).
+fn expected_kind(source: &SourceConfig, state: &SourceState, url: &Url) -> Option<SourceKind> {
+    source.kind.or_else(|| {
+        state
+            .kind
+            .filter(|_| state.kind_url.as_deref() == Some(url.as_str()))
+    })
 }

@@ -112,6 +112,12 @@ pub struct SourceState {
     /// Minimum interval asked by the source (ttl, max-age, Retry-After), in seconds.
     #[serde(default)]
     pub min_interval_secs: Option<u64>,
+    /// What the source turned out to be at its first good answer, and for which URL: an
+    /// answer of the other kind later is a failed poll, not a change of kind.
+    #[serde(default)]
+    pub kind: Option<crate::model::SourceKind>,
+    #[serde(default)]
+    pub kind_url: Option<String>,
 }
 
 /// How an incoming item related to what the store already had.
