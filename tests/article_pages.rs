@@ -673,6 +673,7 @@ fn config_selectors_override_the_heuristics() {
         teasers: Some(css("div.rec")),
         byline: None,
         teaser_labels: vec![],
+        ..ExtractRules::default()
     };
     let html = fixture("03_plain_divs_seed_shape.html");
     let page = url("https://courier.example/umwelt/wasserwerk-filter");
@@ -1019,4 +1020,46 @@ fn title_comes_from_agreeing_witnesses() {
         "Bibliothek",
     );
     assert_eq!(a.published, date("2026-03-05T09:00:00Z"));
+}
+
+/// Issue 9: a page time without a zone is read in the source's time zone (UTC by default).
+#[test]
+fn page_times_without_a_zone_are_read_in_the_source_time_zone() {
+    let html = String::from_utf8(fixture("07_seed_shape_in_main.html"))
+        .unwrap()
+        .replacen(
+            "</head>",
+            "<meta property=\"article:published_time\" content=\"2026-07-14T08:30:00\"></head>",
+            1,
+        );
+    let page = url("https://harbour-herald.example/de/politik/faehre-nordholm-4710");
+    let utc = extract_article(html.as_bytes(), &page, &ExtractRules::default()).unwrap();
+    assert_eq!(utc.published, date("2026-07-14T08:30:00Z"));
+    let berlin = ExtractRules {
+        timezone: chrono_tz::Europe::Berlin,
+        ..ExtractRules::default()
+    };
+    let local = extract_article(html.as_bytes(), &page, &berlin).unwrap();
+    assert_eq!(
+        local.published,
+        date("2026-07-14T06:30:00Z"),
+        "CEST is UTC+2"
+    );
+
+    // Feeds of the source too; a time that names its zone keeps it.
+    let feed = "<rss version=\"2.0\"><channel><title>T</title><link>https://t.example/</link><description>d</description><item><title>Ohne Zone</title><link>https://t.example/a</link><pubDate>2026-12-01 08:30</pubDate></item><item><title>Mit Zone</title><link>https://t.example/b</link><pubDate>Tue, 01 Dec 2026 08:30:00 +0000</pubDate></item></channel></rss>";
+    let base = url("https://t.example/feed.xml");
+    let parsed = wirefeed::parse::feed::parse_feed_in(
+        feed.as_bytes(),
+        &base,
+        None,
+        chrono_tz::Europe::Berlin,
+    )
+    .unwrap();
+    assert_eq!(
+        parsed.items[0].published,
+        date("2026-12-01T07:30:00Z"),
+        "CET is UTC+1"
+    );
+    assert_eq!(parsed.items[1].published, date("2026-12-01T08:30:00Z"));
 }

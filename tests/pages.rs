@@ -441,3 +441,64 @@ fn verbose_says_why_a_page_has_no_teasers() {
         "{err}"
     );
 }
+
+/// Issue 9: a refused page in a spool folder is reported for that page; the folder's other
+/// page is published and the source does not count as failing.
+#[test]
+fn a_refused_page_in_a_spool_is_reported_for_itself_not_for_the_source() {
+    let ws = Workspace::new(&config(
+        "  - id: ablage\n    url: spool",
+        recommended_feeds(),
+    ));
+    let spool = ws.path().join("spool");
+    std::fs::create_dir(&spool).unwrap();
+    std::fs::write(spool.join("2026-11-30-faehre.html"), seed_page()).unwrap();
+    std::fs::write(
+        spool.join("2026-11-30-uebersicht.html"),
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/pages/10_index_page.html"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let out = ws.once();
+    let err = stderr(&out);
+    assert!(
+        err.contains("2026-11-30-uebersicht.html") && err.contains("not an article page"),
+        "the refused page is named: {err}"
+    );
+    assert!(ws
+        .feed("alle.rss")
+        .contains("Inselrat beschließt neue Fährverbindung"));
+    let status = ws.wirefeed(&["status"]);
+    let table = String::from_utf8_lossy(&status.stdout);
+    let row = table
+        .lines()
+        .find(|l| l.contains("ablage"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(!row.contains("FAILING"), "{table}");
+    assert!(!row.contains("never"), "last success recorded: {table}");
+
+    // Only refused pages: then the source fails.
+    std::fs::remove_file(spool.join("2026-11-30-faehre.html")).unwrap();
+    let ws2 = Workspace::new(&config(
+        "  - id: ablage\n    url: spool",
+        recommended_feeds(),
+    ));
+    std::fs::create_dir(ws2.path().join("spool")).unwrap();
+    std::fs::copy(
+        spool.join("2026-11-30-uebersicht.html"),
+        ws2.path().join("spool/2026-11-30-uebersicht.html"),
+    )
+    .unwrap();
+    ws2.once();
+    let status = ws2.wirefeed(&["status"]);
+    let table = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("ablage") && l.contains("FAILING")),
+        "{table}"
+    );
+}

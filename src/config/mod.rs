@@ -131,7 +131,10 @@ impl Checker<'_> {
                 c.bool(n, "strip_tracking")
             })
             .unwrap_or(true);
-        let sources = self.sources(top.get("sources"), root, &teasers);
+        let timezone = self
+            .read(&mut top, "timezone", |c, n| c.timezone(n, "timezone"))
+            .unwrap_or(chrono_tz::UTC);
+        let sources = self.sources(top.get("sources"), root, &teasers, timezone);
         let source_ids: Vec<String> = sources.iter().map(|s| s.id.clone()).collect();
         let feeds = self.feeds(top.get("feeds"), root, &source_ids);
         self.finish(top);
@@ -149,6 +152,7 @@ impl Checker<'_> {
             websub_hubs,
             site,
             strip_tracking,
+            timezone,
             sources,
             feeds,
         })
@@ -233,6 +237,43 @@ mod tests {
             found
                 .iter()
                 .any(|(l, _, m)| *l == 15 && m.contains("not a valid regex")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn timezone_global_and_per_source_and_feed_order() {
+        let c = load(MINIMAL).expect("valid");
+        assert_eq!(c.timezone, chrono_tz::UTC, "documented default");
+        assert_eq!(c.feeds[0].order, FeedOrder::Newest);
+        let yaml = "base_url: http://localhost:8080/\ntimezone: Europe/Berlin\nsources:\n  - id: afp\n    url: spool/afp\n  - id: ap\n    url: spool/ap\n    timezone: America/New_York\nfeeds:\n  - id: alle\n    title: Alle\n  - id: empfohlen\n    from: teasers\n";
+        let c = load(yaml).expect("valid");
+        assert_eq!(c.timezone, chrono_tz::Europe::Berlin);
+        assert_eq!(c.sources[0].rules.timezone, chrono_tz::Europe::Berlin);
+        assert_eq!(c.sources[1].rules.timezone, chrono_tz::America::New_York);
+        assert_eq!(c.feeds[1].order, FeedOrder::Recommended);
+        let bad = "base_url: http://localhost:8080/\ntimezone: Mitteleuropa\nsources:\n  - id: afp\n    url: spool/afp\nfeeds:\n  - id: alle\n    order: recommended\n  - id: e\n    from: teasers\n    order: beliebt\n";
+        let problems = load(bad).unwrap_err();
+        let found: Vec<(u64, &str)> = problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        assert!(
+            found
+                .iter()
+                .any(|(l, m)| *l == 2 && m.contains("`Mitteleuropa` is not a time zone")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|(l, m)| *l == 8 && m.contains("needs `from: teasers`")),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|(l, m)| *l == 11 && m.contains("`beliebt` must be")),
             "{found:?}"
         );
     }

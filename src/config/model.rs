@@ -28,6 +28,9 @@ pub struct Config {
     pub site: SiteConfig,
     /// Remove tracking parameters (`utm_*`, `fbclid`, …) from published links (default true).
     pub strip_tracking: bool,
+    /// `timezone`: the zone of source times that name none, unless a source names its
+    /// own, and of the times on the HTML feed pages (default UTC).
+    pub timezone: chrono_tz::Tz,
     pub sources: Vec<SourceConfig>,
     pub feeds: Vec<FeedConfig>,
 }
@@ -94,8 +97,9 @@ pub struct SourceConfig {
     pub follow_links: bool,
     pub follow_links_max: usize,
     pub selectors: Selectors,
-    /// What article-page extraction uses for this source: its selectors and the teaser
-    /// labels, built once when the config is checked.
+    /// What article-page extraction uses for this source: its selectors, the teaser
+    /// labels and its time zone (its `timezone`, else the global one, which feeds of the
+    /// source are read in too), built once when the config is checked.
     pub rules: ExtractRules,
 }
 

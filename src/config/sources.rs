@@ -14,6 +14,7 @@ impl Checker<'_> {
         node: Option<&SNode>,
         root: &SNode,
         teasers: &TeaserConfig,
+        default_timezone: chrono_tz::Tz,
     ) -> Vec<SourceConfig> {
         let Some(node) = node else {
             self.problem(
@@ -101,6 +102,9 @@ impl Checker<'_> {
             let selectors = self
                 .read(&mut f, "selectors", |c, n| Some(c.selectors(n)))
                 .unwrap_or_default();
+            let timezone = self
+                .read(&mut f, "timezone", |c, n| c.timezone(n, "source timezone"))
+                .unwrap_or(default_timezone);
             if self.problems.len() == before {
                 if let (Some(id), Some(location)) = (id, location) {
                     let rules = ExtractRules {
@@ -108,6 +112,7 @@ impl Checker<'_> {
                         teasers: selectors.teasers.clone(),
                         byline: selectors.byline.clone(),
                         teaser_labels: teasers.labels.clone(),
+                        timezone,
                     };
                     out.push(SourceConfig {
                         id,
@@ -143,6 +148,21 @@ impl Checker<'_> {
             return None;
         }
         Some(SourceLocation::Path(self.path(&text)))
+    }
+
+    /// An IANA zone name (`Europe/Berlin`, `UTC`).
+    pub(super) fn timezone(&mut self, node: &SNode, what: &str) -> Option<chrono_tz::Tz> {
+        let name = self.string(node, what)?;
+        match name.trim().parse::<chrono_tz::Tz>() {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                self.problem(
+                    node,
+                    format!("{what} `{name}` is not a time zone name; use an IANA name like `Europe/Berlin` or `UTC`"),
+                );
+                None
+            }
+        }
     }
 
     fn selectors(&mut self, node: &SNode) -> Selectors {

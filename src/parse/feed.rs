@@ -17,7 +17,7 @@ use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 use url::Url;
 
 use crate::model::{Image, Item, ParsedFeed};
-use crate::parse::date::parse_date;
+use crate::parse::date::parse_date_in;
 use crate::parse::encoding;
 use crate::parse::item::{
     accept, clean_lang, dedup, html_field, plain_text, quote, resolve, title_text, truncated,
@@ -43,6 +43,17 @@ pub fn parse_feed_with_charset(
     base: &Url,
     http_charset: Option<&str>,
 ) -> Result<ParsedFeed, FeedError> {
+    parse_feed_in(body, base, http_charset, chrono_tz::UTC)
+}
+
+/// [`parse_feed_with_charset`] with times that name no zone ("2026-11-30 08:30") read in
+/// `timezone`, the source's `timezone` from config.
+pub fn parse_feed_in(
+    body: &[u8],
+    base: &Url,
+    http_charset: Option<&str>,
+    timezone: chrono_tz::Tz,
+) -> Result<ParsedFeed, FeedError> {
     let text = decode(body, http_charset)?;
     let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\0');
     // Agency formats (IPTC ninjs, NewsML-G2, NITF) are told apart by content as well.
@@ -52,7 +63,7 @@ pub fn parse_feed_with_charset(
     match trimmed.as_bytes().first() {
         None => Err(FeedError::Empty),
         Some(b'{') => parse_json(trimmed, base),
-        Some(b'<') => parse_xml(trimmed, base),
+        Some(b'<') => parse_xml(trimmed, base, timezone),
         Some(_) => Err(FeedError::NotAFeed {
             found: "text that is neither XML nor JSON".into(),
             start: quote(trimmed),
@@ -356,7 +367,7 @@ fn own_link(s: &str, root: &Root<'_>, base: &Url) -> Option<Url> {
 // ---------------------------------------------------------------------------------------
 // XML: parsing and mapping
 
-fn parse_xml(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
+fn parse_xml(s: &str, base: &Url, timezone: chrono_tz::Tz) -> Result<ParsedFeed, FeedError> {
     let root = sniff_root(s)?;
     match root.local() {
         "rss" | "RDF" | "feed" | "entry" => {}
@@ -388,7 +399,7 @@ fn parse_xml(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
     }
     // feed-rs unwraps number parses in places (a 25-digit media:thumbnail time panics),
     // so a panic inside it is one more way for a feed to be malformed.
-    match run_feed_rs(&prepared, &feed_base) {
+    match run_feed_rs(&prepared, &feed_base, timezone) {
         Err(_) => Err(FeedError::Malformed {
             reason: "a value feed-rs cannot read (it gave up on the document)".into(),
             line: None,
@@ -397,7 +408,7 @@ fn parse_xml(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
         Ok(Err(e)) => match escape_bare_ampersands(&prepared) {
             // "Müller & Söhne" unescaped is the most common breakage in hand-made feeds;
             // repaired only on this error path, so well-formed feeds pay nothing.
-            Some(repaired) => match run_feed_rs(&repaired, &feed_base) {
+            Some(repaired) => match run_feed_rs(&repaired, &feed_base, timezone) {
                 Ok(Ok(feed)) => Ok(map_feed(feed, &feed_base, &repaired, root.local())),
                 _ => Err(xml_error(e, &prepared)),
             },
@@ -409,14 +420,18 @@ fn parse_xml(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
 
 /// One feed-rs run on a fresh parser: a parser that failed once keeps half-built state
 /// (its media-RSS scope) and panics on the next document.
-fn run_feed_rs(s: &str, base: &Url) -> std::thread::Result<Result<Feed, ParseFeedError>> {
+fn run_feed_rs(
+    s: &str,
+    base: &Url,
+    timezone: chrono_tz::Tz,
+) -> std::thread::Result<Result<Feed, ParseFeedError>> {
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(base.as_str()))
         // feed-rs invents ids (a SipHash of link and title, or a random UUID) for entries
         // without one; an empty id lets us tell "no guid" apart.
         .id_generator(|_, _, _| String::new())
         .sanitize_content(false)
-        .timestamp_parser(parse_date)
+        .timestamp_parser(move |s| parse_date_in(s, &timezone))
         .build();
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(s.as_bytes())))
 }

@@ -97,6 +97,9 @@ pub struct Site {
     /// Default language of the pages (config `lang`); a feed's own language wins.
     pub lang: Option<String>,
     pub strings: Vec<(String, String)>,
+    /// The zone the pages show times in (config `timezone`, default UTC), named after
+    /// each time ("08:05 MEZ" is not guessed: the zone's own abbreviation, "CET").
+    pub timezone: chrono_tz::Tz,
 }
 
 /// The page strings in one language, with the operator's overrides applied.
@@ -125,27 +128,29 @@ impl<'a> Strings<'a> {
             .map_or(key, |i| table[i])
     }
 
-    /// "4. März 2026, 08:05 UTC" / "4 March 2026, 08:05 UTC". Times stay in UTC and say
-    /// so: the store knows no reader's time zone.
+    /// "4. März 2026, 08:05 UTC" / "4 March 2026, 08:05 UTC", in the installation's time
+    /// zone and naming it ("09:05 CET"): the `datetime` attribute keeps the UTC time.
     fn date(&self, t: DateTime<Utc>) -> String {
-        let m = t.month0() as usize;
+        let local = t.with_timezone(&self.site.timezone);
+        let zone = local.format("%Z");
+        let m = local.month0() as usize;
         if self.german {
             format!(
-                "{}. {} {}, {:02}:{:02} UTC",
-                t.day(),
+                "{}. {} {}, {:02}:{:02} {zone}",
+                local.day(),
                 MONTHS_DE[m],
-                t.year(),
-                t.hour(),
-                t.minute()
+                local.year(),
+                local.hour(),
+                local.minute()
             )
         } else {
             format!(
-                "{} {} {}, {:02}:{:02} UTC",
-                t.day(),
+                "{} {} {}, {:02}:{:02} {zone}",
+                local.day(),
                 MONTHS_EN[m],
-                t.year(),
-                t.hour(),
-                t.minute()
+                local.year(),
+                local.hour(),
+                local.minute()
             )
         }
     }
@@ -480,6 +485,7 @@ mod tests {
             name: "Beispiel-Kurier".into(),
             lang: Some("de".into()),
             strings: vec![],
+            timezone: chrono_tz::UTC,
         }
     }
 
@@ -539,6 +545,14 @@ mod tests {
             .contains("Auch bei <a href=\"https://anderes-blatt.de/b.html\">anderes-blatt.de</a>"));
         let en = page("en", &[entry()]);
         assert!(en.contains(">4 March 2026, 08:05 UTC</time>"), "{en}");
+        // In the installation's zone, named; the machine-readable time stays UTC.
+        let mut berlin = site();
+        berlin.timezone = chrono_tz::Europe::Berlin;
+        let local = String::from_utf8(render_feed_page(&berlin, &meta("de"), &[entry()])).unwrap();
+        assert!(
+            local.contains("datetime=\"2026-03-04T08:05:06Z\">4. März 2026, 09:05 CET</time>"),
+            "{local}"
+        );
         assert!(en.contains(">Subscribe</h2>"));
     }
 

@@ -176,6 +176,7 @@ pub fn publish_all(
         name: config.site.name.clone(),
         lang: config.lang.clone(),
         strings: config.site.strings.clone(),
+        timezone: config.timezone,
     };
     let empty_updated = curated.newest_story.unwrap_or(now);
     let mut published = Published::default();

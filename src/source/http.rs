@@ -7,7 +7,7 @@ use super::fetch::{Fetched, Origin, Validators};
 use super::pages;
 use crate::config::SourceConfig;
 use crate::model::SourceKind;
-use crate::parse::{self, feed::parse_feed_with_charset};
+use crate::parse::{self, feed::parse_feed_in};
 use crate::store::SourceState;
 use url::Url;
 
@@ -64,8 +64,9 @@ pub(super) async fn poll(
         let final_url = body.final_url;
         let bytes = body.bytes;
         let charset = body.charset;
+        let timezone = source.rules.timezone;
         let parsed = tokio::task::spawn_blocking(move || {
-            parse_feed_with_charset(&bytes, &final_url, charset.as_deref())
+            parse_feed_in(&bytes, &final_url, charset.as_deref(), timezone)
         })
         .await;
         match parsed {

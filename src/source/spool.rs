@@ -7,7 +7,7 @@ use super::error::{SourceError, SpoolError};
 use super::pages;
 use crate::config::SourceConfig;
 use crate::model::{Item, Teaser};
-use crate::parse::{self, article::ExtractRules, feed::parse_feed};
+use crate::parse::{self, article::ExtractRules, feed::parse_feed_in};
 use crate::store::SourceState;
 
 use std::path::{Path, PathBuf};
@@ -151,9 +151,11 @@ fn read_file(file: &Path, max_body: u64, rules: &ExtractRules) -> Result<Read, S
         });
     }
     let mut feed =
-        parse_feed(&delivery.bytes, &delivery.url).map_err(|e| SourceError::SpoolFeed {
-            path: file.to_path_buf(),
-            source: Box::new(e),
+        parse_feed_in(&delivery.bytes, &delivery.url, None, rules.timezone).map_err(|e| {
+            SourceError::SpoolFeed {
+                path: file.to_path_buf(),
+                source: Box::new(e),
+            }
         })?;
     let mut skipped = feed.skipped;
     super::delivery::cap_items(&mut feed.items, &mut skipped, "the delivery");
@@ -167,7 +169,8 @@ fn read_file(file: &Path, max_body: u64, rules: &ExtractRules) -> Result<Read, S
 }
 
 /// Reads the deliveries of a file or spool folder when its listing changed since the last
-/// poll. A bad delivery fails the source but does not keep the good ones out.
+/// poll. A bad delivery is a warning naming it; the source fails only when no delivery
+/// could be read.
 pub(super) async fn poll(
     poller: &Poller<'_>,
     source: &SourceConfig,
@@ -210,6 +213,7 @@ pub(super) async fn poll(
     let mut page_texts = Vec::new();
     let mut teasers = Vec::new();
     let mut failures = Vec::new();
+    let files_read = files.len();
     for file in files {
         match file {
             Ok(mut read) => {
@@ -236,12 +240,18 @@ pub(super) async fn poll(
     followed.teasers = teasers;
     let no_items = followed.items.is_empty();
     let mut delivery = followed.into_delivery(ttl);
-    if !failures.is_empty() {
-        // Good deliveries are still stored; the bad ones fail the source so it is noticed,
-        // and the listing hash is not recorded so they are read again next time.
+    if !failures.is_empty() && failures.len() == files_read {
+        // Nothing could be read: the source fails, and the listing hash is not recorded
+        // so the deliveries are read again next time.
         delivery.partial_failure = Some(SourceError::Deliveries(failures));
         delivery.warnings = warnings;
         return delivery;
+    }
+    // Status per delivery: a refused page or broken file is reported for itself, and the
+    // folder's other deliveries still count as the source's success. The same bytes would
+    // be refused again, so the listing is recorded; a corrected upload changes it.
+    for failure in failures {
+        warnings.push(format!("delivery not read: {failure}"));
     }
     if no_items {
         warnings.push("no items in any delivery".into());

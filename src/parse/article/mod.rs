@@ -11,7 +11,7 @@ mod figure;
 mod meta;
 
 use crate::model::{Article, Image, Teaser};
-use crate::parse::date::parse_date;
+use crate::parse::date::parse_date_in;
 use crate::parse::html::{self, normalize_label, strip_fragment, BadSelector, HtmlError, Page};
 use crate::parse::teaser::{self, TeaserScan};
 use body::{BlockFilter, Prose};
@@ -50,6 +50,9 @@ pub struct ExtractRules {
     pub byline: Option<CssSelector>,
     /// Texts that head a teaser section, matched case- and whitespace-insensitively.
     pub teaser_labels: Vec<String>,
+    /// The zone of page times that name none ("30.11.2026, 08:30 Uhr"): the source's
+    /// `timezone` (UTC when config names none).
+    pub timezone: chrono_tz::Tz,
 }
 
 impl ExtractRules {
@@ -65,6 +68,7 @@ impl ExtractRules {
             teasers: teasers.map(CssSelector::parse).transpose()?,
             byline: byline.map(CssSelector::parse).transpose()?,
             teaser_labels,
+            timezone: chrono_tz::UTC,
         })
     }
 
@@ -86,6 +90,7 @@ impl Default for ExtractRules {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            timezone: chrono_tz::UTC,
         }
     }
 }
@@ -332,8 +337,14 @@ fn read_article(
 
     Ok(Article {
         headline,
-        published: meta.published.as_deref().and_then(parse_date),
-        modified: meta.modified.as_deref().and_then(parse_date),
+        published: meta
+            .published
+            .as_deref()
+            .and_then(|d| parse_date_in(d, &rules.timezone)),
+        modified: meta
+            .modified
+            .as_deref()
+            .and_then(|d| parse_date_in(d, &rules.timezone)),
         byline,
         lead,
         body_html,
