@@ -690,7 +690,7 @@ fn config_selectors_override_the_heuristics() {
     assert!(extract_teasers(&html, &page, &none).is_empty());
     // A bad selector from config is reported, naming the selector.
     match ExtractRules::new(Some("div..x"), None, None, Vec::new()) {
-        Err(ArticleError::BadSelector { selector, .. }) => assert_eq!(selector, "div..x"),
+        Err(bad) => assert_eq!(bad.selector, "div..x"),
         other => panic!("bad selector gave {other:?}"),
     }
     assert!(validate_selector("div.rec > a").is_ok());
@@ -1062,4 +1062,95 @@ fn page_times_without_a_zone_are_read_in_the_source_time_zone() {
         "CET is UTC+1"
     );
     assert_eq!(parsed.items[1].published, date("2026-12-01T08:30:00Z"));
+}
+
+/// Issue 9 body quality: a paragraph the page repeats stays repeated; tables, formulas and
+/// preformatted text stay in the body; video-player controls and a gallery's slides leave.
+#[test]
+fn body_keeps_repeats_tables_and_math_and_drops_players_and_galleries() {
+    let para = |i: usize| {
+        format!("<p>Absatz {i}: Der Gemeinderat hat in seiner Sitzung über den neuen Haushalt beraten und mehrere Änderungen an der Vorlage der Verwaltung beschlossen.</p>")
+    };
+    let refrain = "<p>Der Kehrreim des Liedes wird am Ende jeder Strophe wiederholt, so wie es der Chor seit vielen Jahren hält.</p>";
+    let mut html = String::from("<html><head><title>Haushalt 2027 beschlossen</title></head><body><article><h1>Haushalt 2027 beschlossen</h1>");
+    html.push_str(&para(1));
+    html.push_str(refrain);
+    html.push_str("<div class=\"video-js vjs-default-skin\"><div class=\"vjs-control-bar\"><button>Play</button><span>Playback Rate</span><span>Current Time 0:00</span></div></div>");
+    html.push_str(&para(2));
+    html.push_str(refrain);
+    html.push_str("<table><tr><th>Posten</th><th>Betrag</th></tr><tr><td><p>Schulen</p></td><td><p>4,2 Mio. Euro</p></td></tr></table>");
+    html.push_str("<p>Die Umlage berechnet sich nach</p><math display=\"block\"><mi>U</mi><mo>=</mo><mn>0,35</mn><mi>S</mi></math>");
+    let mut with_gallery = html.clone();
+    html.push_str(&para(3));
+    html.push_str("<pre>Ergebnis:  21 Ja\n           4 Nein</pre>");
+    html.push_str("</article></body></html>");
+    let a = extract_article(
+        html.as_bytes(),
+        &url("https://rat.example/haushalt"),
+        &ExtractRules::default(),
+    )
+    .expect("article");
+    with_gallery.push_str("<div class=\"gallery\">");
+    for i in 0..30 {
+        with_gallery.push_str(&format!("<div class=\"slide\"><img src=\"/b{i}.jpg\"><p>Bild {i} von 30: Blick in den Sitzungssaal</p></div>"));
+    }
+    with_gallery.push_str("</div>");
+    with_gallery.push_str(&para(3));
+    with_gallery.push_str("</article></body></html>");
+    let g = extract_article(
+        with_gallery.as_bytes(),
+        &url("https://rat.example/haushalt"),
+        &ExtractRules::default(),
+    )
+    .expect("article with a gallery");
+    assert!(!g.body_text.contains("Bild 7 von 30"), "{}", g.body_text);
+    assert!(g.body_text.contains("Absatz 3:"), "{}", g.body_text);
+    let text = &a.body_text;
+    assert_eq!(text.matches("Der Kehrreim des Liedes").count(), 2, "{text}");
+    assert!(
+        text.contains("Schulen") && text.contains("4,2 Mio. Euro"),
+        "table: {text}"
+    );
+    assert!(a.body_html.contains("<table>"), "{}", a.body_html);
+    assert!(text.contains("0,35"), "math: {text}");
+    assert!(text.contains("21 Ja"), "pre: {text}");
+    for gone in ["Playback Rate", "Current Time"] {
+        assert!(!text.contains(gone), "{gone} in the body: {text}");
+    }
+    for i in 1..=3 {
+        assert!(text.contains(&format!("Absatz {i}:")), "{text}");
+    }
+}
+
+/// Issue 9: no article page is refused: a paywalled page whose free part is an article's
+/// worth of text is read as that text, and a page without any title is named by its first
+/// sentence.
+#[test]
+fn paywalled_article_with_free_text_and_untitled_page_are_read() {
+    let free = "<p>Die Stadtverwaltung verhandelt offenbar seit Monaten mit einem Investor über den Verkauf des Stadions an der Flussaue.</p><p>Unterlagen, die der Redaktion vorliegen, zeigen Details des Vorhabens, über das der Rat im Frühjahr abstimmen soll.</p>";
+    let paywalled = format!("<html><head><title>Geheimer Plan für das Stadion</title><script type=\"application/ld+json\">{{\"@type\":\"NewsArticle\",\"headline\":\"Geheimer Plan für das Stadion\",\"isAccessibleForFree\":false}}</script></head><body><article><h1>Geheimer Plan für das Stadion</h1>{free}<div class=\"paywall\">Jetzt abonnieren und weiterlesen.</div></article></body></html>");
+    let a = extract_article(
+        paywalled.as_bytes(),
+        &url("https://bote.example/stadion"),
+        &ExtractRules::default(),
+    )
+    .expect("the free part is the article");
+    assert!(
+        a.body_text.starts_with("Die Stadtverwaltung verhandelt"),
+        "{}",
+        a.body_text
+    );
+    assert!(!a.body_text.contains("abonnieren"));
+
+    let untitled = format!("<html><body><div>{free}</div></body></html>");
+    let a = extract_article(
+        untitled.as_bytes(),
+        &url("https://bote.example/ohne-titel"),
+        &ExtractRules::default(),
+    )
+    .expect("an untitled page is still an article");
+    assert_eq!(
+        a.headline,
+        "Die Stadtverwaltung verhandelt offenbar seit Monaten mit einem Investor über den Verkauf des Stadions an der Flussaue."
+    );
 }

@@ -81,6 +81,60 @@ pub struct Entry {
 /// Summaries made from full text are cut to this many characters.
 const SUMMARY_CHARS: usize = 300;
 
+/// A summary made from the full text: whole sentences, up to [`SUMMARY_CHARS`]. The tail
+/// of a paragraph after its last sentence ("… Veranstaltungen. Zum Programm –") and short
+/// lines that end no sentence are link texts and labels, never summary text.
+fn summary_from_text(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let line = crate::text::fold_whitespace(line);
+        let kept = match sentence_end(&line) {
+            Some(end) if line[end..].trim().chars().count() < 40 => &line[..end],
+            Some(_) => line.as_str(),
+            None if line.chars().count() >= 80 => line.as_str(),
+            None => continue,
+        };
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(kept);
+        if out.chars().count() > SUMMARY_CHARS {
+            break;
+        }
+    }
+    if out.chars().count() <= SUMMARY_CHARS {
+        return out;
+    }
+    let limit = out
+        .char_indices()
+        .nth(SUMMARY_CHARS)
+        .map_or(out.len(), |(i, _)| i);
+    match sentence_end(&out[..limit]) {
+        Some(end) if end >= limit / 3 => out[..end].to_string(),
+        _ => truncate_words(&out, SUMMARY_CHARS),
+    }
+}
+
+/// The byte offset just after the last sentence end in `s` (`.`, `!`, `?` or `…`, with the
+/// closing quotes or brackets after it, followed by a space or the end).
+fn sentence_end(s: &str) -> Option<usize> {
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    for (k, &(_, c)) in chars.iter().enumerate().rev() {
+        if !matches!(c, '.' | '!' | '?' | '…') {
+            continue;
+        }
+        let mut j = k + 1;
+        while j < chars.len() && matches!(chars[j].1, '"' | '\'' | '“' | '”' | '«' | '»' | ')')
+        {
+            j += 1;
+        }
+        if j == chars.len() || chars[j].1.is_whitespace() {
+            return Some(chars.get(j).map_or(s.len(), |&(i, _)| i));
+        }
+    }
+    None
+}
+
 impl Entry {
     /// The entry for a stored story. The link is the story's own link, else the first
     /// alternate that parses; the summary falls back to the start of the full text; the
@@ -103,7 +157,7 @@ impl Entry {
                 Some(t) if !t.trim().is_empty() => t.to_string(),
                 _ => html_to_text(story.content_html.as_deref().unwrap_or("")),
             };
-            let text = truncate_words(&crate::text::fold_whitespace(&text), SUMMARY_CHARS);
+            let text = summary_from_text(&text);
             (!text.is_empty()).then(|| escape_html_text(&text))
         });
         let published = story.date();
@@ -389,6 +443,29 @@ mod tests {
         );
         assert_eq!(e.published, t(8));
         assert_eq!(e.updated, t(10));
+    }
+
+    /// Issue 10: link text at the end of the text ("Zum Programm –") does not leak into
+    /// a generated summary; a long text is cut after a whole sentence.
+    #[test]
+    fn generated_summary_is_whole_sentences_without_link_text() {
+        let mut s = story();
+        s.summary_html = None;
+        s.content_text = None;
+        s.content_html = Some(
+            "<p>Das Stadtfest beginnt am Freitag mit Musik und vielen Veranstaltungen. \
+             <a href=\"/programm\">Zum Programm</a> –</p><p><a href=\"/mehr\">Mehr</a></p>"
+                .into(),
+        );
+        assert_eq!(
+            Entry::from_story(&s).summary_html.as_deref(),
+            Some("Das Stadtfest beginnt am Freitag mit Musik und vielen Veranstaltungen.")
+        );
+        let sentence = "Der Rat tagt am Abend im großen Saal des Rathauses am Markt. ";
+        s.content_html = Some(format!("<p>{}</p>", sentence.repeat(8)));
+        let summary = Entry::from_story(&s).summary_html.unwrap();
+        assert!(summary.ends_with("Markt."), "{summary}");
+        assert!(summary.chars().count() <= SUMMARY_CHARS, "{summary}");
     }
 
     #[test]

@@ -107,7 +107,7 @@ pub fn sanitize_html(html: &str, base: &Url) -> String {
     .map(|(tag, attrs)| (tag, attrs.iter().copied().collect()))
     .collect();
 
-    Builder::default()
+    let cleaned = Builder::default()
         .tags(TAGS.iter().copied().collect())
         .clean_content_tags(CLEAN_CONTENT_TAGS.iter().copied().collect())
         .tag_attributes(tag_attributes)
@@ -117,7 +117,41 @@ pub fn sanitize_html(html: &str, base: &Url) -> String {
         .link_rel(Some("noopener noreferrer"))
         .strip_comments(true)
         .clean(&html)
-        .to_string()
+        .to_string();
+    drop_images_without_src(cleaned)
+}
+
+/// Removes `<img>` elements the sanitizer left without a `src` (a `data:` or `javascript:`
+/// image loses the attribute, not the element): readers show them as broken alt text.
+/// The input is ammonia's serialization, where every attribute value is double-quoted
+/// with `"` escaped, so a quote-aware scan finds each tag's end.
+fn drop_images_without_src(html: String) -> String {
+    if !html.contains("<img") {
+        return html;
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html.as_str();
+    while let Some(start) = rest.find("<img") {
+        out.push_str(&rest[..start]);
+        let tag = &rest[start..];
+        let mut quoted = false;
+        let end = tag
+            .char_indices()
+            .find(|&(_, c)| {
+                if c == '"' {
+                    quoted = !quoted;
+                }
+                c == '>' && !quoted
+            })
+            .map_or(tag.len(), |(i, _)| i + 1);
+        let element = &tag[..end];
+        if element.contains(" src=\"") {
+            out.push_str(element);
+        }
+        rest = &tag[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Elements without content: never pushed on the stack of open elements.
@@ -370,6 +404,17 @@ mod tests {
         assert!(!out.to_ascii_lowercase().contains("javascript"), "{out}");
         assert!(!out.contains("vbscript"), "{out}");
         assert!(!out.contains("data:"), "{out}");
+        // Issue 10: an image whose only source was a data: URL is gone, not shown as alt text.
+        assert!(!out.contains("<img"), "{out}");
+        let kept = sanitize_html(
+            "<p>a<img alt=\"x > y\" src=\"data:image/gif;base64,R0\">b<img src=\"/c.jpg\" alt=\"c\"></p>",
+            &base(),
+        );
+        assert_eq!(kept.matches("<img").count(), 1, "{kept}");
+        assert!(
+            kept.contains("c.jpg") && kept.contains(">a") && kept.contains("b<img"),
+            "{kept}"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! section) can be dropped block by block.
 
 use super::meta::strip_von;
-use super::{ExtractRules, MIN_BODY_CHARS};
+use super::rules::{ExtractRules, MIN_BODY_CHARS};
 use crate::parse::credit::is_credit_line;
 use crate::parse::html::{
     element_text, has_block_child, heading_level, node_key, normalize_label, short_text, BLOCK_TAGS,
@@ -37,6 +37,10 @@ const SKIP_TAGS: &[&str] = &[
     "menu",
     "dialog",
 ];
+
+/// Elements kept whole as one block even when they hold other blocks: their structure
+/// is their meaning (a table's cells, a formula, a definition list, preformatted text).
+const WHOLE_BLOCKS: &[&str] = &["li", "blockquote", "table", "pre", "math", "dl"];
 
 /// One paragraph-like piece of the body.
 pub(super) struct Block {
@@ -105,6 +109,24 @@ static FURNITURE_CLASS: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// Class or id words of media players and galleries: their control labels ("Play",
+/// "Mute", "Playback Rate") and slide captions are no article text. Checked together with
+/// [`holds_prose`], because a wrapper named "has-gallery" may hold the whole article.
+static MEDIA_CLASS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(^|[\s_-])(player|vjs|video-js|jwplayer|jw-player|mejs|plyr|gallery|slideshow|carousel|swiper|slider|lightbox)($|[\s_-])",
+    )
+    .expect("static regex")
+});
+
+/// Does the element hold several paragraphs of prose (so it is no player or gallery)?
+fn holds_prose(el: ElementRef<'_>) -> bool {
+    el.select(css!("p"))
+        .filter(|p| element_text(*p).chars().count() >= 150)
+        .nth(2)
+        .is_some()
+}
+
 static AGENCY_BYLINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\p{Lu}[\p{L}.\- ]{0,40}--\p{Lu}{2,8}$").expect("static regex"));
 
@@ -140,6 +162,25 @@ const FURNITURE_EXACT: &[&str] = &[
     "share",
     "print",
     "advertisement",
+    // Video player controls (video.js and alike) that Readability leaves in.
+    "play",
+    "pause",
+    "mute",
+    "unmute",
+    "fullscreen",
+    "non-fullscreen",
+    "playback rate",
+    "current time",
+    "duration",
+    "remaining time",
+    "stream type live",
+    "chapters",
+    "descriptions",
+    "captions",
+    "subtitles",
+    "audio track",
+    "this is a modal window.",
+    "end of dialog window.",
 ];
 
 /// Words that make a short, unpunctuated block furniture ("Teilen Drucken Mailen").
@@ -226,6 +267,10 @@ pub(super) fn body_blocks(
     if let Some(content) = readability_content(text, page_url) {
         let frag = Html::parse_fragment(&content);
         collect_blocks(frag.root_element(), &HashSet::new(), &mut raw);
+        // Readability rewrites some containers without their class (a `div.paywall`
+        // becomes a plain paragraph): what lies within the page's furniture stays out.
+        let furniture = furniture_texts(doc);
+        raw.retain(|b| !furniture.iter().any(|f| f.contains(&b.text)));
         let blocks = filter_blocks(raw, filter);
         if blocks.iter().map(|b| b.text.chars().count()).sum::<usize>() >= MIN_BODY_CHARS {
             return blocks;
@@ -242,6 +287,31 @@ pub(super) fn body_blocks(
         .unwrap_or_else(|| doc.root_element());
     collect_blocks(root, &scan.skip, &mut raw);
     filter_blocks(raw, filter)
+}
+
+/// Furniture containers of the page considered (the first ones, in page order).
+const MAX_FURNITURE: usize = 100;
+/// Longer furniture texts are not compared: a container that large is no widget.
+const MAX_FURNITURE_CHARS: usize = 600;
+
+/// Texts of the page's furniture containers (by class or id: paywall, share, newsletter,
+/// player, gallery …), for dropping their text from Readability's output.
+fn furniture_texts(doc: &Html) -> Vec<String> {
+    doc.select(css!("[class],[id]"))
+        .filter(|el| {
+            let v = el.value();
+            let class_id = format!(
+                "{} {}",
+                v.attr("class").unwrap_or(""),
+                v.attr("id").unwrap_or("")
+            );
+            FURNITURE_CLASS.is_match(&class_id)
+                || (MEDIA_CLASS.is_match(&class_id) && !holds_prose(*el))
+        })
+        .filter_map(|el| short_text(el, MAX_FURNITURE_CHARS))
+        .filter(|t| !t.is_empty())
+        .take(MAX_FURNITURE)
+        .collect()
 }
 
 fn readability_content(text: &str, page_url: &Url) -> Option<String> {
@@ -271,6 +341,9 @@ pub(super) fn is_skipped(el: ElementRef<'_>, skip: &HashSet<usize>) -> bool {
     if FURNITURE_CLASS.is_match(&class_id) {
         return true;
     }
+    if MEDIA_CLASS.is_match(&class_id) && !holds_prose(el) {
+        return true;
+    }
     skip.contains(&node_key(el))
 }
 
@@ -285,9 +358,12 @@ pub(super) fn collect_blocks(root: ElementRef<'_>, skip: &HashSet<usize>, out: &
         let name = el.value().name();
         let block_child = has_block_child(el);
         let leaf_div = matches!(name, "div" | "section" | "span") && !block_child;
+        // A layout table (one holding another table) is a container, not a data table.
+        let whole = WHOLE_BLOCKS.contains(&name)
+            && !(name == "table" && el.select(css!("table")).nth(1).is_some());
         if matches!(name, "ul" | "ol")
-            || !(BLOCK_TAGS.contains(&name) || leaf_div)
-            || (name != "p" && block_child && !matches!(name, "li" | "blockquote"))
+            || !(BLOCK_TAGS.contains(&name) || leaf_div || name == "math")
+            || (name != "p" && block_child && !whole)
         {
             let before = stack.len();
             stack.extend(el.child_elements());
@@ -335,11 +411,14 @@ pub(super) fn filter_blocks(raw: Vec<Block>, f: &mut BlockFilter) -> Vec<Block> 
             }
             continue;
         }
+        // A paragraph the page repeats is kept as often as the page says it; a short
+        // repeated line (a label, a credit, a widget's caption) is furniture.
+        let short = b.text.chars().count() < PROSE_BLOCK_CHARS;
         if BlockFilter::is_furniture(&b.text)
             || f.headline.as_deref().is_some_and(|h| h == b.text)
             || f.caption_texts.contains(&b.text)
             || f.teaser_texts.contains(&b.text)
-            || seen.contains(&b.text)
+            || (short && seen.contains(&b.text))
             || f.is_byline(&b.text)
         {
             continue;

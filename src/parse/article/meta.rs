@@ -2,7 +2,7 @@
 //! markup (`<h1>`, `<title>`, `<time>`, `<html lang>`); and the page kinds that are not
 //! articles (error pages, paywall stubs).
 
-use super::ExtractRules;
+use super::rules::ExtractRules;
 use crate::parse::html::{clean, element_text, non_empty, strip_fragment};
 use crate::parse::title::{strip_site_name, undouble, SEPARATORS};
 use crate::text::fold_whitespace;

@@ -9,10 +9,11 @@
 mod body;
 mod figure;
 mod meta;
+mod rules;
 
 use crate::model::{Article, Image, Teaser};
 use crate::parse::date::parse_date_in;
-use crate::parse::html::{self, normalize_label, strip_fragment, BadSelector, HtmlError, Page};
+use crate::parse::html::{self, strip_fragment, BadSelector, HtmlError, Page};
 use crate::parse::teaser::{self, TeaserScan};
 use body::{BlockFilter, Prose};
 use meta::Meta;
@@ -22,78 +23,7 @@ use url::Url;
 
 pub use crate::parse::credit::split_credit;
 pub use crate::parse::html::{CssSelector, MAX_DEPTH, MAX_HTML_BYTES};
-
-/// Fewer characters of body text than this is not an article (teaser stubs, error pages).
-pub const MIN_BODY_CHARS: usize = 200;
-
-/// A body shorter than this next to a subscription prompt is a paywall stub.
-const PAYWALL_MAX_CHARS: usize = 1200;
-
-/// Labels that head a recommendation section when the source configures none.
-pub const DEFAULT_TEASER_LABELS: &[&str] = &[
-    "Empfohlen",
-    "Recommended",
-    "Mehr zum Thema",
-    "Das könnte Sie auch interessieren",
-    "Auch interessant",
-    "Related",
-];
-
-/// Per-source extraction overrides (from config) and the teaser section labels.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExtractRules {
-    /// Selector of the article body; replaces the Readability heuristic.
-    pub body: Option<CssSelector>,
-    /// Selector of the teaser section(s); replaces the label search when it matches.
-    pub teasers: Option<CssSelector>,
-    /// Selector of the byline element.
-    pub byline: Option<CssSelector>,
-    /// Texts that head a teaser section, matched case- and whitespace-insensitively.
-    pub teaser_labels: Vec<String>,
-    /// The zone of page times that name none ("30.11.2026, 08:30 Uhr"): the source's
-    /// `timezone` (UTC when config names none).
-    pub timezone: chrono_tz::Tz,
-}
-
-impl ExtractRules {
-    /// Rules from config strings, each selector compiled here once.
-    pub fn new(
-        body: Option<&str>,
-        teasers: Option<&str>,
-        byline: Option<&str>,
-        teaser_labels: Vec<String>,
-    ) -> Result<Self, ArticleError> {
-        Ok(Self {
-            body: body.map(CssSelector::parse).transpose()?,
-            teasers: teasers.map(CssSelector::parse).transpose()?,
-            byline: byline.map(CssSelector::parse).transpose()?,
-            teaser_labels,
-            timezone: chrono_tz::UTC,
-        })
-    }
-
-    fn normalized_labels(&self) -> Vec<String> {
-        self.teaser_labels
-            .iter()
-            .map(|l| normalize_label(l))
-            .collect()
-    }
-}
-
-impl Default for ExtractRules {
-    fn default() -> Self {
-        Self {
-            body: None,
-            teasers: None,
-            byline: None,
-            teaser_labels: DEFAULT_TEASER_LABELS
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            timezone: chrono_tz::UTC,
-        }
-    }
-}
+pub use rules::{validate_selector, ExtractRules, DEFAULT_TEASER_LABELS, MIN_BODY_CHARS};
 
 /// Why a page yielded no article. Each message names what was seen on the page.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -137,13 +67,6 @@ impl From<HtmlError> for ArticleError {
             HtmlError::TooDeep { depth, limit } => ArticleError::TooDeep { depth, limit },
         }
     }
-}
-
-/// Checks a CSS selector from config; the error says what the parser did not accept.
-pub fn validate_selector(sel: &str) -> Result<(), String> {
-    CssSelector::parse(sel)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
 }
 
 /// Article links of a section page, picked by a CSS selector: absolute, without fragment,
@@ -292,7 +215,9 @@ fn read_article(
             prose.chars
         )));
     }
-    if chars < PAYWALL_MAX_CHARS {
+    // A paywalled page whose free part holds an article's worth of text is an article (its
+    // visible part); only a stub too short to be one is refused, saying why it is short.
+    if chars < MIN_BODY_CHARS {
         if let Some(why) = meta::paywall_marker(doc, &meta) {
             return Err(ArticleError::Paywall(format!(
                 "{why}, {chars} characters of text"
@@ -313,7 +238,9 @@ fn read_article(
             });
         }
     }
-    let Some(headline) = headline else {
+    // A page without any title element still has an article: its first heading, else its
+    // first sentence, names it.
+    let Some(headline) = headline.or_else(|| fallback_headline(&blocks)) else {
         return Err(ArticleError::NoHeadline);
     };
 
@@ -356,6 +283,28 @@ fn read_article(
     })
 }
 
+/// Longest headline made from the body when the page names none.
+const FALLBACK_HEADLINE_CHARS: usize = 120;
+
+/// The body's first heading, else its first sentence (cut at a word), as the headline of a
+/// page without `<title>`, `<h1>` or metadata.
+fn fallback_headline(blocks: &[body::Block]) -> Option<String> {
+    if let Some(h) = blocks
+        .iter()
+        .find(|b| b.html.starts_with("<h") && b.text.chars().count() <= FALLBACK_HEADLINE_CHARS)
+    {
+        return Some(h.text.clone());
+    }
+    let first = blocks.iter().find(|b| b.paragraph)?;
+    let sentence = first
+        .text
+        .split_inclusive(['.', '!', '?'])
+        .next()
+        .unwrap_or(&first.text);
+    let h = crate::text::truncate_words(sentence.trim(), FALLBACK_HEADLINE_CHARS);
+    (!h.is_empty()).then_some(h)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,8 +316,11 @@ mod tests {
         assert!(validate_selector(" ").is_err());
         let bad = ExtractRules::new(Some("div..x"), None, None, Vec::new());
         assert!(
-            matches!(&bad, Err(ArticleError::BadSelector { selector, .. }) if selector == "div..x"),
+            matches!(&bad, Err(BadSelector { selector, .. }) if selector == "div..x"),
             "{bad:?}"
         );
+        let typed = validate_selector("div[").unwrap_err();
+        assert_eq!(typed.selector, "div[");
+        assert!(!typed.reason.is_empty());
     }
 }
