@@ -465,7 +465,9 @@ fn soak(total: usize, window: u64) {
             if last >= window {
                 store.expire(date(last - window)).expect("expire");
             }
-            if last / report_every != (last + 1 - DELIVERY as u64 * 10) / report_every
+            // `last` is the index of the round's last document: a mark each time the count
+            // of documents passes a multiple of `report_every`.
+            if (last + 1) / report_every != (last + 1 - DELIVERY as u64 * 10) / report_every
                 || marks.is_empty()
             {
                 store.flush().expect("flush");

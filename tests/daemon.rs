@@ -366,3 +366,117 @@ fn websub_hubs_are_pinged_after_a_publish() {
     // One ping per changed output file (rss, atom, json) of the one feed.
     assert_eq!(server.seen("/hub").len(), 3, "{:?}", server.seen("/hub"));
 }
+
+/// Issue 10: a restarted daemon shows every source's history at once (an HTTP feed and a
+/// spool folder), before any of them is polled again: `/sources` and `status` read the
+/// persisted state, `/metrics` has every source's series after the first cycle.
+#[test]
+fn a_restarted_daemon_shows_every_source_history_at_once() {
+    let server = TestServer::start();
+    server.set(
+        "/feed.xml",
+        Route::xml(rss(&[(
+            "Meldung vor dem Neustart",
+            "n-1",
+            "Text.",
+            &hours_ago(1),
+        )])),
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sources = format!(
+        "  - id: netz\n    url: {}\n    interval: 1h\n  - id: ablage\n    url: spool\n    interval: 1h",
+        server.url("/feed.xml")
+    );
+    let cfg = config(&sources, "  - id: alle\n    title: Alle").replace(
+        "sources:\n",
+        &format!("serve: 127.0.0.1:{port}\nsources:\n"),
+    );
+    let ws = Workspace::new(&cfg);
+    std::fs::create_dir(ws.path().join("spool")).unwrap();
+    std::fs::write(
+        ws.path().join("spool/lieferung.xml"),
+        rss(&[("Aus der Ablage", "s-1", "Text.", &hours_ago(2))]),
+    )
+    .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::blocking::Client::new();
+    let mut child = spawn_run(&ws);
+    wait_for("a healthy cycle", Duration::from_secs(20), || {
+        client
+            .get(format!("{base}/healthz"))
+            .send()
+            .is_ok_and(|r| r.status() == 200)
+    });
+    signal(&child, libc::SIGTERM);
+    assert!(wait_exit(&mut child, Duration::from_secs(5)).success());
+    let fetched = server.seen("/feed.xml").len();
+
+    let mut child = spawn_run(&ws);
+    let mut page = String::new();
+    wait_for(
+        "/sources after the restart",
+        Duration::from_secs(10),
+        || match client.get(format!("{base}/sources")).send() {
+            Ok(r) if r.status() == 200 => {
+                page = r.text().unwrap_or_default();
+                true
+            }
+            _ => false,
+        },
+    );
+    // Metrics carry the persisted series from the first cycle after the restart, which
+    // polls nothing here.
+    wait_for(
+        "the first cycle after the restart",
+        Duration::from_secs(20),
+        || {
+            client
+                .get(format!("{base}/healthz"))
+                .send()
+                .is_ok_and(|r| r.status() == 200)
+        },
+    );
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let status = ws.wirefeed(&["status"]);
+    signal(&child, libc::SIGTERM);
+    assert!(wait_exit(&mut child, Duration::from_secs(5)).success());
+
+    assert_eq!(
+        server.seen("/feed.xml").len(),
+        fetched,
+        "nothing was due: the history shown is the persisted one"
+    );
+    assert!(!page.contains("No source has been polled yet"), "{page}");
+    for id in ["netz", "ablage"] {
+        let row = page
+            .split("<tr>")
+            .find(|r| r.contains(&format!("<td>{id}</td>")))
+            .unwrap_or_else(|| panic!("{id} missing from /sources: {page}"));
+        assert!(!row.contains("never"), "{id} shows no last success: {row}");
+        assert!(
+            metrics.contains(&format!(
+                "wirefeed_source_last_success_timestamp_seconds{{source=\"{id}\"}}"
+            )),
+            "{id} has no series after the restart: {metrics}"
+        );
+    }
+    let table = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("netz ") && l.contains("ok"))
+            && table
+                .lines()
+                .any(|l| l.starts_with("ablage ") && l.contains("ok")),
+        "{table}"
+    );
+}
