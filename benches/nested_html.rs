@@ -52,6 +52,7 @@ fn story(html: String) -> Story {
         tags: vec![],
         fingerprint: String::new(),
         wire: None,
+        life: None,
     }
 }
 

@@ -3,8 +3,8 @@
 //! the record and `now`.
 
 use crate::config::{Config, FeedConfig, FeedFrom, FeedOrder, Matcher};
-use crate::model::{Story, StoryStatus, TeaserRecord};
-use crate::store::{Store, StoreError};
+use crate::model::{Story, StoryStatus, TeaserRecord, Withdrawal};
+use crate::store::{Store, StoreError, StoryNote};
 use crate::text::html_to_text;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -54,7 +54,21 @@ pub struct Curated {
     /// The date of the newest story in the store (not after `now`): the time an empty
     /// Atom feed reports, so that it stays put between cycles.
     pub newest_story: Option<DateTime<Utc>>,
+    /// Per configured feed (in config order; may be shorter): the stories withdrawn from
+    /// it, newest withdrawal first, for the operator note on its HTML page.
+    pub withdrawn: Vec<Vec<WithdrawnNote>>,
 }
+
+/// A story that left a feed, for the operator note on the feed's HTML page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WithdrawnNote {
+    pub title: String,
+    pub link: Option<String>,
+    pub withdrawal: Withdrawal,
+}
+
+/// Withdrawals listed on a feed's page at most.
+const WITHDRAWN_NOTES: usize = 20;
 
 /// The selection of every configured feed, in config order.
 pub fn select_all(
@@ -80,10 +94,24 @@ pub fn select_all(
         select_stories(&item_feeds, newest_first, now, skew)?
     }
     .into_iter();
+    // Notes are few (only stories withdrawn or pinned), read once for every feed.
+    let notes = store.notes()?;
+    let mut noted: Vec<(StoryNote, Story)> = Vec::with_capacity(notes.len());
+    for note in notes {
+        if let Some(story) = store.story(&note.story)? {
+            noted.push((note, story));
+        }
+    }
     let mut out = Vec::with_capacity(config.feeds.len());
+    let mut withdrawn = Vec::with_capacity(config.feeds.len());
     for feed in &config.feeds {
+        withdrawn.push(withdrawn_from(feed, &noted, now, skew));
         out.push(match feed.from {
-            FeedFrom::Items => Selection::Stories(stories.next().unwrap_or_default()),
+            FeedFrom::Items => {
+                let mut picked = stories.next().unwrap_or_default();
+                pin_on_top(feed, &mut picked, &noted, now, skew);
+                Selection::Stories(picked)
+            }
             FeedFrom::Teasers => {
                 let tags_of = |id: &str| {
                     config
@@ -114,7 +142,74 @@ pub fn select_all(
     Ok(Curated {
         feeds: out,
         newest_story,
+        withdrawn,
     })
+}
+
+/// Puts the stories pinned to this feed (pin not expired, story publishable) on top, the
+/// most recently pinned first; the feed keeps its length limit.
+pub fn pin_on_top(
+    feed: &FeedConfig,
+    picked: &mut Vec<Story>,
+    noted: &[(StoryNote, Story)],
+    now: DateTime<Utc>,
+    skew: chrono::Duration,
+) {
+    let mut pinned: Vec<(DateTime<Utc>, &Story)> = noted
+        .iter()
+        .filter_map(|(note, story)| {
+            let pin = note
+                .pins
+                .iter()
+                .find(|p| p.feed == feed.id && p.until > now)?;
+            publishable(story, now, skew).then_some((pin.at, story))
+        })
+        .collect();
+    if pinned.is_empty() {
+        return;
+    }
+    pinned.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    picked.retain(|s| !pinned.iter().any(|(_, p)| p.id == s.id));
+    let mut top: Vec<Story> = pinned.into_iter().map(|(_, s)| s.clone()).collect();
+    top.append(picked);
+    top.truncate(feed.limit);
+    *picked = top;
+}
+
+/// The withdrawals of stories this feed would otherwise carry, newest first.
+fn withdrawn_from(
+    feed: &FeedConfig,
+    noted: &[(StoryNote, Story)],
+    now: DateTime<Utc>,
+    skew: chrono::Duration,
+) -> Vec<WithdrawnNote> {
+    if feed.from != FeedFrom::Items {
+        return Vec::new();
+    }
+    let mut notes: Vec<WithdrawnNote> = noted
+        .iter()
+        .filter_map(|(note, story)| {
+            let withdrawal = note.withdrawal.clone()?;
+            // Judged as if it were still active: would this feed have carried it?
+            let mut as_active = story.clone();
+            as_active.status = StoryStatus::Active;
+            as_active.life = None;
+            as_active.wire = None;
+            story_matches(feed, &as_active, now, skew).then(|| WithdrawnNote {
+                title: story.title.clone(),
+                link: story.link.clone(),
+                withdrawal,
+            })
+        })
+        .collect();
+    notes.sort_by_key(|n| std::cmp::Reverse(n.withdrawal.at));
+    notes.truncate(WITHDRAWN_NOTES);
+    notes
+}
+
+/// Active, usable and not under embargo: may appear in any output.
+fn publishable(story: &Story, now: DateTime<Utc>, skew: chrono::Duration) -> bool {
+    story.status == StoryStatus::Active && story.is_usable() && !story.is_embargoed(now, skew)
 }
 
 /// Why a story is or is not in a feed, decided from the story alone.
@@ -124,8 +219,14 @@ pub fn story_matches(
     now: DateTime<Utc>,
     skew: chrono::Duration,
 ) -> bool {
-    if story.status != StoryStatus::Active || !story.is_usable() || story.is_embargoed(now, skew) {
+    if !publishable(story, now, skew) {
         return false;
+    }
+    if let Some(max) = feed.urgency_max {
+        // A story without an urgency is no breaking news.
+        if story.urgency.is_none_or(|u| u > max) {
+            return false;
+        }
     }
     if let Some(max_age) = feed.max_age {
         if let Ok(max_age) = chrono::Duration::from_std(max_age) {
@@ -326,6 +427,7 @@ mod tests {
             max_age: None,
             limit: 50,
             lang: None,
+            urgency_max: None,
             order: FeedOrder::Newest,
         }
     }
@@ -357,6 +459,7 @@ mod tests {
             tags: vec!["politik".into()],
             fingerprint: String::new(),
             wire: None,
+            life: None,
         }
     }
 

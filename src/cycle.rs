@@ -9,7 +9,7 @@ use crate::publish::{self, PublishError};
 use crate::schedule;
 use crate::source::fetch::Fetcher;
 use crate::source::{Delivered, Delivery, Poller};
-use crate::store::{Incoming, SourceState, Store, StoreError};
+use crate::store::{SourceState, Store, StoreError};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use std::sync::Arc;
@@ -79,6 +79,7 @@ pub async fn run(
             .unwrap_or(chrono::Duration::days(30));
         report.expired = ctx.store.expire(now - max_age)?;
         if report.expired > 0 {
+            ctx.store.forget_notes()?;
             changed = true;
         }
         report.stage_times.store += t.elapsed();
@@ -128,8 +129,13 @@ async fn poll_source<'a>(poller: &Poller<'_>, source: &'a SourceConfig) -> Polle
     let mut delivery = poller.poll(source, &state).await;
     if let Ok(Delivered::Items { items, .. }) = &mut delivery.result {
         let mut taken = std::mem::take(items);
+        let rules = poller.config.wire.clone();
         let prepared = tokio::task::spawn_blocking(move || {
-            taken.iter_mut().for_each(Incoming::prepare);
+            // Marked first: a correction prefix leaves the title before it is fingerprinted.
+            taken.iter_mut().for_each(|i| {
+                i.mark(&rules);
+                i.prepare();
+            });
             taken
         })
         .await;

@@ -69,6 +69,8 @@ pub async fn once(
         due_sources(&config, &store, Utc::now())
     };
     ctx.on_source = progress.map(|start| start(sources.len()));
+    // Commands an editor left while another wirefeed held the store.
+    crate::editor::apply_pending(&config, &store, Utc::now());
     let report = cycle::run(&ctx, &sources, true).await?;
     forget_removed_sources(&config, &store);
     store.flush()?;
@@ -138,6 +140,10 @@ pub async fn run(
                 _ = term.recv() => { tracing::info!("SIGTERM: stopping"); return Ok(()); }
                 _ = int.recv() => { tracing::info!("SIGINT: stopping"); return Ok(()); }
             }
+        }
+        // Editors' commands (withdraw, pin, restore) wait in a spool beside the store.
+        if crate::editor::apply_pending(&config, &store, Utc::now()) > 0 {
+            publish_next = true;
         }
         let due = due_sources(&config, &store, Utc::now());
         if !due.is_empty() || publish_next {

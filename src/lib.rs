@@ -10,6 +10,8 @@ pub mod config;
 pub mod curate;
 pub mod cycle;
 pub mod daemon;
+pub mod editor;
+pub mod lifecycle;
 pub mod metrics;
 pub mod model;
 pub mod parse;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use wirefeed::config::{Config, ConfigError};
 use wirefeed::cycle::SourceHook;
 use wirefeed::report::{summarize, CycleReport, SourceOutcome};
-use wirefeed::{daemon, service};
+use wirefeed::{daemon, editor, service};
 
 #[derive(Parser)]
 #[command(
@@ -48,8 +48,37 @@ enum Command {
     Run,
     /// Validate config.yaml: exit 0, or print every problem and exit 2.
     Check,
-    /// Show every source and output feed: last poll, failures, next poll, items.
+    /// Show every source and output feed: last poll, failures, next poll, items; and
+    /// what was withdrawn or pinned.
     Status,
+    /// Withdraw a story from every output (works while the daemon runs).
+    Withdraw {
+        /// The story's id (from `status` or a feed entry's guid) or its link.
+        story: String,
+        /// Why, for `status` and the feed pages' note.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Pin a story to the top of one output feed for a time (works while the daemon runs).
+    Pin {
+        /// The story's id (from `status` or a feed entry's guid) or its link.
+        story: String,
+        /// The output feed's id in config.yaml.
+        #[arg(long)]
+        feed: String,
+        /// How long: 30m, 2h, 1d.
+        #[arg(long = "for", value_parser = pin_duration)]
+        duration: std::time::Duration,
+    },
+    /// Undo a withdrawal or pins of a story (works while the daemon runs).
+    Restore {
+        /// The story's id (from `status` or a feed entry's guid) or its link.
+        story: String,
+    },
+}
+
+fn pin_duration(s: &str) -> Result<std::time::Duration, String> {
+    wirefeed::config::parse_duration(s).map_err(|e| e.to_string())
 }
 
 fn init_logging(format: LogFormat, default_level: &str) {
@@ -111,6 +140,29 @@ fn main() -> ExitCode {
     if let Command::Status = cli.command {
         return status(&config);
     }
+    let now = chrono::Utc::now();
+    let by_hand = match &cli.command {
+        Command::Withdraw { story, reason } => Some(editor::Command::Withdraw {
+            story: story.clone(),
+            reason: reason.clone(),
+        }),
+        Command::Pin {
+            story,
+            feed,
+            duration,
+        } => Some(editor::Command::Pin {
+            story: story.clone(),
+            feed: feed.clone(),
+            until: now + chrono::Duration::from_std(*duration).unwrap_or_default(),
+        }),
+        Command::Restore { story } => Some(editor::Command::Restore {
+            story: story.clone(),
+        }),
+        _ => None,
+    };
+    if let Some(command) = by_hand {
+        return by_hand_command(&config, &command);
+    }
     let store = match daemon::open_store(&config) {
         Ok(s) => s,
         Err(e) => {
@@ -159,7 +211,7 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Command::Check | Command::Status => ExitCode::SUCCESS,
+        _ => ExitCode::SUCCESS,
     }
 }
 
@@ -208,6 +260,54 @@ async fn run(config: Config, store: wirefeed::store::Store) -> anyhow::Result<()
         let _ = tokio::time::timeout(std::time::Duration::from_secs(1), server).await;
     }
     Ok(result?)
+}
+
+/// `withdraw`, `pin`, `restore`: applied here when no daemon holds the store, else handed to
+/// the running daemon through its command spool.
+fn by_hand_command(config: &Config, command: &editor::Command) -> ExitCode {
+    let outcome = match daemon::open_store(config) {
+        Ok(store) => match editor::apply_here(config, &store, command, chrono::Utc::now()) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                eprintln!("wirefeed: {e}");
+                return ExitCode::from(1);
+            }
+        },
+        Err(wirefeed::store::StoreError::Locked { .. }) => {
+            let dir = editor::spool_dir(config);
+            let name = match editor::submit(&dir, command) {
+                Ok(name) => name,
+                Err(e) => {
+                    eprintln!(
+                        "wirefeed: the store is in use by a running wirefeed, and the command cannot be left for it in {}: {e}",
+                        dir.display()
+                    );
+                    return ExitCode::from(1);
+                }
+            };
+            match editor::wait_for_result(&dir, &name, std::time::Duration::from_secs(20)) {
+                Some(outcome) => outcome,
+                None => {
+                    println!(
+                        "queued for the running wirefeed ({}); it applies it after its current cycle",
+                        dir.join(&name).display()
+                    );
+                    return ExitCode::SUCCESS;
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("wirefeed: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if outcome.done {
+        println!("{}", outcome.message);
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("wirefeed: {}", outcome.message);
+        ExitCode::from(1)
+    }
 }
 
 /// `wirefeed status`: from the store when no daemon holds it, else from the daemon's snapshot.

@@ -296,6 +296,59 @@ pub struct Story {
     /// Agency metadata when the story came in an agency format (see [`Wire`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wire: Option<Box<Wire>>,
+    /// Its life after the first delivery: the source's own time of the kept version,
+    /// a withdrawal, a correction (see [`Life`]); `None` until one of them is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub life: Option<Box<Life>>,
+}
+
+/// What happened to a story after its first delivery, beyond its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Life {
+    /// The source's own time of the kept version (`updated`, else `published`): orders the
+    /// versions of a source that gives no version number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_updated: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawal: Option<Withdrawal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction: Option<Correction>,
+    /// The reason of a withdrawal an editor lifted (`wirefeed restore`): the same notice
+    /// delivered again does not withdraw the story again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifted: Option<String>,
+}
+
+/// Why and when a story left every output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawal {
+    pub at: DateTime<Utc>,
+    pub by: WithdrawnBy,
+    /// In the words of the agency or the editor ("pubStatus canceled", a kill notice's
+    /// headline, the `--reason` given).
+    pub reason: String,
+}
+
+/// Who withdrew a story, which decides what may bring it back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WithdrawnBy {
+    /// The agency killed it (canceled, a kill notice): final, no copy brings it back.
+    Agency,
+    /// The agency withheld it: a newer usable version brings it back.
+    Withheld,
+    /// An editor withdrew it by hand: `wirefeed restore` brings it back.
+    Editor,
+}
+
+/// A correction the agency sent: shown to readers above the text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Correction {
+    pub at: DateTime<Utc>,
+    /// The editor's note (`ednote`), empty when the correction was known only from a
+    /// signal or a title prefix.
+    #[serde(default)]
+    pub note: String,
 }
 
 fn one() -> u32 {
@@ -317,6 +370,21 @@ impl Story {
                 .as_ref()
                 .and_then(|w| w.embargoed)
                 .is_some_and(|e| e > now)
+    }
+
+    /// Why and when it was withdrawn, if it was.
+    pub fn withdrawal(&self) -> Option<&Withdrawal> {
+        self.life.as_ref().and_then(|l| l.withdrawal.as_ref())
+    }
+
+    /// The correction readers are shown, if the kept version is one.
+    pub fn correction(&self) -> Option<&Correction> {
+        self.life.as_ref().and_then(|l| l.correction.as_ref())
+    }
+
+    /// The story's life record, created when first needed.
+    pub fn life_mut(&mut self) -> &mut Life {
+        self.life.get_or_insert_with(Box::default)
     }
 
     /// The agency says it may be published (not withheld, not canceled).

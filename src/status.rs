@@ -6,6 +6,7 @@
 //! whole old or a whole new snapshot, never a torn one.
 
 use crate::config::Config;
+use crate::model::WithdrawnBy;
 use crate::publish::{count_items, OutputFormat};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
@@ -22,6 +23,56 @@ pub struct StatusSnapshot {
     pub pid: u32,
     pub sources: Vec<SourceStatus>,
     pub feeds: Vec<FeedStatus>,
+    /// Stories withdrawn (by the agency or by hand) or pinned, newest first.
+    #[serde(default)]
+    pub notes: Vec<NoteStatus>,
+}
+
+/// One withdrawal or pin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoteStatus {
+    pub story: String,
+    pub title: String,
+    /// `withdrawn` or `pinned`.
+    pub what: String,
+    /// Done by an editor (`wirefeed withdraw`/`pin`), not by the agency.
+    pub by_hand: bool,
+    pub at: DateTime<Utc>,
+    /// The reason of a withdrawal; the feed and end of a pin.
+    pub detail: String,
+}
+
+/// The withdrawals and pins of the store's notes, newest first.
+fn note_rows(store: &Store, now: DateTime<Utc>) -> Vec<NoteStatus> {
+    let mut rows = Vec::new();
+    for note in store.notes().unwrap_or_default() {
+        if let Some(w) = &note.withdrawal {
+            rows.push(NoteStatus {
+                story: note.story.clone(),
+                title: note.title.clone(),
+                what: "withdrawn".into(),
+                by_hand: w.by == WithdrawnBy::Editor,
+                at: w.at,
+                detail: w.reason.clone(),
+            });
+        }
+        for pin in note.pins.iter().filter(|p| p.until > now) {
+            rows.push(NoteStatus {
+                story: note.story.clone(),
+                title: note.title.clone(),
+                what: "pinned".into(),
+                by_hand: true,
+                at: pin.at,
+                detail: format!(
+                    "on top of {} until {}",
+                    pin.feed,
+                    pin.until.format("%Y-%m-%d %H:%M UTC")
+                ),
+            });
+        }
+    }
+    rows.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.story.cmp(&b.story)));
+    rows
 }
 
 /// One source's polling state.
@@ -137,6 +188,7 @@ pub fn build_snapshot(config: &Config, store: &Store, now: DateTime<Utc>) -> Sta
         pid: std::process::id(),
         sources,
         feeds,
+        notes: note_rows(store, now),
     }
 }
 
@@ -297,6 +349,23 @@ pub fn render_table(s: &StatusSnapshot, now: DateTime<Utc>) -> String {
             ]);
         }
         push_table(&mut out, &rows, &[1]);
+    }
+    if !s.notes.is_empty() {
+        out.push('\n');
+        let mut rows = vec![["STORY", "DONE", "BY", "WHEN", "TITLE", "WHY"]
+            .map(String::from)
+            .to_vec()];
+        for n in &s.notes {
+            rows.push(vec![
+                n.story.clone(),
+                n.what.clone(),
+                if n.by_hand { "hand" } else { "agency" }.into(),
+                relative_time(Some(n.at), now),
+                one_line(&n.title, 40),
+                one_line(&n.detail, 120),
+            ]);
+        }
+        push_table(&mut out, &rows, &[]);
     }
     out
 }

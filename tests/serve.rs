@@ -1156,6 +1156,7 @@ fn sample_snapshot() -> StatusSnapshot {
             items: 40,
             last_change: Some(t(6, 57, 10)),
         }],
+        notes: vec![],
     }
 }
 

@@ -115,6 +115,10 @@ impl Checker<'_> {
                 .read(&mut f, "limit", |c, n| c.count(n, "feed limit", 1, 100_000))
                 .unwrap_or(50);
             let lang = self.read(&mut f, "lang", |c, n| c.string(n, "feed lang"));
+            let urgency_max = self.read(&mut f, "urgency_max", |c, n| {
+                c.count(n, "feed urgency_max (IPTC urgency, 1 = flash … 9)", 1, 9)
+                    .map(|u| u as u8)
+            });
             let order = match (f.get("order"), from) {
                 (None, FeedFrom::Items) => FeedOrder::Newest,
                 (None, FeedFrom::Teasers) => FeedOrder::Recommended,
@@ -152,6 +156,7 @@ impl Checker<'_> {
                         max_age,
                         limit,
                         lang,
+                        urgency_max,
                         order,
                     });
                 }

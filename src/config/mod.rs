@@ -2,7 +2,8 @@
 //! line and column (`yaml`); one validation pass turns that tree into a checked [`Config`]
 //! and collects every problem on the way, so an operator sees all mistakes at once as
 //! `config.yaml:LINE:COLUMN: message`. Each section is checked in its own file: `serve`
-//! (base_url, serve, websub), `poll` (poll, retention, dedup, teasers), `sources`, `feeds`.
+//! (base_url, serve, websub), `poll` (poll, retention, dedup, teasers), `wire`, `sources`,
+//! `feeds`.
 
 mod feeds;
 mod model;
@@ -10,6 +11,7 @@ mod poll;
 mod serve;
 mod sources;
 mod values;
+mod wire;
 mod yaml;
 
 pub use self::feeds::compile_matcher;
@@ -123,6 +125,7 @@ impl Checker<'_> {
         let retention = self.retention(top.get("retention"));
         let dedup = self.dedup(top.get("dedup"));
         let teasers = self.teasers(top.get("teasers"));
+        let wire = self.wire(top.get("wire"));
         let serve = self.read(&mut top, "serve", Checker::serve_address);
         let websub_hubs = self.websub(top.get("websub"));
         let site = self.site(top.get("site"));
@@ -148,6 +151,7 @@ impl Checker<'_> {
             retention: retention?,
             dedup: dedup?,
             teasers,
+            wire,
             serve,
             websub_hubs,
             site,

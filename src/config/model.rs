@@ -23,6 +23,8 @@ pub struct Config {
     pub retention: RetentionConfig,
     pub dedup: DedupConfig,
     pub teasers: TeaserConfig,
+    /// How agencies mark corrections and kill notices in plain text (`wire:`).
+    pub wire: crate::lifecycle::WireRules,
     pub serve: Option<SocketAddr>,
     pub websub_hubs: Vec<Url>,
     pub site: SiteConfig,
@@ -144,6 +146,9 @@ pub struct FeedConfig {
     pub max_age: Option<Duration>,
     pub limit: usize,
     pub lang: Option<String>,
+    /// Only stories of this IPTC urgency or more urgent (1 = flash); stories without an
+    /// urgency are left out when set.
+    pub urgency_max: Option<u8>,
     pub order: FeedOrder,
 }
 

@@ -1,6 +1,7 @@
 //! What the renderers render: the feed's metadata (`FeedMeta`) and an owned view of one
 //! published story or teaser (`Entry`), plus the stable ids and date formats they share.
 
+use crate::lifecycle::CORRECTION_CATEGORY;
 use crate::model::{Enclosure, Image, Story, TeaserRecord};
 use crate::text::{html_to_text, truncate_words};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -161,13 +162,29 @@ impl Entry {
             (!text.is_empty()).then(|| escape_html_text(&text))
         });
         let published = story.date();
+        let mut categories = story.categories.clone();
+        let (summary_html, content_html) = match story.correction() {
+            // A correction is shown to readers where they start reading, whichever of the
+            // two their reader displays, and as a category they can filter on.
+            Some(c) => {
+                let note = correction_note(&c.note);
+                if !categories.iter().any(|k| k == CORRECTION_CATEGORY) {
+                    categories.insert(0, CORRECTION_CATEGORY.to_string());
+                }
+                (
+                    Some(format!("{note}{}", summary_html.unwrap_or_default())),
+                    content_html.map(|c| format!("{note}{c}")),
+                )
+            }
+            None => (summary_html, content_html),
+        };
         Entry {
             id: story_urn(&story.id),
             title: story.title.clone(),
             summary_html,
             content_html,
             authors: story.authors.clone(),
-            categories: story.categories.clone(),
+            categories,
             published,
             updated: story.updated.max(published),
             image: story.image.clone(),
@@ -250,6 +267,17 @@ impl Entry {
             entry.updated = s.updated.max(published);
         }
         entry
+    }
+}
+
+/// The paragraph above a corrected story's text: "Korrektur:" and the editor's note.
+fn correction_note(note: &str) -> String {
+    match note.trim() {
+        "" => format!("<p class=\"correction\"><strong>{CORRECTION_CATEGORY}</strong></p>"),
+        note => format!(
+            "<p class=\"correction\"><strong>{CORRECTION_CATEGORY}:</strong> {}</p>",
+            escape_html_text(note)
+        ),
     }
 }
 
@@ -361,6 +389,7 @@ mod tests {
             tags: vec![],
             fingerprint: String::new(),
             wire: None,
+            life: None,
         }
     }
 

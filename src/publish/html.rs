@@ -7,6 +7,8 @@
 
 use super::clean::{text, Cleaned};
 use super::entry::{rfc3339, Entry, FeedMeta};
+use crate::curate::WithdrawnNote;
+use crate::model::WithdrawnBy;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use std::fmt::Write;
 
@@ -25,6 +27,9 @@ pub const PAGE_STRING_KEYS: &[&str] = &[
     "feeds",
     "opml",
     "generator",
+    "withdrawn",
+    "by_agency",
+    "by_editor",
 ];
 
 const GERMAN: &[&str] = &[
@@ -41,6 +46,9 @@ const GERMAN: &[&str] = &[
     "Feeds",
     "Alle Feeds für den Feedreader (OPML)",
     "Erzeugt von wirefeed",
+    "Zurückgezogen (Hinweis für die Redaktion)",
+    "von der Agentur",
+    "von Hand",
 ];
 
 const ENGLISH: &[&str] = &[
@@ -57,6 +65,9 @@ const ENGLISH: &[&str] = &[
     "Feeds",
     "All feeds for your reader (OPML)",
     "Made by wirefeed",
+    "Withdrawn (note for the newsroom)",
+    "by the agency",
+    "by hand",
 ];
 
 const MONTHS_DE: [&str; 12] = [
@@ -220,6 +231,17 @@ fn discovery_links(meta: &FeedMeta) -> String {
 /// Renders `<id>.html`: the feed's title and description, where to subscribe, and each
 /// entry with its date, picture (caption and credit), text, source and alternates.
 pub fn render_feed_page(site: &Site, meta: &FeedMeta, entries: &[Entry]) -> Vec<u8> {
+    render_feed_page_with_notes(site, meta, entries, &[])
+}
+
+/// [`render_feed_page`] with an operator note listing the stories withdrawn from the feed:
+/// when, by whom and why, so the newsroom sees where a story went.
+pub fn render_feed_page_with_notes(
+    site: &Site,
+    meta: &FeedMeta,
+    entries: &[Entry],
+    withdrawn: &[WithdrawnNote],
+) -> Vec<u8> {
     let lang = text(&meta.lang).or(text(&site.lang)).unwrap_or("en");
     let s = Strings::new(site, Some(lang));
     let mut out = String::with_capacity(8 * 1024 + entries.len() * 2048);
@@ -258,7 +280,9 @@ style=\"font-size:1rem;margin:0\">{}</h2>\n<p>{}</p>\n<p><a href=\"{}\" type=\"a
     for (n, e) in entries.iter().enumerate() {
         entry(&mut out, &s, meta, e, n);
     }
-    out.push_str("</main>\n<footer>\n");
+    out.push_str("</main>\n");
+    operator_note(&mut out, &s, withdrawn);
+    out.push_str("<footer>\n");
     let _ = writeln!(
         out,
         "<p><a href=\"./\">{}</a> · {}</p>",
@@ -267,6 +291,34 @@ style=\"font-size:1rem;margin:0\">{}</h2>\n<p>{}</p>\n<p><a href=\"{}\" type=\"a
     );
     out.push_str("</footer>\n</body>\n</html>\n");
     out.into_bytes()
+}
+
+/// The withdrawn stories, without links: they must not be read any more.
+fn operator_note(out: &mut String, s: &Strings, withdrawn: &[WithdrawnNote]) {
+    if withdrawn.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<aside class=\"operator-note\" aria-labelledby=\"withdrawn\">\n<h2 id=\"withdrawn\">{}</h2>\n<ul>",
+        esc(s.get("withdrawn"))
+    );
+    for n in withdrawn {
+        let by = match n.withdrawal.by {
+            WithdrawnBy::Editor => s.get("by_editor"),
+            WithdrawnBy::Agency | WithdrawnBy::Withheld => s.get("by_agency"),
+        };
+        let _ = writeln!(
+            out,
+            "<li><time datetime=\"{}\">{}</time> {}: <q>{}</q> – {}</li>",
+            rfc3339(n.withdrawal.at),
+            esc(&s.date(n.withdrawal.at)),
+            esc(by),
+            esc(&n.title),
+            esc(&n.withdrawal.reason)
+        );
+    }
+    out.push_str("</ul>\n</aside>\n");
 }
 
 fn entry(out: &mut String, s: &Strings, meta: &FeedMeta, e: &Entry, n: usize) {

@@ -4,7 +4,9 @@
 
 use super::atom::render_atom;
 use super::entry::{Entry, FeedMeta};
-use super::html::{render_feed_page, render_index_page, FeedSummary, Site};
+use super::html::{
+    render_feed_page, render_feed_page_with_notes, render_index_page, FeedSummary, Site,
+};
 use super::json::render_json;
 use super::opml::render_opml;
 use super::rss::render_rss;
@@ -182,7 +184,7 @@ pub fn publish_all(
     let mut published = Published::default();
     let mut metas = Vec::with_capacity(config.feeds.len());
     let mut summaries = Vec::with_capacity(config.feeds.len());
-    for (feed, selection) in config.feeds.iter().zip(&curated.feeds) {
+    for (n, (feed, selection)) in config.feeds.iter().zip(&curated.feeds).enumerate() {
         let mut entries = entries(selection);
         if config.strip_tracking {
             entries.iter_mut().for_each(Entry::strip_tracking);
@@ -194,8 +196,14 @@ pub fn publish_all(
             items: entries.len(),
             newest: entries.iter().map(|e| e.published).max(),
         });
+        let withdrawn = curated.withdrawn.get(n).map_or(&[][..], Vec::as_slice);
         for format in OutputFormat::ALL {
-            let bytes = format.render(&site, &meta, &entries);
+            let bytes = match format {
+                OutputFormat::Html => {
+                    render_feed_page_with_notes(&site, &meta, &entries, withdrawn)
+                }
+                _ => format.render(&site, &meta, &entries),
+            };
             write(format.path(dir, &feed.id), &bytes, &mut published.written)?;
         }
         metas.push(meta);

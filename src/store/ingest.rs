@@ -4,7 +4,8 @@
 use super::dedup::Signature;
 use super::index::{Kind, Record};
 use super::keys::{date_ms, encode, guid_key, record_key, record_value, story_id, story_key};
-use super::{dedup, IngestReport, Match, Outcome, Result, Store, BATCH_ITEMS};
+use super::{dedup, lifecycle, IngestReport, Match, Outcome, Result, Store, BATCH_ITEMS};
+use crate::lifecycle::Mark;
 use crate::model::{Item, Story, StoryId, StoryStatus};
 use crate::text::html_to_text;
 use chrono::{DateTime, Utc};
@@ -16,6 +17,8 @@ pub struct Incoming {
     pub item: Item,
     /// Plain full text from the article page, when it was read.
     pub full_text: Option<String>,
+    /// A kill notice or correction read in the item (see [`Incoming::mark`]).
+    pub mark: crate::lifecycle::Mark,
     prepared: Option<Prepared>,
 }
 
@@ -32,8 +35,15 @@ impl Incoming {
         Incoming {
             item,
             full_text,
+            mark: crate::lifecycle::Mark::default(),
             prepared: None,
         }
+    }
+
+    /// Reads the kill notice or correction marks of the item by the newsroom's rules (and
+    /// drops a correction prefix from its title); call before [`Incoming::prepare`].
+    pub fn mark(&mut self, rules: &crate::lifecycle::WireRules) {
+        self.mark = crate::lifecycle::mark(&mut self.item, rules);
     }
 
     /// Computes the fingerprint and near-duplicate signature now, so that many items can be
@@ -205,6 +215,7 @@ impl Ingest<'_> {
         let Incoming {
             item,
             full_text,
+            mark,
             prepared,
         } = incoming;
         let Prepared { print, sig, bands } = prepared.expect("prepare() just ran");
@@ -215,7 +226,7 @@ impl Ingest<'_> {
         if let Some(gk) = &guid_key {
             if let Some(id) = self.lookup(Kind::Guid, gk)? {
                 if let Some(story) = self.load(&id)? {
-                    return self.update_if_changed(story, item, full_text, print, sig);
+                    return self.update_if_changed(story, item, full_text, print, sig, &mark);
                 }
             }
         }
@@ -224,22 +235,27 @@ impl Ingest<'_> {
             if let Some(id) = self.lookup(Kind::Link, lk.as_bytes())? {
                 if let Some(story) = self.load(&id)? {
                     if story.source == self.source && story.guid == item.guid {
-                        return self.update_if_changed(story, item, full_text, print, sig);
+                        return self.update_if_changed(story, item, full_text, print, sig, &mark);
                     }
-                    return self.duplicate(story, &item, guid_key, None, &sig, Match::Link);
+                    let copy = self.duplicate(story, &item, guid_key, None, &sig, Match::Link)?;
+                    return self.kill_by_copy(copy, &item, &mark);
                 }
             }
         }
         // 3. The same content.
         if let Some(id) = self.lookup(Kind::Print, print.as_bytes())? {
             if let Some(story) = self.load(&id)? {
-                return self.duplicate(story, &item, guid_key, link_key, &sig, Match::Fingerprint);
+                let copy =
+                    self.duplicate(story, &item, guid_key, link_key, &sig, Match::Fingerprint)?;
+                return self.kill_by_copy(copy, &item, &mark);
             }
         }
         // 4. The same wire story with small edits, compared with every copy of every
         // candidate story.
         if let Some(story) = self.near_duplicate(&sig, &bands)? {
-            return self.duplicate(story, &item, guid_key, link_key, &sig, Match::NearDuplicate);
+            let copy =
+                self.duplicate(story, &item, guid_key, link_key, &sig, Match::NearDuplicate)?;
+            return self.kill_by_copy(copy, &item, &mark);
         }
         // A new story; its id is derived from the story itself so a rebuilt store (or a
         // crash that lost its index record) gives the same id.
@@ -259,10 +275,11 @@ impl Ingest<'_> {
                     let record = story_record(&existing, sig.clone());
                     self.put_record(&id, record);
                 }
-                return self.update_if_changed(existing, item, full_text, print, sig);
+                return self.update_if_changed(existing, item, full_text, print, sig, &mark);
             }
         }
-        let story = Story {
+        let source_time = lifecycle::source_time(&item);
+        let mut story = Story {
             id: id.clone(),
             source: self.source.to_string(),
             sources: vec![self.source.to_string()],
@@ -294,7 +311,9 @@ impl Ingest<'_> {
             fingerprint: print.clone(),
             urgency: item.wire.as_ref().and_then(|w| w.urgency),
             wire: item.wire,
+            life: None,
         };
+        lifecycle::new_story(&mut story, source_time, &mark, self.now);
         let record = Record {
             date: date_ms(story.date()),
             guids: guid_key.into_iter().collect(),
@@ -308,6 +327,9 @@ impl Ingest<'_> {
         };
         // Indexed at once so later items of this call find it.
         self.put_record(&id, record);
+        if story.withdrawal().is_some() {
+            self.store.note_withdrawal(&story)?;
+        }
         self.write_story(story);
         Ok(Outcome::New(id))
     }
@@ -428,13 +450,31 @@ impl Ingest<'_> {
         full_text: Option<String>,
         print: String,
         sig: Signature,
+        mark: &crate::lifecycle::Mark,
     ) -> Result<Outcome> {
         let id = story.id.clone();
+        // Versions, corrections and withdrawals first: a kill notice may carry the very
+        // text it kills, and an older version must not overwrite a newer one.
+        let (correction, reinstated, newer) =
+            match lifecycle::before_update(&mut story, &item, mark, self.source, self.now) {
+                lifecycle::Step::Done { withdrawn: false } => return Ok(Outcome::Unchanged(id)),
+                lifecycle::Step::Done { withdrawn: true } => {
+                    self.store.note_withdrawal(&story)?;
+                    self.write_story(story);
+                    return Ok(Outcome::Updated(id));
+                }
+                lifecycle::Step::Replace {
+                    correction,
+                    reinstated,
+                    newer,
+                } => (correction, reinstated, newer),
+            };
         // Only the story's own source may change its content; another source's copy of the
         // same guid or link is just another sighting.
-        if story.source != self.source || story.fingerprint == print {
+        if story.source != self.source || (story.fingerprint == print && !reinstated && !newer) {
             return Ok(Outcome::Unchanged(id));
         }
+        let source_time = lifecycle::source_time(&item);
         story.title = item.title;
         story.summary_html = item.summary_html;
         story.content_html = item.content_html.or(story.content_html.take());
@@ -463,6 +503,10 @@ impl Ingest<'_> {
         story.updated = self.now;
         story.version += 1;
         story.status = StoryStatus::Active;
+        lifecycle::after_update(&mut story, source_time, correction);
+        if reinstated {
+            self.store.note_withdrawal(&story)?;
+        }
         // The old fingerprint keeps pointing here, as before: a copy of the old text is
         // still this story.
         story.fingerprint = print.clone();
@@ -488,6 +532,29 @@ impl Ingest<'_> {
         }
         self.write_story(story);
         Ok(Outcome::Updated(id))
+    }
+
+    /// A kill notice recognised as a copy of a story (by link, content or near-duplicate,
+    /// from whichever source) withdraws it: not just another sighting, the outputs change.
+    fn kill_by_copy(&mut self, copy: Outcome, item: &Item, mark: &Mark) -> Result<Outcome> {
+        let Outcome::Duplicate { of, .. } = &copy else {
+            return Ok(copy);
+        };
+        if mark.kill.is_none() {
+            return Ok(copy);
+        }
+        let Some(mut story) = self.load(of)? else {
+            return Ok(copy);
+        };
+        if let lifecycle::Step::Done { withdrawn: true } =
+            lifecycle::before_update(&mut story, item, mark, self.source, self.now)
+        {
+            self.store.note_withdrawal(&story)?;
+            let id = story.id.clone();
+            self.write_story(story);
+            return Ok(Outcome::Updated(id));
+        }
+        Ok(copy)
     }
 
     fn duplicate(

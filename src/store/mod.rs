@@ -12,6 +12,8 @@
 //!   are rebuilt from these records at open, so a new story costs two sled inserts and a
 //!   near-duplicate check never reads the disk;
 //! - `sources`: source id → `SourceState`; `teasers`: teaser id → `TeaserRecord`;
+//! - `notes`: story id → `StoryNote` (its withdrawal and pins, so status and curation read
+//!   them without scanning every story);
 //! - `meta`: the schema version.
 //!
 //! Every copy counts: a new item is compared with the signatures of every copy of every
@@ -31,7 +33,8 @@
 //! Files: `ingest` (a delivery matched and written in batches), `keys` (sled keys and
 //! encodings), `index` and `bands` (the in-memory maps), `dedup` (signatures and the
 //! near-duplicate rule), `words` (wire copy as word hashes), `exact` (normalized links and
-//! fingerprints), `teasers`.
+//! fingerprints), `teasers`, `lifecycle` (versions, corrections and withdrawals decided at
+//! ingest), `notes` (withdrawals and pins; the editor's actions by hand).
 
 mod bands;
 pub mod dedup;
@@ -39,12 +42,15 @@ mod exact;
 mod index;
 mod ingest;
 mod keys;
+mod lifecycle;
+mod notes;
 mod teasers;
 mod words;
 
 pub use bands::KEY_CAP;
 pub use ingest::Incoming;
 pub use keys::story_id;
+pub use notes::{HandDone, HandError, Pin, StoryNote};
 
 use crate::model::{Item, Story, StoryId, TeaserRecord};
 use chrono::{DateTime, Utc};

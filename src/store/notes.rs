@@ -1,0 +1,263 @@
+//! What happened to stories beyond their text, kept apart from them in the `notes` tree:
+//! every withdrawal (by the agency or by hand) and every pin, one record per story, so
+//! that `status`, curation and the HTML pages read them without scanning every story.
+//! Also the editor's actions by hand (withdraw, pin, restore), which change a story
+//! outside any delivery.
+
+use super::keys::{decode, encode, story_key};
+use super::{Result, Store};
+use crate::model::{Story, StoryStatus, Withdrawal, WithdrawnBy};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The notes of one story.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoryNote {
+    pub story: String,
+    pub title: String,
+    #[serde(default)]
+    pub link: Option<String>,
+    #[serde(default)]
+    pub withdrawal: Option<Withdrawal>,
+    #[serde(default)]
+    pub pins: Vec<Pin>,
+}
+
+impl StoryNote {
+    /// Was anything of it done by hand (a withdrawal by an editor, a pin)?
+    pub fn by_hand(&self) -> bool {
+        !self.pins.is_empty()
+            || self
+                .withdrawal
+                .as_ref()
+                .is_some_and(|w| w.by == WithdrawnBy::Editor)
+    }
+}
+
+/// A story pinned to the top of one output feed until a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pin {
+    pub feed: String,
+    pub at: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+/// Why an editor's action was not done.
+#[derive(Debug, thiserror::Error)]
+pub enum HandError {
+    #[error("no story with the id or link {0:?} in the store (an id is the 32 hex characters or the urn:uuid of a feed entry's guid/id; a link is the story's address)")]
+    NotFound(String),
+    #[error("story {id} ({title:?}) is withdrawn ({reason}); restore it first to pin it")]
+    Withdrawn {
+        id: String,
+        title: String,
+        reason: String,
+    },
+    #[error(transparent)]
+    Store(#[from] super::StoreError),
+}
+
+/// What an editor's action did, in words for the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandDone {
+    pub story: String,
+    pub title: String,
+    pub message: String,
+}
+
+impl Store {
+    fn notes_tree(&self) -> Result<sled::Tree> {
+        Ok(self.db.open_tree("notes")?)
+    }
+
+    /// Every story's notes.
+    pub fn notes(&self) -> Result<Vec<StoryNote>> {
+        self.notes_tree()?
+            .iter()
+            .values()
+            .map(|v| decode(&v?, "notes"))
+            .collect()
+    }
+
+    fn note(&self, story: &Story) -> Result<StoryNote> {
+        Ok(match self.notes_tree()?.get(story.id.as_bytes())? {
+            Some(v) => decode(&v, "notes")?,
+            None => StoryNote {
+                story: story.id.clone(),
+                title: story.title.clone(),
+                link: story.link.clone(),
+                withdrawal: None,
+                pins: Vec::new(),
+            },
+        })
+    }
+
+    fn put_note(&self, note: &StoryNote) -> Result<()> {
+        let tree = self.notes_tree()?;
+        if note.withdrawal.is_none() && note.pins.is_empty() {
+            tree.remove(note.story.as_bytes())?;
+        } else {
+            tree.insert(note.story.as_bytes(), encode(note))?;
+        }
+        Ok(())
+    }
+
+    /// Records a withdrawal the ingest decided (the story itself is written by the ingest).
+    pub(crate) fn note_withdrawal(&self, story: &Story) -> Result<()> {
+        let mut note = self.note(story)?;
+        note.title = story.title.clone();
+        note.withdrawal = story.withdrawal().cloned();
+        self.put_note(&note)
+    }
+
+    /// Drops the notes of stories no longer in the store (after retention).
+    pub fn forget_notes(&self) -> Result<()> {
+        let tree = self.notes_tree()?;
+        for key in tree.iter().keys() {
+            let key = key?;
+            let id = String::from_utf8_lossy(&key).into_owned();
+            if self.index().seq(&id).is_none() {
+                tree.remove(key)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The story an editor names: its id (32 hex characters, or the `urn:uuid:` the feeds
+    /// give it as guid and id), or its link or one of its alternates.
+    pub fn find_story(&self, key: &str) -> Result<Option<Story>> {
+        let key = key.trim();
+        let hex: String = key
+            .strip_prefix("urn:uuid:")
+            .unwrap_or(key)
+            .chars()
+            .filter(|c| *c != '-')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            if let Some(story) = self.story(&hex)? {
+                return Ok(Some(story));
+            }
+        }
+        match url::Url::parse(key) {
+            Ok(url) => self.story_by_link(&url),
+            Err(_) => Ok(None),
+        }
+    }
+
+    fn write_story_now(&self, story: &Story) -> Result<()> {
+        if let Some(seq) = self.index().seq(&story.id) {
+            self.stories.insert(&story_key(seq)[..], encode(story))?;
+        }
+        Ok(())
+    }
+
+    fn found(&self, key: &str) -> std::result::Result<Story, HandError> {
+        self.find_story(key)?
+            .ok_or_else(|| HandError::NotFound(key.to_string()))
+    }
+
+    /// Withdraws a story by hand: it leaves every output at the next publish and no copy
+    /// brings it back until it is restored.
+    pub fn withdraw_by_hand(
+        &self,
+        key: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<HandDone, HandError> {
+        let mut story = self.found(key)?;
+        if let Some(w) = story.withdrawal() {
+            return Ok(HandDone {
+                story: story.id.clone(),
+                title: story.title.clone(),
+                message: format!("already withdrawn ({}); nothing changed", w.reason),
+            });
+        }
+        story.status = StoryStatus::Withdrawn;
+        story.life_mut().withdrawal = Some(Withdrawal {
+            at: now,
+            by: WithdrawnBy::Editor,
+            reason: reason.to_string(),
+        });
+        self.write_story_now(&story)?;
+        self.note_withdrawal(&story)?;
+        self.flush()?;
+        Ok(HandDone {
+            story: story.id.clone(),
+            title: story.title.clone(),
+            message: "withdrawn from every output".into(),
+        })
+    }
+
+    /// Pins a story to the top of one feed until `until`.
+    pub fn pin(
+        &self,
+        key: &str,
+        feed: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<HandDone, HandError> {
+        let story = self.found(key)?;
+        if let Some(w) = story.withdrawal() {
+            return Err(HandError::Withdrawn {
+                id: story.id.clone(),
+                title: story.title.clone(),
+                reason: w.reason.clone(),
+            });
+        }
+        let mut note = self.note(&story)?;
+        note.pins.retain(|p| p.feed != feed);
+        note.pins.push(Pin {
+            feed: feed.to_string(),
+            at: now,
+            until,
+        });
+        self.put_note(&note)?;
+        self.flush()?;
+        Ok(HandDone {
+            story: story.id.clone(),
+            title: story.title.clone(),
+            message: format!(
+                "pinned to the top of feed {feed} until {}",
+                until.format("%Y-%m-%d %H:%M UTC")
+            ),
+        })
+    }
+
+    /// Undoes what was done to a story: its pins and its withdrawal, also one the agency
+    /// made (a kill notice read from a headline may have been no kill notice); the same
+    /// notice delivered again does not withdraw it again.
+    pub fn restore(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<HandDone, HandError> {
+        let mut story = self.found(key)?;
+        let mut note = self.note(&story)?;
+        let mut undone = Vec::new();
+        if !note.pins.is_empty() {
+            undone.push(format!("{} pin(s)", note.pins.len()));
+            note.pins.clear();
+        }
+        if let Some(w) = story.life_mut().withdrawal.take() {
+            undone.push(format!("the withdrawal ({})", w.reason));
+            story.life_mut().lifted = Some(w.reason);
+            story.status = StoryStatus::Active;
+            story.updated = now.max(story.updated);
+            self.write_story_now(&story)?;
+        }
+        note.withdrawal = None;
+        self.put_note(&note)?;
+        self.flush()?;
+        let message = if undone.is_empty() {
+            "nothing to restore: it was neither withdrawn nor pinned".to_string()
+        } else {
+            format!("restored: undid {}", undone.join(" and "))
+        };
+        Ok(HandDone {
+            story: story.id.clone(),
+            title: story.title.clone(),
+            message,
+        })
+    }
+}
