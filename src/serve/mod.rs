@@ -22,15 +22,84 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Serves until `shutdown` completes, then finishes in-flight requests and returns.
+/// How long a client may take to send a request's headers, and how long a kept-alive
+/// connection may wait for its next request: a slow or silent client holds a socket no
+/// longer than this.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest one connection is served, however busy: feed files are small, so only a
+/// client that reads absurdly slowly reaches it.
+pub const MAX_CONNECTION_TIME: Duration = Duration::from_secs(120);
+
+/// Connections served at once: half the process's file-descriptor limit, between 16 and
+/// 1024. Further clients wait in the listen queue, so half-sent requests can never take
+/// the descriptors that sources, the store and publishing need.
+pub fn max_connections() -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct we pass and has no other effect.
+    let soft = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+        usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX)
+    } else {
+        1024
+    };
+    (soft / 2).clamp(16, 1024)
+}
+
+/// Serves until `shutdown` completes; connections still open then are left to finish on
+/// their own (the caller waits a moment before the process exits).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<ServeState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with_limits(listener, state, shutdown, max_connections()).await
+}
+
+/// [`serve`] with another connection limit (tests use a small one).
+pub async fn serve_with_limits(
+    listener: tokio::net::TcpListener,
+    state: Arc<ServeState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    max_connections: usize,
+) -> io::Result<()> {
+    let app = router(state);
+    let slots = Arc::new(tokio::sync::Semaphore::new(max_connections.max(1)));
+    tokio::pin!(shutdown);
+    loop {
+        // A slot first, then accept: past the limit, clients wait in the kernel's queue
+        // instead of holding a descriptor here.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => return Ok(()),
+            },
+            _ = &mut shutdown => return Ok(()),
+        };
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // EMFILE and friends pass; back off instead of spinning.
+                    tracing::warn!("HTTP server cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => return Ok(()),
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let _ = tokio::time::timeout(MAX_CONNECTION_TIME, connection).await;
+            drop(slot);
+        });
+    }
 }
 
 /// The routes, for callers that want to mount them elsewhere or test without a socket.
