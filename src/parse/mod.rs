@@ -28,6 +28,7 @@ pub mod media;
 pub mod newsml;
 pub mod ninjs;
 pub mod nitf;
+mod sniff;
 pub mod teaser;
 pub mod title;
 mod wire;
