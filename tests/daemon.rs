@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::*;
@@ -20,45 +19,10 @@ fn spawn_run(ws: &Workspace) -> Child {
         .expect("start daemon")
 }
 
-/// The daemon's stderr, read as it is written, so a test can wait for a log line.
-struct StderrLog(std::sync::Arc<std::sync::Mutex<String>>);
-
-impl StderrLog {
-    fn capture(child: &mut Child) -> StderrLog {
-        let mut stderr = child.stderr.take().expect("stderr is piped");
-        let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        let sink = text.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stderr.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        StderrLog(text)
-    }
-
-    fn text(&self) -> String {
-        self.0.lock().unwrap().clone()
-    }
-}
-
 fn signal(child: &Child, sig: libc::c_int) {
     // SAFETY: sending a signal to our own child process by pid.
     let rc = unsafe { libc::kill(child.id() as libc::pid_t, sig) };
     assert_eq!(rc, 0, "kill({sig}) failed");
-}
-
-fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn wait_exit(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
@@ -250,16 +214,9 @@ fn running_daemon_serves_feeds_health_and_metrics_and_answers_status() {
         Route::xml(rss(&[("Meldung für Leser", "r-1", "Text.", &hours_ago(1))]))
             .with_etag("\"e1\""),
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let sources = format!("  - id: a\n    url: {}", server.url("/feed.xml"));
-    let cfg = config(&sources, "  - id: alle\n    title: Alle").replace(
-        "sources:\n",
-        &format!("serve: 127.0.0.1:{port}\nsources:\n"),
-    );
+    let cfg = serving_on(&config(&sources, "  - id: alle\n    title: Alle"), port);
     let ws = Workspace::new(&cfg);
     let mut child = spawn_run(&ws);
     wait_for("first publish", Duration::from_secs(20), || {
@@ -382,19 +339,12 @@ fn a_restarted_daemon_shows_every_source_history_at_once() {
             &hours_ago(1),
         )])),
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let sources = format!(
         "  - id: netz\n    url: {}\n    interval: 1h\n  - id: ablage\n    url: spool\n    interval: 1h",
         server.url("/feed.xml")
     );
-    let cfg = config(&sources, "  - id: alle\n    title: Alle").replace(
-        "sources:\n",
-        &format!("serve: 127.0.0.1:{port}\nsources:\n"),
-    );
+    let cfg = serving_on(&config(&sources, "  - id: alle\n    title: Alle"), port);
     let ws = Workspace::new(&cfg);
     std::fs::create_dir(ws.path().join("spool")).unwrap();
     std::fs::write(

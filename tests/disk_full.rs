@@ -113,22 +113,15 @@ fn the_daemon_recovers_from_a_full_disk_and_stops_cleanly() {
     };
     let server = TestServer::start();
     server.set("/feed.xml", Route::xml(items(5, "Vorher")));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let sources = format!(
         "  - id: a\n    url: {}\n    interval: 1s",
         server.url("/feed.xml")
     );
     let cfg = config(&sources, "  - id: alle\n    title: Alle\n    limit: 500")
         .replace("store: store", "store: disk/store")
-        .replace("feeds_dir: feeds", "feeds_dir: disk/feeds")
-        .replace(
-            "sources:\n",
-            &format!("serve: 127.0.0.1:{port}\nsources:\n"),
-        );
+        .replace("feeds_dir: feeds", "feeds_dir: disk/feeds");
+    let cfg = serving_on(&cfg, port);
     let config_path = ws_dir.path().join("config.yaml");
     std::fs::write(&config_path, cfg).unwrap();
     let feed = disk.0.join("feeds/alle.rss");

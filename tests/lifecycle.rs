@@ -10,10 +10,9 @@
 
 mod support;
 
-use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{stderr, Route, TestServer, Workspace};
+use support::{stderr, wait_for, Route, StderrLog, TestServer, Workspace};
 
 /// The story whose life the first test follows.
 const HAFEN: &str = "urn:beispielagentur:2026:hafen-1";
@@ -437,15 +436,7 @@ fn a_kill_notice_and_a_correction_in_plain_rss_titles() {
 // ---------------------------------------------------------------------------------------
 // By hand: withdraw, pin, restore.
 
-fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-struct Daemon(Child, std::sync::Arc<std::sync::Mutex<String>>);
+struct Daemon(Child, StderrLog);
 
 impl Daemon {
     fn start(ws: &Workspace) -> Daemon {
@@ -457,25 +448,12 @@ impl Daemon {
             .stdout(Stdio::null())
             .spawn()
             .expect("start daemon");
-        let mut err = child.stderr.take().expect("piped");
-        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = err.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
+        let log = StderrLog::capture(&mut child);
         Daemon(child, log)
     }
 
     fn log(&self) -> String {
-        self.1.lock().unwrap().clone()
+        self.1.text()
     }
 
     fn stop(mut self) {

@@ -48,19 +48,12 @@ fn half_sent_requests_are_cut_off_and_do_not_starve_the_daemon() {
         "/feed.xml",
         Route::xml(rss(&[("Erste Meldung", "m-1", "Text.", &hours_ago(1))])),
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let sources = format!(
         "  - id: a\n    url: {}\n    interval: 1s",
         server.url("/feed.xml")
     );
-    let cfg = config(&sources, "  - id: alle\n    title: Alle").replace(
-        "sources:\n",
-        &format!("serve: 127.0.0.1:{port}\nsources:\n"),
-    );
+    let cfg = serving_on(&config(&sources, "  - id: alle\n    title: Alle"), port);
     let ws = Workspace::new(&cfg);
     let mut command = Command::new(env!("CARGO_BIN_EXE_wirefeed"));
     command

@@ -316,3 +316,57 @@ pub fn require(tool: &str, present: bool) -> bool {
     eprintln!("skipped: {tool} is not installed (scripts/test.sh installs it)");
     false
 }
+
+/// A loopback port free at the moment of asking, for a daemon's `serve:` address.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind a loopback port")
+        .port()
+}
+
+/// `config` with `serve: 127.0.0.1:PORT` added before its `sources:`.
+pub fn serving_on(config: &str, port: u16) -> String {
+    config.replacen(
+        "sources:\n",
+        &format!("serve: 127.0.0.1:{port}\nsources:\n"),
+        1,
+    )
+}
+
+/// A child's stderr, read as it is written, so a test can wait for a log line.
+pub struct StderrLog(Arc<Mutex<String>>);
+
+impl StderrLog {
+    pub fn capture(child: &mut std::process::Child) -> StderrLog {
+        use std::io::Read;
+        let mut stderr = child.stderr.take().expect("stderr is piped");
+        let text = Arc::new(Mutex::new(String::new()));
+        let sink = text.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        StderrLog(text)
+    }
+
+    pub fn text(&self) -> String {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// Polls `cond` until it holds; fails the test naming `what` after `timeout`.
+pub fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
