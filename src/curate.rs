@@ -63,7 +63,7 @@ pub struct Curated {
 #[derive(Debug, Clone, PartialEq)]
 pub struct WithdrawnNote {
     pub title: String,
-    pub link: Option<String>,
+    pub link: Option<Url>,
     pub withdrawal: Withdrawal,
 }
 
@@ -124,8 +124,8 @@ pub fn select_all(
                 for (teaser, seen) in teasers {
                     let story = match &teaser.story {
                         Some(id) => store.story(id)?,
-                        None => match teaser.link.as_deref().and_then(|l| Url::parse(l).ok()) {
-                            Some(link) => store.story_by_link(&link)?,
+                        None => match &teaser.link {
+                            Some(link) => store.story_by_link(link)?,
                             None => None,
                         },
                     };
@@ -412,6 +412,7 @@ pub fn select_teasers(
 mod tests {
     use super::*;
     use crate::config::{compile_matcher, FeedFrom};
+    use crate::model::StoryId;
     use chrono::TimeZone;
 
     fn feed() -> FeedConfig {
@@ -434,7 +435,7 @@ mod tests {
 
     fn story(title: &str, published: DateTime<Utc>) -> Story {
         Story {
-            id: "0".repeat(32),
+            id: StoryId::new("0".repeat(32)),
             source: "afp".into(),
             sources: vec!["afp".into()],
             guid: None,

@@ -307,7 +307,7 @@ fn older(stored: &Story, item: &Item) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Life, StoryStatus, Wire};
+    use crate::model::{Life, StoryId, StoryStatus, Wire};
     use chrono::TimeZone;
 
     fn t(h: u32) -> DateTime<Utc> {
@@ -329,7 +329,7 @@ mod tests {
 
     fn stored(version: Option<u32>, source_updated: Option<DateTime<Utc>>) -> Story {
         Story {
-            id: "0".repeat(32),
+            id: StoryId::new("0".repeat(32)),
             source: "a".into(),
             sources: vec!["a".into()],
             guid: Some("urn:x".into()),

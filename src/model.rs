@@ -235,7 +235,62 @@ pub enum StoryStatus {
 
 /// Hex id of a story, stable across store rebuilds: a hash of what identifies the story at
 /// its first source (source id and guid, else the normalized link, else the fingerprint).
-pub type StoryId = String;
+/// Its own type so a story id is never mixed up with a source id, a guid or a teaser key;
+/// stored and serialized as the bare hex string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StoryId(String);
+
+impl StoryId {
+    /// Wraps an id read back from the store, a command or the command line; ids are made by
+    /// `store::keys::story_id`.
+    pub fn new(hex: impl Into<String>) -> Self {
+        StoryId(hex.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for StoryId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Reads as the hex string wherever a `&str` is wanted (sled keys, hashes, output ids); only
+/// a `StoryId` can be passed where a story id is wanted.
+impl std::ops::Deref for StoryId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for StoryId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for StoryId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for StoryId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for StoryId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
 
 /// One story as the store keeps it. A story may have been carried by several sources; the
 /// first-seen copy is kept, the others' links are recorded as `alternates`.
@@ -250,9 +305,10 @@ pub struct Story {
     #[serde(default)]
     pub guid: Option<String>,
     #[serde(default)]
-    pub link: Option<String>,
+    pub link: Option<Url>,
+    /// The links of the other sources' copies.
     #[serde(default)]
-    pub alternates: Vec<String>,
+    pub alternates: Vec<Url>,
     /// `(source, guid)` of the other sources' copies, so their index entries can be removed.
     #[serde(default)]
     pub seen_guids: Vec<(String, String)>,
@@ -405,7 +461,7 @@ pub struct TeaserRecord {
     pub id: String,
     pub title: String,
     #[serde(default)]
-    pub link: Option<String>,
+    pub link: Option<Url>,
     #[serde(default)]
     pub summary: Option<String>,
     #[serde(default)]

@@ -6,7 +6,7 @@
 //! whole old or a whole new snapshot, never a torn one.
 
 use crate::config::Config;
-use crate::model::WithdrawnBy;
+use crate::model::{StoryId, WithdrawnBy};
 use crate::publish::{count_items, OutputFormat};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
@@ -31,7 +31,7 @@ pub struct StatusSnapshot {
 /// One withdrawal or pin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NoteStatus {
-    pub story: String,
+    pub story: StoryId,
     pub title: String,
     /// `withdrawn` or `pinned`.
     pub what: String,
@@ -357,7 +357,7 @@ pub fn render_table(s: &StatusSnapshot, now: DateTime<Utc>) -> String {
             .to_vec()];
         for n in &s.notes {
             rows.push(vec![
-                n.story.clone(),
+                n.story.to_string(),
                 n.what.clone(),
                 if n.by_hand { "hand" } else { "agency" }.into(),
                 relative_time(Some(n.at), now),

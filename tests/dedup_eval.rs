@@ -66,7 +66,7 @@ fn clusters_in_store(c: &Corpus, order: &[usize]) -> Vec<String> {
             store
                 .story_by_link(&link(i))
                 .expect("lookup")
-                .map(|s| s.id)
+                .map(|s| s.id.to_string())
                 .unwrap_or_else(|| panic!("document {i} has no story"))
         })
         .collect()

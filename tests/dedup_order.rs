@@ -79,7 +79,7 @@ fn five_source_orders_give_the_same_clusters_and_published_count() {
                 .story_by_link(&url)
                 .expect("lookup")
                 .unwrap_or_else(|| panic!("document {i} is in no story"));
-            clusters.entry(story.id).or_default().push(i);
+            clusters.entry(story.id.to_string()).or_default().push(i);
         }
         let clusters: BTreeSet<Vec<usize>> = clusters.into_values().collect();
         assert_eq!(

@@ -506,7 +506,7 @@ fn teaser_entries_render_with_their_own_ids() {
     let teaser = TeaserRecord {
         id: "c0ffee".into(),
         title: "Empfohlen: Deichläufer gesucht".into(),
-        link: Some("https://www.beispiel-kurier.de/wetter/deichlaeufer-400.html".into()),
+        link: Url::parse("https://www.beispiel-kurier.de/wetter/deichlaeufer-400.html").ok(),
         summary: Some("Freiwillige melden sich bei der Feuerwehr & beim THW.".into()),
         image: None,
         first_seen: time("2026-11-26T20:00:00Z"),

@@ -145,7 +145,8 @@ impl Entry {
             .link
             .iter()
             .chain(&story.alternates)
-            .find_map(|l| web_url(l));
+            .find(|l| is_web(l))
+            .cloned();
         let content_html = non_blank(&story.content_html).or_else(|| {
             story
                 .content_text
@@ -193,8 +194,8 @@ impl Entry {
                 .link
                 .iter()
                 .chain(&story.alternates)
-                .filter_map(|l| web_url(l))
-                .filter(|u| Some(u) != link.as_ref())
+                .filter(|u| is_web(u) && Some(*u) != link.as_ref())
+                .cloned()
                 .fold(Vec::new(), |mut v, u| {
                     if !v.contains(&u) {
                         v.push(u);
@@ -226,8 +227,8 @@ impl Entry {
         let story_entry = story.map(Entry::from_story);
         let link = teaser
             .link
-            .as_deref()
-            .and_then(web_url)
+            .clone()
+            .filter(is_web)
             .or_else(|| story_entry.as_ref().and_then(|s| s.link.clone()));
         let summary_html = teaser
             .summary
@@ -329,11 +330,10 @@ pub(crate) fn newest_update(entries: &[Entry]) -> Option<DateTime<Utc>> {
     entries.iter().map(|e| e.updated).max()
 }
 
-/// An absolute http(s) URL, or nothing: feeds must not carry links readers cannot follow.
-pub(crate) fn web_url(s: &str) -> Option<Url> {
-    Url::parse(s.trim())
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https"))
+/// A link readers can follow (http or https): feeds must not carry links readers cannot
+/// follow.
+pub(crate) fn is_web(u: &Url) -> bool {
+    matches!(u.scheme(), "http" | "https")
 }
 
 fn non_blank(s: &Option<String>) -> Option<String> {
@@ -356,6 +356,7 @@ fn text_to_paragraphs(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::StoryId;
     use chrono::TimeZone;
 
     fn t(h: u32) -> DateTime<Utc> {
@@ -364,11 +365,11 @@ mod tests {
 
     pub(crate) fn story() -> Story {
         Story {
-            id: "0123456789abcdef0123456789abcdef".into(),
+            id: StoryId::new("0123456789abcdef0123456789abcdef"),
             source: "dpa".into(),
             sources: vec!["dpa".into()],
             guid: None,
-            link: Some("https://www.beispiel-kurier.de/a.html".into()),
+            link: Some(Url::parse("https://www.beispiel-kurier.de/a.html").unwrap()),
             alternates: vec![],
             seen_guids: vec![],
             title: "Stadtrat tagt".into(),
@@ -454,8 +455,8 @@ mod tests {
     #[test]
     fn story_entry_falls_back_to_full_text_and_alternates() {
         let mut s = story();
-        s.link = Some("kein link".into());
-        s.alternates = vec!["https://www.anderes-blatt.de/b.html".into()];
+        s.link = Some(Url::parse("ftp://files.beispiel-kurier.de/a.txt").unwrap());
+        s.alternates = vec![Url::parse("https://www.anderes-blatt.de/b.html").unwrap()];
         s.content_text = Some("Erster Absatz & mehr.\n\nZweiter <Absatz>.".into());
         let e = Entry::from_story(&s);
         assert_eq!(

@@ -162,7 +162,7 @@ impl Ingest<'_> {
             self.batch
                 .insert(&record_key(seq)[..], record_value(id, &record));
         }
-        self.pending_records.insert(id.to_string(), record);
+        self.pending_records.insert(StoryId::new(id), record);
     }
 
     fn write_story(&mut self, story: Story) {
@@ -284,7 +284,7 @@ impl Ingest<'_> {
             source: self.source.to_string(),
             sources: vec![self.source.to_string()],
             guid: item.guid.clone(),
-            link: item.link.as_ref().map(|l| l.to_string()),
+            link: item.link.clone(),
             alternates: Vec::new(),
             title: item.title,
             summary_html: item.summary_html,
@@ -376,7 +376,7 @@ impl Ingest<'_> {
             return Ok(());
         };
         for link in gone.link.iter().chain(&gone.alternates) {
-            if story.link.as_deref() != Some(link.as_str()) && !story.alternates.contains(link) {
+            if story.link.as_ref() != Some(link) && !story.alternates.contains(link) {
                 story.alternates.push(link.clone());
             }
         }
@@ -569,9 +569,8 @@ impl Ingest<'_> {
         let id = story.id.clone();
         let mut changed = false;
         if let Some(link) = &item.link {
-            let link = link.to_string();
-            if story.link.as_deref() != Some(link.as_str()) && !story.alternates.contains(&link) {
-                story.alternates.push(link);
+            if story.link.as_ref() != Some(link) && !story.alternates.contains(link) {
+                story.alternates.push(link.clone());
                 changed = true;
             }
         }
@@ -635,8 +634,7 @@ pub(super) fn story_record(story: &Story, sig: Signature) -> Record {
         .link
         .iter()
         .chain(story.alternates.iter())
-        .filter_map(|l| url::Url::parse(l).ok())
-        .map(|u| dedup::normalize_link(&u))
+        .map(dedup::normalize_link)
         .collect();
     Record {
         date: date_ms(story.date()),

@@ -56,9 +56,9 @@ pub(super) fn short_hash(s: &str) -> String {
 /// The id of a new story: from its source guid, else its normalized link, else its content.
 pub fn story_id(source: &str, guid: Option<&str>, link: Option<&str>, print: &str) -> StoryId {
     match (guid, link) {
-        (Some(g), _) => short_hash(&format!("guid:{source}\0{g}")),
-        (None, Some(l)) => short_hash(&format!("link:{l}")),
-        (None, None) => short_hash(&format!("print:{print}")),
+        (Some(g), _) => StoryId::new(short_hash(&format!("guid:{source}\0{g}"))),
+        (None, Some(l)) => StoryId::new(short_hash(&format!("link:{l}"))),
+        (None, None) => StoryId::new(short_hash(&format!("print:{print}"))),
     }
 }
 

@@ -280,7 +280,7 @@ impl Store {
         let id = {
             let index = self.index();
             match index.lookup(kind, key).and_then(|slot| index.id(slot)) {
-                Some(id) => id,
+                Some(id) => StoryId::new(id),
                 None => return Ok(None),
             }
         };
@@ -581,7 +581,7 @@ mod tests {
         let story = store.story_by_link(&link).expect("lookup").expect("story");
         assert_eq!(story.id, first);
         assert_eq!(story.sources, ["a", "b", "c", "d"]);
-        let newest: Vec<String> = store
+        let newest: Vec<StoryId> = store
             .stories_newest_first()
             .map(|s| s.expect("story").id)
             .collect();

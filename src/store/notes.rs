@@ -6,17 +6,18 @@
 
 use super::keys::{decode, encode, story_key};
 use super::{Result, Store};
-use crate::model::{Story, StoryStatus, Withdrawal, WithdrawnBy};
+use crate::model::{Story, StoryId, StoryStatus, Withdrawal, WithdrawnBy};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use url::Url;
 
 /// The notes of one story.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoryNote {
-    pub story: String,
+    pub story: StoryId,
     pub title: String,
     #[serde(default)]
-    pub link: Option<String>,
+    pub link: Option<Url>,
     #[serde(default)]
     pub withdrawal: Option<Withdrawal>,
     #[serde(default)]
@@ -49,7 +50,7 @@ pub enum HandError {
     NotFound(String),
     #[error("story {id} ({title:?}) is withdrawn ({reason}); restore it first to pin it")]
     Withdrawn {
-        id: String,
+        id: StoryId,
         title: String,
         reason: String,
     },
@@ -60,7 +61,7 @@ pub enum HandError {
 /// What an editor's action did, in words for the command line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HandDone {
-    pub story: String,
+    pub story: StoryId,
     pub title: String,
     pub message: String,
 }

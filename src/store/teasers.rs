@@ -45,7 +45,7 @@ impl Store {
                     TeaserRecord {
                         id: id.clone(),
                         title: title.clone(),
-                        link: teaser.link.as_ref().map(|l| l.to_string()),
+                        link: teaser.link.clone(),
                         summary: None,
                         image: None,
                         first_seen: now,
