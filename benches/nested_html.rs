@@ -9,7 +9,7 @@
 //! `--skip-unbounded` to leave out the quadratic column, which takes minutes from 50,000).
 
 use std::time::{Duration, Instant};
-use wirefeed::model::Story;
+use wirefeed::model::{Story, StoryId};
 use wirefeed::publish::{render_atom, render_json, render_rss, sanitize_html, Entry, FeedMeta};
 
 fn nested(depth: usize) -> String {
@@ -27,11 +27,11 @@ fn nested(depth: usize) -> String {
 fn story(html: String) -> Story {
     let now = chrono::Utc::now();
     Story {
-        id: "0123456789abcdef0123456789abcdef".into(),
+        id: StoryId::new("0123456789abcdef0123456789abcdef"),
         source: "bench".into(),
         sources: vec!["bench".into()],
         guid: None,
-        link: Some("https://www.beispiel-kurier.de/a.html".into()),
+        link: url::Url::parse("https://www.beispiel-kurier.de/a.html").ok(),
         alternates: vec![],
         seen_guids: vec![],
         title: "Tief verschachtelt".into(),
