@@ -586,3 +586,113 @@ fn an_editor_withdraws_pins_and_restores_while_the_daemon_runs_and_without_it() 
     let status = run_ok(&ws, &["status"]);
     assert!(!status.contains("Rechtliche Prüfung"), "{status}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Late versions: counted in /metrics and `status`, logged once per version.
+
+/// The LATE column of `status` for source `id`.
+fn late_in_status(ws: &Workspace, id: &str) -> String {
+    let status = run_ok(ws, &["status"]);
+    let header = status
+        .lines()
+        .find(|l| l.starts_with("SOURCE"))
+        .expect("a source table");
+    let column = header
+        .split_whitespace()
+        .position(|c| c == "LATE")
+        .unwrap_or_else(|| panic!("no LATE column: {header}"));
+    let row = status
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(id))
+        .unwrap_or_else(|| panic!("no row for {id}: {status}"));
+    row.split_whitespace()
+        .nth(column)
+        .expect("a LATE cell")
+        .to_string()
+}
+
+fn late_in_metrics(port: u16) -> Option<String> {
+    let body = reqwest::blocking::get(format!("http://127.0.0.1:{port}/metrics"))
+        .ok()?
+        .text()
+        .ok()?;
+    body.lines()
+        .find(|l| l.starts_with("wirefeed_late_versions_total{source=\"agentur\"}"))
+        .and_then(|l| l.split_whitespace().last())
+        .map(str::to_string)
+}
+
+#[test]
+fn a_late_version_is_counted_in_metrics_and_status_and_logged_once() {
+    let port = support::free_port();
+    let config = support::serving_on(&lifecycle_config(""), port)
+        .replace("    url: spool\n", "    url: spool\n    interval: 1s\n");
+    let ws = Workspace::new(&config);
+    let v = |n: u32, hour: u32, body: &str| {
+        ninjs(
+            HAFEN,
+            n,
+            &format!("2026-11-26T{hour:02}:00:00Z"),
+            "Hafen meldet Rekordumschlag",
+            body,
+            "",
+        )
+    };
+    // Versions 1 and 3 in the spool from the start: read together, neither is late, and
+    // reading them again later is no news either.
+    deliver(&ws, "01-v1.json", &v(1, 6, V1));
+    deliver(&ws, "02-v3.json", &v(3, 8, V3));
+    let daemon = Daemon::start(&ws);
+    wait_for("the first cycle", Duration::from_secs(30), || {
+        late_in_metrics(port).is_some()
+    });
+    assert_eq!(late_in_metrics(port).as_deref(), Some("0"));
+
+    // Version 2 arrives late: logged and counted.
+    deliver(
+        &ws,
+        "03-v2.json",
+        &v(2, 7, "Der Hafen meldet vier Prozent mehr Umschlag."),
+    );
+    wait_for("the late version counted", Duration::from_secs(30), || {
+        late_in_metrics(port).as_deref() == Some("1")
+    });
+    // Another delivery makes the daemon read the whole spool again, version 2 with it.
+    deliver(
+        &ws,
+        "04-anderes.json",
+        &ninjs(
+            "urn:beispielagentur:2026:anderes-1",
+            1,
+            "2026-11-26T09:00:00Z",
+            "Neuer Leuchtturm für Pellworm",
+            "Die Insel Pellworm bekommt einen neuen Leuchtturm.",
+            "",
+        ),
+    );
+    wait_for("the other story", Duration::from_secs(30), || {
+        ws.feed_path("alle.rss").exists() && ws.feed("alle.rss").contains("Leuchtturm")
+    });
+    // One more full cycle, so a second read of version 2 would have been counted.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(late_in_metrics(port).as_deref(), Some("1"));
+    let log = daemon.log();
+    assert_eq!(
+        log.matches("delivery ignored: version 2 arrived late")
+            .count(),
+        1,
+        "logged once, not on every re-read: {log}"
+    );
+    assert_eq!(late_in_status(&ws, "agentur"), "1");
+    daemon.stop();
+
+    // After a restart, another re-read: still one, in status and in the log.
+    deliver(&ws, "05-v1-nochmal.json", &v(1, 6, V1));
+    let log = cycle(&ws);
+    assert!(!log.contains("delivery ignored: version"), "{log}");
+    assert_eq!(late_in_status(&ws, "agentur"), "1");
+    assert!(
+        ws.feed("alle.rss").contains("fünf Prozent")
+            && !ws.feed("alle.rss").contains("vier Prozent")
+    );
+}
