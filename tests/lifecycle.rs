@@ -588,6 +588,165 @@ fn an_editor_withdraws_pins_and_restores_while_the_daemon_runs_and_without_it() 
 }
 
 // ---------------------------------------------------------------------------------------
+// Pins on every feed kind; withdrawn stories leave teaser feeds too.
+
+/// An article page whose "Empfohlen" section recommends `teasers` (title, link).
+fn page_recommending(teasers: &[(&str, &str)]) -> String {
+    let mut html = String::from(
+        r#"<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">
+<title>Der Testbote - Stadtrat tagt bis in die Nacht</title>
+<meta property="article:published_time" content="2026-11-26T05:00:00Z"></head><body>
+<article><h1>Stadtrat tagt bis in die Nacht</h1>
+<p>Der Stadtrat hat bis nach Mitternacht über den Haushalt des kommenden Jahres beraten.</p>
+<p>Eine Entscheidung soll in der nächsten Sitzung fallen, sagte die Vorsitzende.</p>
+<p>Strittig sind vor allem die Ausgaben für den Busverkehr und für die Sanierung der Schulen.</p>
+</article>
+<section><h2>Empfohlen</h2>
+"#,
+    );
+    for (title, href) in teasers {
+        html.push_str(&format!(
+            "<div class=\"teaser\"><h3><a href=\"{href}\">{title}</a></h3><p>Eine Empfehlung der Redaktion.</p></div>\n"
+        ));
+    }
+    html.push_str("</section></body></html>\n");
+    html
+}
+
+/// Titles of an RSS feed's items, in order.
+fn rss_titles(ws: &Workspace, feed: &str) -> Vec<String> {
+    titles(ws, feed)
+}
+
+#[test]
+fn a_pin_leads_a_teaser_feed_too_and_a_withdrawn_story_leaves_it() {
+    let config = format!(
+        "{}  - id: empfohlen\n    title: Empfohlen\n    from: teasers\n",
+        lifecycle_config("")
+    );
+    let ws = Workspace::new(&config);
+    let stories = [
+        ("deich", "Deich bei Husum wird erhöht", 6),
+        ("faehre", "Fähre nach Amrum fährt wieder", 7),
+        ("watt", "Wattenmeer bekommt neue Schutzzone", 8),
+    ];
+    for (slug, title, hour) in stories {
+        deliver(
+            &ws,
+            &format!("{slug}.json"),
+            &ninjs(
+                &format!("https://agentur.example/meldung/{slug}"),
+                1,
+                &format!("2026-11-26T{hour:02}:00:00Z"),
+                title,
+                &format!("{title}: ein erfundener Text der Agentur über die Küste."),
+                "",
+            ),
+        );
+    }
+    deliver(
+        &ws,
+        "seite.html",
+        &page_recommending(&[
+            (
+                "Deich bei Husum wird erhöht",
+                "https://agentur.example/meldung/deich",
+            ),
+            (
+                "Fähre nach Amrum fährt wieder",
+                "https://agentur.example/meldung/faehre",
+            ),
+        ]),
+    );
+    cycle(&ws);
+    assert_eq!(
+        rss_titles(&ws, "empfohlen.rss"),
+        [
+            "Deich bei Husum wird erhöht",
+            "Fähre nach Amrum fährt wieder"
+        ]
+    );
+
+    // A story no page recommends, pinned on top of the teaser feed: it leads it, with its
+    // text; pinned on the items feed too, it leads that one.
+    let watt = guid_of(&ws, "alle.rss", "Wattenmeer bekommt neue Schutzzone").expect("guid");
+    let said = run_ok(&ws, &["pin", &watt, "--feed", "empfohlen", "--for", "2h"]);
+    assert!(
+        said.contains("pinned to the top of feed empfohlen"),
+        "{said}"
+    );
+    let recommended = rss_titles(&ws, "empfohlen.rss");
+    assert_eq!(
+        recommended[0], "Wattenmeer bekommt neue Schutzzone",
+        "{recommended:?}"
+    );
+    assert_eq!(recommended.len(), 3, "{recommended:?}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ws.feed("empfohlen.json")).expect("JSON Feed");
+    assert_eq!(
+        json["items"][0]["title"],
+        "Wattenmeer bekommt neue Schutzzone"
+    );
+    assert!(
+        json["items"][0]["content_html"]
+            .as_str()
+            .is_some_and(|c| c.contains("ein erfundener Text der Agentur")),
+        "the pinned story's text: {json}"
+    );
+    let atom: atom_syndication::Feed = ws.feed("empfohlen.atom").parse().expect("Atom");
+    assert_eq!(
+        atom.entries()[0].title().as_str(),
+        "Wattenmeer bekommt neue Schutzzone"
+    );
+    assert!(
+        ws.feed("empfohlen.html").find("Wattenmeer")
+            < ws.feed("empfohlen.html").find("Deich bei Husum")
+    );
+    // A recommended story pinned keeps its one entry, now on top.
+    let faehre = guid_of(&ws, "alle.rss", "Fähre nach Amrum fährt wieder").expect("guid");
+    run_ok(&ws, &["pin", &faehre, "--feed", "empfohlen", "--for", "2h"]);
+    assert_eq!(
+        rss_titles(&ws, "empfohlen.rss"),
+        [
+            "Fähre nach Amrum fährt wieder",
+            "Wattenmeer bekommt neue Schutzzone",
+            "Deich bei Husum wird erhöht"
+        ]
+    );
+
+    // A recommended story withdrawn by hand leaves the teaser feed in every format, and
+    // its page lists it in the operator note; so it stays after a restart.
+    let deich = guid_of(&ws, "alle.rss", "Deich bei Husum wird erhöht").expect("guid");
+    run_ok(
+        &ws,
+        &["withdraw", &deich, "--reason", "Zahlen werden geprüft"],
+    );
+    cycle(&ws);
+    for file in ["empfohlen.rss", "empfohlen.atom", "empfohlen.json"] {
+        assert!(!ws.feed(file).contains("Deich bei Husum"), "{file}");
+    }
+    let page = ws.feed("empfohlen.html");
+    let (stories, note) = page.split_once("</main>").expect("main");
+    assert!(!stories.contains("Deich bei Husum"), "{stories}");
+    assert!(
+        note.contains("Deich bei Husum") && note.contains("Zahlen werden geprüft"),
+        "{note}"
+    );
+
+    // Restored, the pins go and the recommendations are as the page gave them.
+    run_ok(&ws, &["restore", &watt]);
+    run_ok(&ws, &["restore", &faehre]);
+    run_ok(&ws, &["restore", &deich]);
+    assert_eq!(
+        rss_titles(&ws, "empfohlen.rss"),
+        [
+            "Deich bei Husum wird erhöht",
+            "Fähre nach Amrum fährt wieder"
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------
 // Late versions: counted in /metrics and `status`, logged once per version.
 
 /// The LATE column of `status` for source `id`.
