@@ -4,7 +4,7 @@
 //! Also the editor's actions by hand (withdraw, pin, restore), which change a story
 //! outside any delivery.
 
-use super::keys::{decode, encode, story_key};
+use super::keys::{decode, encode, encode_story, story_key};
 use super::{Result, Store};
 use crate::model::{Story, StoryStatus, Withdrawal, WithdrawnBy};
 use chrono::{DateTime, Utc};
@@ -147,7 +147,8 @@ impl Store {
 
     fn write_story_now(&self, story: &Story) -> Result<()> {
         if let Some(seq) = self.index().seq(&story.id) {
-            self.stories.insert(&story_key(seq)[..], encode(story))?;
+            self.stories
+                .insert(&story_key(seq)[..], encode_story(story))?;
         }
         Ok(())
     }
