@@ -179,6 +179,17 @@ fn is_relative(v: &str) -> bool {
     }
 }
 
+/// What relative item links and URLs in item content resolve against when no `xml:base`
+/// says otherwise: the URL the feed was fetched from (after redirects), as RFC 3986 5.1.3
+/// and the core issue ask, even when the feed names another site as its own link. A spool
+/// file has no such URL (`fetched` is `file://`), so there the feed's own link stands in.
+pub(crate) fn relative_base<'a>(fetched: &'a Url, own_link: Option<&'a Url>) -> &'a Url {
+    match own_link {
+        Some(own) if !matches!(fetched.scheme(), "http" | "https") => own,
+        _ => fetched,
+    }
+}
+
 pub(crate) fn resolve(href: &str, base: &Url) -> Option<Url> {
     let href = href.trim();
     if href.is_empty() {
