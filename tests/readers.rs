@@ -395,3 +395,25 @@ fn relative_links_in_content_resolve_against_xml_base() {
         Some("https://wire.beispiel.example/de/ausland/hintergrund-2001")
     );
 }
+
+/// A headline with words in angle brackets keeps them: "Rathaus <Neubau>" is text, not an
+/// unknown HTML tag to strip (it was published as "Rathaus : Entwurf …").
+#[test]
+fn a_title_with_angle_brackets_keeps_them_in_every_output() {
+    let dir = publish_rich("https://feeds.beispiel.example/");
+    let title = "Rathaus <Neubau>: Entwurf & Kosten vorgestellt";
+    let json: serde_json::Value = serde_json::from_str(&read(dir.path(), "alle.json")).unwrap();
+    assert!(
+        json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["title"] == title),
+        "{json}"
+    );
+    let rss = rss::Channel::read_from(read(dir.path(), "alle.rss").as_bytes()).unwrap();
+    assert!(rss.items().iter().any(|i| i.title() == Some(title)));
+    let atom = atom_syndication::Feed::read_from(read(dir.path(), "alle.atom").as_bytes()).unwrap();
+    assert!(atom.entries().iter().any(|e| e.title().as_str() == title));
+    assert!(read(dir.path(), "alle.html").contains("Rathaus &lt;Neubau&gt;: Entwurf &amp; Kosten"));
+}
