@@ -105,9 +105,9 @@ pub fn select_all(
     let mut out = Vec::with_capacity(config.feeds.len());
     let mut withdrawn = Vec::with_capacity(config.feeds.len());
     for feed in &config.feeds {
-        withdrawn.push(withdrawn_from(feed, &noted, now, skew));
         out.push(match feed.from {
             FeedFrom::Items => {
+                withdrawn.push(withdrawn_from(feed, &noted, now, skew));
                 let mut picked = stories.next().unwrap_or_default();
                 pin_on_top(feed, &mut picked, &noted, now, skew);
                 Selection::Stories(picked)
@@ -135,7 +135,9 @@ pub fn select_all(
                         seen,
                     });
                 }
-                Selection::Teasers(with_stories)
+                let (kept, gone) = keep_publishable(with_stories, now, skew);
+                withdrawn.push(gone);
+                Selection::Teasers(pin_teasers_on_top(feed, kept, &noted, now, skew))
             }
         });
     }
@@ -176,6 +178,84 @@ pub fn pin_on_top(
     *picked = top;
 }
 
+/// A teaser feed's entries without the teasers of withdrawn stories (those are returned
+/// for the page's operator note, newest withdrawal first); a teaser of a story held back
+/// for another reason (an embargo) stays, without the story's text.
+fn keep_publishable(
+    teasers: Vec<Recommended>,
+    now: DateTime<Utc>,
+    skew: chrono::Duration,
+) -> (Vec<Recommended>, Vec<WithdrawnNote>) {
+    let mut kept = Vec::with_capacity(teasers.len());
+    let mut gone = Vec::new();
+    for mut r in teasers {
+        if let Some(w) = r.story.as_ref().and_then(|s| s.withdrawal()) {
+            gone.push(WithdrawnNote {
+                title: r.teaser.title.clone(),
+                link: r.teaser.link.clone(),
+                withdrawal: w.clone(),
+            });
+            continue;
+        }
+        if r.story.as_ref().is_some_and(|s| !publishable(s, now, skew)) {
+            r.story = None;
+        }
+        kept.push(r);
+    }
+    gone.sort_by_key(|n| std::cmp::Reverse(n.withdrawal.at));
+    gone.truncate(WITHDRAWN_NOTES);
+    (kept, gone)
+}
+
+/// [`pin_on_top`] for a teaser feed: a pinned story leads it as a recommendation of its
+/// own (under the id of the teaser that pointed to it, if one did, so its entry keeps its
+/// id), the most recently pinned first; the feed keeps its length limit.
+pub fn pin_teasers_on_top(
+    feed: &FeedConfig,
+    mut teasers: Vec<Recommended>,
+    noted: &[(StoryNote, Story)],
+    now: DateTime<Utc>,
+    skew: chrono::Duration,
+) -> Vec<Recommended> {
+    let mut pinned: Vec<Story> = Vec::new();
+    pin_on_top(feed, &mut pinned, noted, now, skew);
+    if pinned.is_empty() {
+        return teasers;
+    }
+    let mut top = Vec::with_capacity(pinned.len() + teasers.len());
+    for story in pinned {
+        let existing = teasers
+            .iter()
+            .position(|r| r.story.as_ref().is_some_and(|s| s.id == story.id));
+        let recommended = match existing {
+            Some(i) => teasers.remove(i),
+            None => Recommended {
+                teaser: TeaserRecord {
+                    id: story.id.to_string(),
+                    title: story.title.clone(),
+                    link: story.link.clone(),
+                    summary: None,
+                    image: story.image.clone(),
+                    first_seen: story.first_seen,
+                    last_seen: now,
+                    pages: Vec::new(),
+                    page_count: 0,
+                    sources: story.sources.clone(),
+                    story: Some(story.id.clone()),
+                    first_position: 0,
+                    best_position: 0,
+                },
+                seen: story.date().min(now),
+                story: Some(story),
+            },
+        };
+        top.push(recommended);
+    }
+    top.append(&mut teasers);
+    top.truncate(feed.limit);
+    top
+}
+
 /// The withdrawals of stories this feed would otherwise carry, newest first.
 fn withdrawn_from(
     feed: &FeedConfig,
@@ -183,9 +263,6 @@ fn withdrawn_from(
     now: DateTime<Utc>,
     skew: chrono::Duration,
 ) -> Vec<WithdrawnNote> {
-    if feed.from != FeedFrom::Items {
-        return Vec::new();
-    }
     let mut notes: Vec<WithdrawnNote> = noted
         .iter()
         .filter_map(|(note, story)| {

@@ -194,6 +194,7 @@ fn store_delivery(ctx: &Context, polled: Polled<'_>) -> Result<SourceReport, Cyc
     let now = Utc::now();
     let mut ttl = None;
     let mut changed = false;
+    let mut late_versions = 0;
     let outcome = match delivery.result {
         Ok(Delivered::NotModified) => SourceOutcome::NotModified,
         Ok(Delivered::Unchanged) => SourceOutcome::Unchanged,
@@ -202,6 +203,7 @@ fn store_delivery(ctx: &Context, polled: Polled<'_>) -> Result<SourceReport, Cyc
             let count = items.len();
             let ingest = ctx.store.ingest(&source.id, &source.tags, items, now)?;
             changed = ingest.changed();
+            late_versions = ingest.late;
             SourceOutcome::Ingested {
                 items: count,
                 new: ingest.new,
@@ -227,6 +229,7 @@ fn store_delivery(ctx: &Context, polled: Polled<'_>) -> Result<SourceReport, Cyc
     schedule::record_poll(&mut state, &poll, now);
     let next = schedule::next_poll(now, &ctx.config.poll, source, &state, &mut rand::rng());
     state.next_poll = Some(next);
+    state.late_versions += late_versions as u64;
     ctx.store.set_source_state(&source.id, &state)?;
     Ok(SourceReport {
         id: source.id.clone(),
@@ -238,5 +241,6 @@ fn store_delivery(ctx: &Context, polled: Polled<'_>) -> Result<SourceReport, Cyc
         next_poll: next,
         consecutive_failures: state.consecutive_failures,
         changed,
+        late_versions,
     })
 }

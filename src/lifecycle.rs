@@ -216,6 +216,9 @@ pub fn source_time(item: &Item) -> Option<DateTime<Utc>> {
 pub enum Decision {
     /// Keep what is stored; the reason is logged.
     Ignore(String),
+    /// An older version than the one kept, arriving late: kept out, and logged and counted
+    /// the first time this version is seen (see [`version_key`]); the reason says which.
+    Late(String),
     /// The story leaves every output. Its text stays as it was, so that later copies of it
     /// are still recognised and kept out.
     Withdraw(Withdrawal),
@@ -241,7 +244,7 @@ pub fn decide(stored: &Story, item: &Item, mark: &Mark, own: bool, now: DateTime
             Some(w) if w.by != WithdrawnBy::Withheld || *by == WithdrawnBy::Withheld => {
                 Decision::Ignore(format!("already withdrawn ({})", w.reason))
             }
-            _ if late_withheld => Decision::Ignore(older(stored, item)),
+            _ if late_withheld => Decision::Late(older(stored, item)),
             _ => Decision::Withdraw(Withdrawal {
                 at: now,
                 by: *by,
@@ -266,11 +269,57 @@ pub fn decide(stored: &Story, item: &Item, mark: &Mark, own: bool, now: DateTime
         ));
     }
     match order {
-        Order::Older => Decision::Ignore(older(stored, item)),
+        Order::Older => Decision::Late(older(stored, item)),
         _ => Decision::Replace {
             correction: correction(mark, now),
         },
     }
+}
+
+/// What tells one delivered version of a story from another: the agency's version number
+/// and `versioncreated`, else the source's own time. A spool folder is read again whole
+/// when a file is added, so the same old version comes again and again; the story keeps
+/// the keys of the versions it has seen (see `Life::versions_seen`) to tell a version
+/// arriving late from one read again.
+pub fn version_key(item: &Item) -> Option<String> {
+    let wire = item.wire.as_deref();
+    let number = wire.and_then(|w| w.version);
+    let created = wire.and_then(|w| w.version_created);
+    let time = created.or(source_time(item));
+    if number.is_none() && time.is_none() {
+        return None;
+    }
+    Some(format!(
+        "{}@{}",
+        number.map(|n| n.to_string()).unwrap_or_default(),
+        time.map(|t| t.timestamp_millis().to_string())
+            .unwrap_or_default()
+    ))
+}
+
+/// Versions a story remembers having seen (the most recent ones): enough for every version
+/// an agency sends of one story, bounded so a story cannot grow without end.
+pub const VERSIONS_REMEMBERED: usize = 32;
+
+/// Remembers that `story` has seen `item`'s version; `false` when it had already.
+pub fn remember_version(story: &mut Story, item: &Item) -> bool {
+    remember_version_key(story, version_key(item))
+}
+
+/// [`remember_version`] with the item's [`version_key`] taken before the item was used up.
+pub fn remember_version_key(story: &mut Story, key: Option<String>) -> bool {
+    let Some(key) = key else {
+        return true;
+    };
+    let seen = &mut story.life_mut().versions_seen;
+    if seen.contains(&key) {
+        return false;
+    }
+    if seen.len() >= VERSIONS_REMEMBERED {
+        seen.remove(0);
+    }
+    seen.push(key);
+    true
 }
 
 fn correction(mark: &Mark, now: DateTime<Utc>) -> Option<Correction> {
@@ -457,6 +506,28 @@ mod tests {
     }
 
     #[test]
+    fn a_version_is_remembered_once() {
+        let mut s = stored(Some(3), None);
+        let v2 = wire_item("x", 2, PubStatus::Usable);
+        assert!(remember_version(&mut s, &v2), "first seen");
+        assert!(!remember_version(&mut s, &v2), "read again");
+        assert!(remember_version(
+            &mut s,
+            &wire_item("x", 1, PubStatus::Usable)
+        ));
+        assert_eq!(version_key(&Item::default()), None, "nothing to tell it by");
+        for n in 10..(10 + VERSIONS_REMEMBERED as u32) {
+            remember_version(&mut s, &wire_item("x", n, PubStatus::Usable));
+        }
+        let seen = &s.life.as_ref().expect("life").versions_seen;
+        assert_eq!(seen.len(), VERSIONS_REMEMBERED);
+        assert!(
+            remember_version(&mut s, &v2),
+            "the oldest memories go first"
+        );
+    }
+
+    #[test]
     fn an_older_version_is_ignored_and_a_kill_is_honoured_from_any_source() {
         let now = t(12);
         let s = stored(Some(3), None);
@@ -467,7 +538,7 @@ mod tests {
             true,
             now,
         ) {
-            Decision::Ignore(why) => assert!(why.contains("version 2"), "{why}"),
+            Decision::Late(why) => assert!(why.contains("version 2"), "{why}"),
             other => panic!("{other:?}"),
         }
         let kill = Mark {

@@ -43,6 +43,8 @@ struct SourceMetrics {
     last_success: Option<i64>,
     consecutive_failures: u64,
     items_fetched: u64,
+    /// Older versions of kept stories that arrived late and were ignored.
+    late_versions: u64,
     /// Counts per status label ("200", "304", "error").
     responses: BTreeMap<String, u64>,
     /// Failed polls per reason label ("timeout", "parse", …).
@@ -135,6 +137,16 @@ impl Metrics {
         s.duration_sum += secs;
         s.duration_count += 1;
         s.items_fetched += new_items;
+    }
+
+    /// Counts older versions of a source's stories that arrived late and were ignored.
+    pub fn record_late_versions(&self, source: &str, n: u64) {
+        let mut inner = self.lock();
+        inner
+            .sources
+            .entry(source.to_string())
+            .or_default()
+            .late_versions += n;
     }
 
     /// Records when a source was last fetched and parsed successfully (unix seconds).
@@ -283,6 +295,21 @@ impl Metrics {
                 "wirefeed_items_fetched_total",
                 &[("source", id)],
                 &s.items_fetched.to_string(),
+            );
+        }
+
+        header(
+            &mut out,
+            "wirefeed_late_versions_total",
+            "Older versions of kept stories that arrived late and were ignored, each version counted once.",
+            "counter",
+        );
+        for (id, s) in sources {
+            sample(
+                &mut out,
+                "wirefeed_late_versions_total",
+                &[("source", id)],
+                &s.late_versions.to_string(),
             );
         }
 

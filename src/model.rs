@@ -319,6 +319,10 @@ pub struct Life {
     /// delivered again does not withdraw the story again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifted: Option<String>,
+    /// The versions delivered so far (`crate::lifecycle::version_key`, the most recent
+    /// ones): an older version is logged and counted as late once, not on every re-read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions_seen: Vec<String>,
 }
 
 /// Why and when a story left every output.

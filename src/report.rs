@@ -39,6 +39,9 @@ pub struct SourceReport {
     pub consecutive_failures: u32,
     /// The store gained or changed a story or teaser from this source.
     pub changed: bool,
+    /// Older versions of kept stories that arrived late and were ignored (each version
+    /// counted once, not on every re-read of its spool file).
+    pub late_versions: usize,
 }
 
 #[derive(Debug, Default)]

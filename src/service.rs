@@ -89,6 +89,8 @@ impl Observer for Service {
             }
             self.metrics
                 .set_consecutive_failures(&s.id, u64::from(s.consecutive_failures));
+            self.metrics
+                .record_late_versions(&s.id, s.late_versions as u64);
         }
         // Every configured source's persisted state, so per-source series exist from the
         // first cycle after a restart, not only once each source is polled again.

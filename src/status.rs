@@ -102,6 +102,9 @@ pub struct SourceStatus {
     pub last_error: Option<String>,
     #[serde(default)]
     pub next_poll: Option<DateTime<Utc>>,
+    /// Older versions of its stories that arrived late and were ignored, in all.
+    #[serde(default)]
+    pub late_versions: u64,
 }
 
 /// One output feed's publishing state.
@@ -167,6 +170,7 @@ pub fn build_snapshot(config: &Config, store: &Store, now: DateTime<Utc>) -> Sta
                 consecutive_failures: u64::from(st.consecutive_failures),
                 last_error: st.last_error,
                 next_poll: st.next_poll,
+                late_versions: st.late_versions,
             }
         })
         .collect();
@@ -295,6 +299,7 @@ pub fn render_table(s: &StatusSnapshot, now: DateTime<Utc>) -> String {
             "HTTP",
             "NEW",
             "TOTAL",
+            "LATE",
             "FAILS",
             "LAST POLL",
             "LAST OK",
@@ -320,6 +325,7 @@ pub fn render_table(s: &StatusSnapshot, now: DateTime<Utc>) -> String {
                 src.new_items.to_string(),
                 src.total_items
                     .map_or_else(|| "-".into(), |n| n.to_string()),
+                src.late_versions.to_string(),
                 src.consecutive_failures.to_string(),
                 relative_time(src.last_poll, now),
                 relative_time(src.last_success, now),
@@ -330,7 +336,7 @@ pub fn render_table(s: &StatusSnapshot, now: DateTime<Utc>) -> String {
                     .map_or_else(|| "-".into(), |e| one_line(e, 60)),
             ]);
         }
-        push_table(&mut out, &rows, &[4, 5, 6]);
+        push_table(&mut out, &rows, &[4, 5, 6, 7]);
     }
     out.push('\n');
 

@@ -522,3 +522,73 @@ fn agency_deliveries_over_http_are_detected_from_content() {
     assert!(json.contains("Netzausbau kommt schneller voran"), "{json}");
     assert!(json.contains("https://bilder.beispielagentur.example/8100.jpg"));
 }
+
+/// Agency and JSON Feed times that name no zone are read in the source's `timezone` (and
+/// the global one for a source that names none), as feed and page times are: a reader sees
+/// the story's real time, not one an hour off.
+#[test]
+fn zone_less_agency_and_json_feed_times_are_read_in_the_source_time_zone() {
+    let ws = Workspace::new(&agency_config(
+        "  - id: berlin\n    url: berlin\n    timezone: Europe/Berlin\n  - id: utc\n    url: utc\n",
+    ));
+    let nitf = |id: &str, title: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<nitf version="-//IPTC//DTD NITF 3.6//EN" xml:lang="de">
+  <head><docdata management-status="usable"><doc-id id-string="{id}"/><date.issue norm="20261126T083000"/></docdata></head>
+  <body><body.head><hedline><hl1>{title}</hl1></hedline></body.head>
+  <body.content><p>{title}: ein erfundener Text.</p></body.content></body>
+</nitf>
+"#
+        )
+    };
+    let ninjs = |uri: &str, title: &str| {
+        format!(
+            r#"{{"uri": "{uri}", "type": "text", "versioncreated": "2026-11-26T09:15:00", "headline": "{title}", "body_text": "{title}: ein erfundener Text."}}"#
+        )
+    };
+    let json_feed = |id: &str, title: &str| {
+        format!(
+            r#"{{"version": "https://jsonfeed.org/version/1.1", "title": "Test", "items": [{{"id": "{id}", "url": "https://agentur.example/{id}", "title": "{title}", "content_text": "{title}: ein erfundener Text.", "date_published": "2026-11-26T10:45:00"}}]}}"#
+        )
+    };
+    for (folder, zone) in [("berlin", "Berlin"), ("utc", "UTC")] {
+        let dir = ws.path().join(folder);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("a.xml"),
+            nitf(&format!("nitf-{folder}"), &format!("NITF {zone}")),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("b.json"),
+            ninjs(&format!("urn:x:ninjs-{folder}"), &format!("ninjs {zone}")),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("c.json"),
+            json_feed(&format!("jf-{folder}"), &format!("JSON Feed {zone}")),
+        )
+        .unwrap();
+    }
+    ws.once();
+    let feed: serde_json::Value = serde_json::from_str(&ws.feed("alle.json")).unwrap();
+    let published = |title: &str| -> DateTime<Utc> {
+        let item = feed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["title"] == title)
+            .unwrap_or_else(|| panic!("no item {title:?}: {feed}"));
+        DateTime::parse_from_rfc3339(item["date_published"].as_str().expect("a date"))
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    // 08:30, 09:15 and 10:45 in Berlin (CET, UTC+1) are an hour earlier in UTC.
+    assert_eq!(published("NITF Berlin"), utc(2026, 11, 26, 7, 30));
+    assert_eq!(published("ninjs Berlin"), utc(2026, 11, 26, 8, 15));
+    assert_eq!(published("JSON Feed Berlin"), utc(2026, 11, 26, 9, 45));
+    assert_eq!(published("NITF UTC"), utc(2026, 11, 26, 8, 30));
+    assert_eq!(published("ninjs UTC"), utc(2026, 11, 26, 9, 15));
+    assert_eq!(published("JSON Feed UTC"), utc(2026, 11, 26, 10, 45));
+}

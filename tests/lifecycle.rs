@@ -586,3 +586,272 @@ fn an_editor_withdraws_pins_and_restores_while_the_daemon_runs_and_without_it() 
     let status = run_ok(&ws, &["status"]);
     assert!(!status.contains("Rechtliche Prüfung"), "{status}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Pins on every feed kind; withdrawn stories leave teaser feeds too.
+
+/// An article page whose "Empfohlen" section recommends `teasers` (title, link).
+fn page_recommending(teasers: &[(&str, &str)]) -> String {
+    let mut html = String::from(
+        r#"<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">
+<title>Der Testbote - Stadtrat tagt bis in die Nacht</title>
+<meta property="article:published_time" content="2026-11-26T05:00:00Z"></head><body>
+<article><h1>Stadtrat tagt bis in die Nacht</h1>
+<p>Der Stadtrat hat bis nach Mitternacht über den Haushalt des kommenden Jahres beraten.</p>
+<p>Eine Entscheidung soll in der nächsten Sitzung fallen, sagte die Vorsitzende.</p>
+<p>Strittig sind vor allem die Ausgaben für den Busverkehr und für die Sanierung der Schulen.</p>
+</article>
+<section><h2>Empfohlen</h2>
+"#,
+    );
+    for (title, href) in teasers {
+        html.push_str(&format!(
+            "<div class=\"teaser\"><h3><a href=\"{href}\">{title}</a></h3><p>Eine Empfehlung der Redaktion.</p></div>\n"
+        ));
+    }
+    html.push_str("</section></body></html>\n");
+    html
+}
+
+/// Titles of an RSS feed's items, in order.
+fn rss_titles(ws: &Workspace, feed: &str) -> Vec<String> {
+    titles(ws, feed)
+}
+
+#[test]
+fn a_pin_leads_a_teaser_feed_too_and_a_withdrawn_story_leaves_it() {
+    let config = format!(
+        "{}  - id: empfohlen\n    title: Empfohlen\n    from: teasers\n",
+        lifecycle_config("")
+    );
+    let ws = Workspace::new(&config);
+    let stories = [
+        ("deich", "Deich bei Husum wird erhöht", 6),
+        ("faehre", "Fähre nach Amrum fährt wieder", 7),
+        ("watt", "Wattenmeer bekommt neue Schutzzone", 8),
+    ];
+    for (slug, title, hour) in stories {
+        deliver(
+            &ws,
+            &format!("{slug}.json"),
+            &ninjs(
+                &format!("https://agentur.example/meldung/{slug}"),
+                1,
+                &format!("2026-11-26T{hour:02}:00:00Z"),
+                title,
+                &format!("{title}: ein erfundener Text der Agentur über die Küste."),
+                "",
+            ),
+        );
+    }
+    deliver(
+        &ws,
+        "seite.html",
+        &page_recommending(&[
+            (
+                "Deich bei Husum wird erhöht",
+                "https://agentur.example/meldung/deich",
+            ),
+            (
+                "Fähre nach Amrum fährt wieder",
+                "https://agentur.example/meldung/faehre",
+            ),
+        ]),
+    );
+    cycle(&ws);
+    assert_eq!(
+        rss_titles(&ws, "empfohlen.rss"),
+        [
+            "Deich bei Husum wird erhöht",
+            "Fähre nach Amrum fährt wieder"
+        ]
+    );
+
+    // A story no page recommends, pinned on top of the teaser feed: it leads it, with its
+    // text; pinned on the items feed too, it leads that one.
+    let watt = guid_of(&ws, "alle.rss", "Wattenmeer bekommt neue Schutzzone").expect("guid");
+    let said = run_ok(&ws, &["pin", &watt, "--feed", "empfohlen", "--for", "2h"]);
+    assert!(
+        said.contains("pinned to the top of feed empfohlen"),
+        "{said}"
+    );
+    let recommended = rss_titles(&ws, "empfohlen.rss");
+    assert_eq!(
+        recommended[0], "Wattenmeer bekommt neue Schutzzone",
+        "{recommended:?}"
+    );
+    assert_eq!(recommended.len(), 3, "{recommended:?}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ws.feed("empfohlen.json")).expect("JSON Feed");
+    assert_eq!(
+        json["items"][0]["title"],
+        "Wattenmeer bekommt neue Schutzzone"
+    );
+    assert!(
+        json["items"][0]["content_html"]
+            .as_str()
+            .is_some_and(|c| c.contains("ein erfundener Text der Agentur")),
+        "the pinned story's text: {json}"
+    );
+    let atom: atom_syndication::Feed = ws.feed("empfohlen.atom").parse().expect("Atom");
+    assert_eq!(
+        atom.entries()[0].title().as_str(),
+        "Wattenmeer bekommt neue Schutzzone"
+    );
+    assert!(
+        ws.feed("empfohlen.html").find("Wattenmeer")
+            < ws.feed("empfohlen.html").find("Deich bei Husum")
+    );
+    // A recommended story pinned keeps its one entry, now on top.
+    let faehre = guid_of(&ws, "alle.rss", "Fähre nach Amrum fährt wieder").expect("guid");
+    run_ok(&ws, &["pin", &faehre, "--feed", "empfohlen", "--for", "2h"]);
+    assert_eq!(
+        rss_titles(&ws, "empfohlen.rss"),
+        [
+            "Fähre nach Amrum fährt wieder",
+            "Wattenmeer bekommt neue Schutzzone",
+            "Deich bei Husum wird erhöht"
+        ]
+    );
+
+    // A recommended story withdrawn by hand leaves the teaser feed in every format, and
+    // its page lists it in the operator note; so it stays after a restart.
+    let deich = guid_of(&ws, "alle.rss", "Deich bei Husum wird erhöht").expect("guid");
+    run_ok(
+        &ws,
+        &["withdraw", &deich, "--reason", "Zahlen werden geprüft"],
+    );
+    cycle(&ws);
+    for file in ["empfohlen.rss", "empfohlen.atom", "empfohlen.json"] {
+        assert!(!ws.feed(file).contains("Deich bei Husum"), "{file}");
+    }
+    let page = ws.feed("empfohlen.html");
+    let (stories, note) = page.split_once("</main>").expect("main");
+    assert!(!stories.contains("Deich bei Husum"), "{stories}");
+    assert!(
+        note.contains("Deich bei Husum") && note.contains("Zahlen werden geprüft"),
+        "{note}"
+    );
+
+    // Restored, the pins go and the recommendations are as the page gave them.
+    run_ok(&ws, &["restore", &watt]);
+    run_ok(&ws, &["restore", &faehre]);
+    run_ok(&ws, &["restore", &deich]);
+    assert_eq!(
+        rss_titles(&ws, "empfohlen.rss"),
+        [
+            "Deich bei Husum wird erhöht",
+            "Fähre nach Amrum fährt wieder"
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Late versions: counted in /metrics and `status`, logged once per version.
+
+/// The LATE column of `status` for source `id`.
+fn late_in_status(ws: &Workspace, id: &str) -> String {
+    let status = run_ok(ws, &["status"]);
+    let header = status
+        .lines()
+        .find(|l| l.starts_with("SOURCE"))
+        .expect("a source table");
+    let column = header
+        .split_whitespace()
+        .position(|c| c == "LATE")
+        .unwrap_or_else(|| panic!("no LATE column: {header}"));
+    let row = status
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(id))
+        .unwrap_or_else(|| panic!("no row for {id}: {status}"));
+    row.split_whitespace()
+        .nth(column)
+        .expect("a LATE cell")
+        .to_string()
+}
+
+fn late_in_metrics(port: u16) -> Option<String> {
+    let body = reqwest::blocking::get(format!("http://127.0.0.1:{port}/metrics"))
+        .ok()?
+        .text()
+        .ok()?;
+    body.lines()
+        .find(|l| l.starts_with("wirefeed_late_versions_total{source=\"agentur\"}"))
+        .and_then(|l| l.split_whitespace().last())
+        .map(str::to_string)
+}
+
+#[test]
+fn a_late_version_is_counted_in_metrics_and_status_and_logged_once() {
+    let port = support::free_port();
+    let config = support::serving_on(&lifecycle_config(""), port)
+        .replace("    url: spool\n", "    url: spool\n    interval: 1s\n");
+    let ws = Workspace::new(&config);
+    let v = |n: u32, hour: u32, body: &str| {
+        ninjs(
+            HAFEN,
+            n,
+            &format!("2026-11-26T{hour:02}:00:00Z"),
+            "Hafen meldet Rekordumschlag",
+            body,
+            "",
+        )
+    };
+    // Versions 1 and 3 in the spool from the start: read together, neither is late, and
+    // reading them again later is no news either.
+    deliver(&ws, "01-v1.json", &v(1, 6, V1));
+    deliver(&ws, "02-v3.json", &v(3, 8, V3));
+    let daemon = Daemon::start(&ws);
+    wait_for("the first cycle", Duration::from_secs(30), || {
+        late_in_metrics(port).is_some()
+    });
+    assert_eq!(late_in_metrics(port).as_deref(), Some("0"));
+
+    // Version 2 arrives late: logged and counted.
+    deliver(
+        &ws,
+        "03-v2.json",
+        &v(2, 7, "Der Hafen meldet vier Prozent mehr Umschlag."),
+    );
+    wait_for("the late version counted", Duration::from_secs(30), || {
+        late_in_metrics(port).as_deref() == Some("1")
+    });
+    // Another delivery makes the daemon read the whole spool again, version 2 with it.
+    deliver(
+        &ws,
+        "04-anderes.json",
+        &ninjs(
+            "urn:beispielagentur:2026:anderes-1",
+            1,
+            "2026-11-26T09:00:00Z",
+            "Neuer Leuchtturm für Pellworm",
+            "Die Insel Pellworm bekommt einen neuen Leuchtturm.",
+            "",
+        ),
+    );
+    wait_for("the other story", Duration::from_secs(30), || {
+        ws.feed_path("alle.rss").exists() && ws.feed("alle.rss").contains("Leuchtturm")
+    });
+    // One more full cycle, so a second read of version 2 would have been counted.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(late_in_metrics(port).as_deref(), Some("1"));
+    let log = daemon.log();
+    assert_eq!(
+        log.matches("delivery ignored: version 2 arrived late")
+            .count(),
+        1,
+        "logged once, not on every re-read: {log}"
+    );
+    assert_eq!(late_in_status(&ws, "agentur"), "1");
+    daemon.stop();
+
+    // After a restart, another re-read: still one, in status and in the log.
+    deliver(&ws, "05-v1-nochmal.json", &v(1, 6, V1));
+    let log = cycle(&ws);
+    assert!(!log.contains("delivery ignored: version"), "{log}");
+    assert_eq!(late_in_status(&ws, "agentur"), "1");
+    assert!(
+        ws.feed("alle.rss").contains("fünf Prozent")
+            && !ws.feed("alle.rss").contains("vier Prozent")
+    );
+}

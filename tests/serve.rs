@@ -1124,6 +1124,7 @@ fn sample_snapshot() -> StatusSnapshot {
                 consecutive_failures: 0,
                 last_error: None,
                 next_poll: Some(t(7, 7, 0)),
+                late_versions: 0,
             },
             SourceStatus {
                 id: "agentur-süd".into(),
@@ -1136,6 +1137,7 @@ fn sample_snapshot() -> StatusSnapshot {
                 consecutive_failures: 7,
                 last_error: Some("connection refused\n(after 3 retries)".into()),
                 next_poll: None,
+                late_versions: 0,
             },
             SourceStatus {
                 id: "agentur-spool".into(),
@@ -1148,6 +1150,7 @@ fn sample_snapshot() -> StatusSnapshot {
                 consecutive_failures: 0,
                 last_error: None,
                 next_poll: Some(t(7, 3, 0)),
+                late_versions: 2,
             },
         ],
         feeds: vec![FeedStatus {

@@ -5,6 +5,7 @@ use super::xmltree::XmlError;
 use crate::model::{Item, ParsedFeed, PubStatus, Subject, Wire};
 use crate::text::{fold_whitespace, html_to_text, truncate_words};
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 /// Length of a title made up from an item's text when it has no headline.
 const TITLE_FROM_TEXT_CHARS: usize = 80;
@@ -82,10 +83,11 @@ impl AgencyError {
 }
 
 /// An IPTC date: RFC 3339 and the lenient forms the feed parser reads, plus the ISO 8601
-/// basic form NITF uses (`20261126T083000+0100`).
-pub(crate) fn date(raw: &str) -> Option<DateTime<Utc>> {
+/// basic form NITF uses (`20261126T083000+0100`); a time that names no zone is read in
+/// `local`, the source's `timezone`.
+pub(crate) fn date(raw: &str, local: Tz) -> Option<DateTime<Utc>> {
     let s = raw.trim();
-    if let Some(d) = super::date::parse_date(s) {
+    if let Some(d) = super::date::parse_date_in(s, &local) {
         return Some(d);
     }
     let b = s.as_bytes();
@@ -107,7 +109,8 @@ pub(crate) fn date(raw: &str) -> Option<DateTime<Utc>> {
             out.push(':');
             out.push_str(hms.get(4..6).unwrap_or("00"));
             let zone = match zone {
-                "" | "Z" | "z" => "Z".to_string(),
+                "" => String::new(),
+                "Z" | "z" => "Z".to_string(),
                 z if z.len() == 5 && z[1..].bytes().all(|b| b.is_ascii_digit()) => {
                     format!("{}:{}", &z[..3], &z[3..])
                 }
@@ -117,7 +120,7 @@ pub(crate) fn date(raw: &str) -> Option<DateTime<Utc>> {
         } else if !rest.is_empty() {
             return None;
         }
-        return super::date::parse_date(&out);
+        return super::date::parse_date_in(&out, &local);
     }
     None
 }
@@ -177,14 +180,17 @@ pub(crate) fn embargo(
     format: &'static str,
     id: &str,
     raw: Option<&str>,
+    local: Tz,
 ) -> Result<Option<DateTime<Utc>>, AgencyError> {
     match raw.map(str::trim).filter(|r| !r.is_empty()) {
         None => Ok(None),
-        Some(r) => date(r).map(Some).ok_or_else(|| AgencyError::BadEmbargo {
-            format,
-            id: id.to_string(),
-            value: r.to_string(),
-        }),
+        Some(r) => date(r, local)
+            .map(Some)
+            .ok_or_else(|| AgencyError::BadEmbargo {
+                format,
+                id: id.to_string(),
+                value: r.to_string(),
+            }),
     }
 }
 
@@ -272,14 +278,28 @@ mod tests {
     #[test]
     fn reads_nitf_basic_dates_and_rfc3339() {
         let want = Utc.with_ymd_and_hms(2026, 11, 26, 7, 30, 0).unwrap();
-        assert_eq!(date("20261126T083000+0100"), Some(want));
-        assert_eq!(date("2026-11-26T08:30:00+01:00"), Some(want));
-        assert_eq!(date("20261126T0730Z"), Some(want));
+        let utc = chrono_tz::UTC;
+        assert_eq!(date("20261126T083000+0100", utc), Some(want));
+        assert_eq!(date("2026-11-26T08:30:00+01:00", utc), Some(want));
+        assert_eq!(date("20261126T0730Z", utc), Some(want));
         assert_eq!(
-            date("20261126"),
+            date("20261126", utc),
             Some(Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap())
         );
-        assert_eq!(date("morgen früh"), None);
+        assert_eq!(date("morgen früh", utc), None);
+    }
+
+    #[test]
+    fn a_time_without_zone_is_read_in_the_source_zone() {
+        let berlin = chrono_tz::Europe::Berlin;
+        let want = Utc.with_ymd_and_hms(2026, 11, 26, 7, 30, 0).unwrap();
+        assert_eq!(date("20261126T083000", berlin), Some(want));
+        assert_eq!(date("2026-11-26T08:30:00", berlin), Some(want));
+        assert_eq!(
+            date("2026-11-26T08:30:00Z", berlin),
+            Some(want + chrono::Duration::hours(1))
+        );
+        assert_eq!(date("20261126T073000", chrono_tz::UTC), Some(want));
     }
 
     #[test]

@@ -62,12 +62,12 @@ pub fn parse_feed_in(
     let text = decode(body, http_charset)?;
     let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\0');
     // Agency formats (IPTC ninjs, NewsML-G2, NITF) are told apart by content as well.
-    if let Some(agency) = super::wire::parse(trimmed, base) {
+    if let Some(agency) = super::wire::parse(trimmed, base, timezone) {
         return agency.map_err(FeedError::Agency);
     }
     match trimmed.as_bytes().first() {
         None => Err(FeedError::Empty),
-        Some(b'{') => parse_json(trimmed, base),
+        Some(b'{') => parse_json(trimmed, base, timezone),
         Some(b'<') => parse_xml(trimmed, base, timezone),
         Some(_) => Err(FeedError::NotAFeed {
             found: "text that is neither XML nor JSON".into(),

@@ -6,7 +6,7 @@ use url::Url;
 
 use crate::model::{Enclosure, Image, Item, ParsedFeed};
 use crate::parse::cap::MAX_ITEMS_PER_DELIVERY;
-use crate::parse::date::parse_date;
+use crate::parse::date::parse_date_in;
 use crate::parse::item::{
     accept, clean_lang, dedup, html_field, plain_text, quote, relative_base, resolve, truncated,
     FeedError,
@@ -93,7 +93,8 @@ struct JsonAttachment {
     size_in_bytes: Option<u64>,
 }
 
-pub(crate) fn parse_json(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
+/// Reads a JSON Feed; times that name no zone are read in `tz`, the source's `timezone`.
+pub(crate) fn parse_json(s: &str, base: &Url, tz: chrono_tz::Tz) -> Result<ParsedFeed, FeedError> {
     let feed: JsonFeed = serde_json::from_str(s).map_err(|e| {
         // A cut inside a string shows up as a syntax error (a control character), so a
         // body that does not end with the closing brace counts as cut off too.
@@ -157,7 +158,10 @@ pub(crate) fn parse_json(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
             (_, Some(t)) => html_field(t, true, item_base),
             _ => None,
         };
-        let published = ji.date_published.as_deref().and_then(parse_date);
+        let published = ji
+            .date_published
+            .as_deref()
+            .and_then(|d| parse_date_in(d, &tz));
         let authors = json_authors(&ji.author, &ji.authors);
         let item = Item {
             guid,
@@ -185,7 +189,7 @@ pub(crate) fn parse_json(s: &str, base: &Url) -> Result<ParsedFeed, FeedError> {
             updated: ji
                 .date_modified
                 .as_deref()
-                .and_then(parse_date)
+                .and_then(|d| parse_date_in(d, &tz))
                 .filter(|u| Some(*u) != published),
             image: ji
                 .image

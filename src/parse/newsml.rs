@@ -9,6 +9,7 @@
 //! is a story of its own. A `packageItem`'s references to items not in the delivery become
 //! stories from the headline and description the reference carries.
 
+use chrono_tz::Tz;
 use url::Url;
 
 use super::agency::{self, AgencyError};
@@ -26,10 +27,12 @@ pub fn parse(body: &[u8], base: &Url) -> Result<ParsedFeed, AgencyError> {
     parse_str(
         text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']),
         base,
+        chrono_tz::UTC,
     )
 }
 
-pub(crate) fn parse_str(text: &str, base: &Url) -> Result<ParsedFeed, AgencyError> {
+/// Reads a NewsML-G2 delivery; times that name no zone are read in `tz`.
+pub(crate) fn parse_str(text: &str, base: &Url, tz: Tz) -> Result<ParsedFeed, AgencyError> {
     let root = xmltree::parse(text).map_err(|e| AgencyError::xml(FORMAT, e))?;
     let members: Vec<&Element> = match root.name.as_str() {
         "newsMessage" => root
@@ -70,7 +73,7 @@ pub(crate) fn parse_str(text: &str, base: &Url) -> Result<ParsedFeed, AgencyErro
                 }
             }
         } else {
-            let (item, wire) = read_item(el, &guid, base)?;
+            let (item, wire) = read_item(el, &guid, base, tz)?;
             stories.push((item, wire, el));
         }
     }
@@ -104,7 +107,7 @@ pub(crate) fn parse_str(text: &str, base: &Url) -> Result<ParsedFeed, AgencyErro
     }
     for (i, (guid, image, el)) in pictures.into_iter().enumerate() {
         if !used[i] {
-            let (mut item, wire) = meta_item(el, &guid, base)?;
+            let (mut item, wire) = meta_item(el, &guid, base, tz)?;
             if item.summary_html.is_none() {
                 item.summary_html = image
                     .caption
@@ -156,8 +159,8 @@ fn same_group(package: &Element, a: &str, b: &str) -> bool {
 }
 
 /// A text newsItem: its metadata, and its text from the contentSet.
-fn read_item(el: &Element, guid: &str, base: &Url) -> Result<(Item, Wire), AgencyError> {
-    let (mut item, mut wire) = meta_item(el, guid, base)?;
+fn read_item(el: &Element, guid: &str, base: &Url, tz: Tz) -> Result<(Item, Wire), AgencyError> {
+    let (mut item, mut wire) = meta_item(el, guid, base, tz)?;
     let Some(set) = el.child("contentSet") else {
         return Err(AgencyError::NoContent {
             format: FORMAT,
@@ -173,7 +176,7 @@ fn read_item(el: &Element, guid: &str, base: &Url) -> Result<(Item, Wire), Agenc
     });
     match inline_xml {
         Some((_, root)) if root.name == "nitf" => {
-            let (n_item, n_wire) = nitf::read(root, base).map_err(|e| match e {
+            let (n_item, n_wire) = nitf::read(root, base, tz).map_err(|e| match e {
                 AgencyError::NoContent { missing, .. } => AgencyError::NoContent {
                     format: FORMAT,
                     id: guid.to_string(),
@@ -306,7 +309,7 @@ fn xhtml(e: &Element) -> Html {
 }
 
 /// The metadata of a newsItem (itemMeta, contentMeta, rightsInfo) as an item without text.
-fn meta_item(el: &Element, guid: &str, base: &Url) -> Result<(Item, Wire), AgencyError> {
+fn meta_item(el: &Element, guid: &str, base: &Url, tz: Tz) -> Result<(Item, Wire), AgencyError> {
     let item_meta = el.child("itemMeta");
     let content_meta = el.child("contentMeta");
     let im = |n: &str| item_meta.and_then(|m| m.child(n));
@@ -315,8 +318,10 @@ fn meta_item(el: &Element, guid: &str, base: &Url) -> Result<(Item, Wire), Agenc
         .attr("xml:lang")
         .or_else(|| cm("language").and_then(|l| l.attr("tag")))
         .and_then(clean_lang);
-    let date_of =
-        |e: Option<&Element>| e.and_then(Element::text_opt).and_then(|t| agency::date(&t));
+    let date_of = |e: Option<&Element>| {
+        e.and_then(Element::text_opt)
+            .and_then(|t| agency::date(&t, tz))
+    };
     let version_created = date_of(im("versionCreated"));
     let published = date_of(im("firstCreated"))
         .or(version_created)
@@ -397,6 +402,7 @@ fn meta_item(el: &Element, guid: &str, base: &Url) -> Result<(Item, Wire), Agenc
             FORMAT,
             guid,
             im("embargoed").and_then(Element::text_opt).as_deref(),
+            tz,
         )?,
         pubstatus: agency::pubstatus(FORMAT, guid, im("pubStatus").and_then(|s| s.attr("qcode")))?,
         urgency: cm("urgency")

@@ -7,6 +7,7 @@
 //! read. Identity, headline and body must have the right types; a wrong type elsewhere
 //! (agencies extend ninjs in their own profiles) is ignored.
 
+use chrono_tz::Tz;
 use serde_json::{Map, Value};
 use url::Url;
 
@@ -40,6 +41,7 @@ pub fn parse(body: &[u8], base: &Url) -> Result<ParsedFeed, AgencyError> {
     parse_str(
         text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']),
         base,
+        chrono_tz::UTC,
     )
 }
 
@@ -48,7 +50,8 @@ pub(crate) fn looks_like_ninjs(text: &str) -> bool {
     !text.contains("jsonfeed.org/version") && NINJS_KEYS.iter().any(|k| text.contains(k))
 }
 
-pub(crate) fn parse_str(text: &str, base: &Url) -> Result<ParsedFeed, AgencyError> {
+/// Reads a ninjs document; times that name no zone are read in `tz`.
+pub(crate) fn parse_str(text: &str, base: &Url, tz: Tz) -> Result<ParsedFeed, AgencyError> {
     let value: Value = serde_json::from_str(text).map_err(|e| {
         if e.classify() == serde_json::error::Category::Eof {
             AgencyError::Truncated {
@@ -91,7 +94,7 @@ pub(crate) fn parse_str(text: &str, base: &Url) -> Result<ParsedFeed, AgencyErro
             map: o,
             at: format!("item {}", n + 1),
         };
-        read(&obj, base, 0, None, &mut out)?;
+        read(&obj, base, tz, 0, None, &mut out)?;
     }
     if out.items.is_empty() {
         return Err(AgencyError::NoItems { format: FORMAT });
@@ -215,6 +218,7 @@ fn associations<'a>(o: &Obj<'a>) -> Vec<Obj<'a>> {
 fn read(
     o: &Obj<'_>,
     base: &Url,
+    tz: Tz,
     depth: usize,
     inherited: Option<&Image>,
     out: &mut ParsedFeed,
@@ -228,25 +232,30 @@ fn read(
     let composite = o.kind() == Some("composite");
     if depth == 0 && is_picture(o) {
         let image = picture(o, base);
-        let (item, wire) = item(o, base, image)?;
+        let (item, wire) = item(o, base, tz, image)?;
         agency::accept(item, wire, FORMAT, out);
     } else if (composite && has_body(o))
         || (!composite && (has_text(o) || (depth == 0 && assoc.is_empty())))
     {
-        let (item, wire) = item(o, base, beside.clone())?;
+        let (item, wire) = item(o, base, tz, beside.clone())?;
         agency::accept(item, wire, FORMAT, out);
     }
     if depth < MAX_DEPTH {
         for a in assoc.iter().filter(|a| !is_picture(a)) {
             if has_text(a) || a.kind() == Some("composite") {
-                read(a, base, depth + 1, beside.as_ref(), out)?;
+                read(a, base, tz, depth + 1, beside.as_ref(), out)?;
             }
         }
     }
     Ok(())
 }
 
-fn item(o: &Obj<'_>, base: &Url, image: Option<Image>) -> Result<(Item, Wire), AgencyError> {
+fn item(
+    o: &Obj<'_>,
+    base: &Url,
+    tz: Tz,
+    image: Option<Image>,
+) -> Result<(Item, Wire), AgencyError> {
     let id = match o.strict("uri")?.or(o.strict("guid")?) {
         Some(id) => id.trim().to_string(),
         None => {
@@ -305,11 +314,12 @@ fn item(o: &Obj<'_>, base: &Url, image: Option<Image>) -> Result<(Item, Wire), A
         })
         .filter(|s| !s.code.is_empty() || s.name.is_some())
         .collect();
-    let versioncreated = o.str("versioncreated").and_then(agency::date);
-    let firstcreated = o.str("firstcreated").and_then(agency::date);
+    let date = |key: &str| o.str(key).and_then(|d| agency::date(d, tz));
+    let versioncreated = date("versioncreated");
+    let firstcreated = date("firstcreated");
     let published = firstcreated
         .or(versioncreated)
-        .or_else(|| o.str("contentcreated").and_then(agency::date));
+        .or_else(|| date("contentcreated"));
     let rightsinfo = o.map.get("rightsinfo").and_then(Value::as_object);
     let wire = Wire {
         format: match o.map.get("standard").and_then(|s| s.get("version")) {
@@ -318,7 +328,7 @@ fn item(o: &Obj<'_>, base: &Url, image: Option<Image>) -> Result<(Item, Wire), A
         },
         version: o.scalar("version").as_deref().and_then(agency::version),
         version_created: versioncreated,
-        embargoed: agency::embargo(FORMAT, &id, o.str("embargoed"))?,
+        embargoed: agency::embargo(FORMAT, &id, o.str("embargoed"), tz)?,
         pubstatus: agency::pubstatus(FORMAT, &id, o.scalar("pubstatus").as_deref())?,
         urgency: o.scalar("urgency").as_deref().and_then(agency::urgency),
         rights: agency::rights(

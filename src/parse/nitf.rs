@@ -7,6 +7,7 @@
 //! dateline and abstract; `body.content` the text, mapped to HTML element by element, and
 //! its first picture (`media`) with caption and credit.
 
+use chrono_tz::Tz;
 use url::Url;
 
 use super::agency::{self, AgencyError};
@@ -23,12 +24,14 @@ pub fn parse(body: &[u8], base: &Url) -> Result<ParsedFeed, AgencyError> {
     parse_str(
         text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']),
         base,
+        chrono_tz::UTC,
     )
 }
 
-pub(crate) fn parse_str(text: &str, base: &Url) -> Result<ParsedFeed, AgencyError> {
+/// Reads a NITF document; times that name no zone are read in `tz`.
+pub(crate) fn parse_str(text: &str, base: &Url, tz: Tz) -> Result<ParsedFeed, AgencyError> {
     let root = xmltree::parse(text).map_err(|e| AgencyError::xml(FORMAT, e))?;
-    let (item, wire) = read(&root, base)?;
+    let (item, wire) = read(&root, base, tz)?;
     if item.guid.is_none() {
         return Err(AgencyError::NoId {
             format: FORMAT,
@@ -46,7 +49,7 @@ pub(crate) fn parse_str(text: &str, base: &Url) -> Result<ParsedFeed, AgencyErro
 
 /// Maps a `<nitf>` element. The item's guid is `None` when the document has no `doc-id`
 /// (a NewsML-G2 wrapper gives its own).
-pub(crate) fn read(nitf: &Element, base: &Url) -> Result<(Item, Wire), AgencyError> {
+pub(crate) fn read(nitf: &Element, base: &Url, tz: Tz) -> Result<(Item, Wire), AgencyError> {
     let head = nitf.child("head");
     let docdata = head.and_then(|h| h.child("docdata"));
     let dd = |name: &str| docdata.and_then(|d| d.child(name));
@@ -124,7 +127,7 @@ pub(crate) fn read(nitf: &Element, base: &Url) -> Result<(Item, Wire), AgencyErr
         .collect();
     let issued = dd("date.issue")
         .and_then(|d| d.attr("norm"))
-        .and_then(agency::date);
+        .and_then(|d| agency::date(d, tz));
     let copyright =
         dd("doc.copyright").map(|c| match (c.attr_text("year"), c.attr_text("holder")) {
             (Some(y), Some(h)) => format!("© {y} {h}"),
@@ -146,7 +149,12 @@ pub(crate) fn read(nitf: &Element, base: &Url) -> Result<(Item, Wire), AgencyErr
             .and_then(|k| k.attr("version"))
             .and_then(agency::version),
         version_created: issued,
-        embargoed: agency::embargo(FORMAT, &id, dd("date.release").and_then(|d| d.attr("norm")))?,
+        embargoed: agency::embargo(
+            FORMAT,
+            &id,
+            dd("date.release").and_then(|d| d.attr("norm")),
+            tz,
+        )?,
         pubstatus: agency::pubstatus(FORMAT, &id, status)?,
         urgency: dd("urgency")
             .and_then(|u| u.attr("ed-urg"))

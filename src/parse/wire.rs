@@ -2,6 +2,7 @@
 //! handed to their parser. Kept apart from `agency.rs` so the parsers' shared helpers do not
 //! import the parsers back.
 
+use chrono_tz::Tz;
 use url::Url;
 
 use super::agency::AgencyError;
@@ -9,14 +10,15 @@ use super::{newsml, ninjs, nitf};
 use crate::model::ParsedFeed;
 
 /// Reads `text` when it is an agency delivery; `None` when it is something else (a feed,
-/// an HTML page), which the feed parser then reads or refuses.
-pub(crate) fn parse(text: &str, base: &Url) -> Option<Result<ParsedFeed, AgencyError>> {
+/// an HTML page), which the feed parser then reads or refuses. Times that name no zone
+/// are read in `tz`, the source's `timezone`.
+pub(crate) fn parse(text: &str, base: &Url, tz: Tz) -> Option<Result<ParsedFeed, AgencyError>> {
     match text.as_bytes().first()? {
-        b'[' => Some(ninjs::parse_str(text, base)),
-        b'{' if ninjs::looks_like_ninjs(text) => Some(ninjs::parse_str(text, base)),
+        b'[' => Some(ninjs::parse_str(text, base, tz)),
+        b'{' if ninjs::looks_like_ninjs(text) => Some(ninjs::parse_str(text, base, tz)),
         b'<' => match root_name(text)? {
-            "newsItem" | "packageItem" | "newsMessage" => Some(newsml::parse_str(text, base)),
-            "nitf" => Some(nitf::parse_str(text, base)),
+            "newsItem" | "packageItem" | "newsMessage" => Some(newsml::parse_str(text, base, tz)),
+            "nitf" => Some(nitf::parse_str(text, base, tz)),
             _ => None,
         },
         _ => None,

@@ -95,6 +95,7 @@ pub(super) fn run(
         report: IngestReport::default(),
         batch: sled::Batch::default(),
         batch_items: 0,
+        notes: super::notes::NotesBatch::default(),
     };
     for incoming in items {
         let outcome = ingest.one(incoming)?;
@@ -128,6 +129,8 @@ struct Ingest<'s> {
     /// Stories and index records together, so a crash keeps both or neither.
     batch: sled::Batch,
     batch_items: usize,
+    /// Withdrawal notes of the batch's stories, applied in one transaction with it.
+    notes: super::notes::NotesBatch,
 }
 
 impl Ingest<'_> {
@@ -279,6 +282,7 @@ impl Ingest<'_> {
             }
         }
         let source_time = lifecycle::source_time(&item);
+        let version = crate::lifecycle::version_key(&item);
         let mut story = Story {
             id: id.clone(),
             source: self.source.to_string(),
@@ -313,7 +317,7 @@ impl Ingest<'_> {
             wire: item.wire,
             life: None,
         };
-        lifecycle::new_story(&mut story, source_time, &mark, self.now);
+        lifecycle::new_story(&mut story, source_time, version, &mark, self.now);
         let record = Record {
             date: date_ms(story.date()),
             guids: guid_key.into_iter().collect(),
@@ -328,7 +332,7 @@ impl Ingest<'_> {
         // Indexed at once so later items of this call find it.
         self.put_record(&id, record);
         if story.withdrawal().is_some() {
-            self.store.note_withdrawal(&story)?;
+            self.store.note_withdrawal(&story, &mut self.notes)?;
         }
         self.write_story(story);
         Ok(Outcome::New(id))
@@ -457,9 +461,14 @@ impl Ingest<'_> {
         // text it kills, and an older version must not overwrite a newer one.
         let (correction, reinstated, newer) =
             match lifecycle::before_update(&mut story, &item, mark, self.source, self.now) {
-                lifecycle::Step::Done { withdrawn: false } => return Ok(Outcome::Unchanged(id)),
-                lifecycle::Step::Done { withdrawn: true } => {
-                    self.store.note_withdrawal(&story)?;
+                lifecycle::Step::Keep => return Ok(Outcome::Unchanged(id)),
+                lifecycle::Step::Late => {
+                    self.report.late += 1;
+                    self.write_story(story);
+                    return Ok(Outcome::Unchanged(id));
+                }
+                lifecycle::Step::Withdrawn => {
+                    self.store.note_withdrawal(&story, &mut self.notes)?;
                     self.write_story(story);
                     return Ok(Outcome::Updated(id));
                 }
@@ -505,7 +514,7 @@ impl Ingest<'_> {
         story.status = StoryStatus::Active;
         lifecycle::after_update(&mut story, source_time, correction);
         if reinstated {
-            self.store.note_withdrawal(&story)?;
+            self.store.note_withdrawal(&story, &mut self.notes)?;
         }
         // The old fingerprint keeps pointing here, as before: a copy of the old text is
         // still this story.
@@ -546,10 +555,10 @@ impl Ingest<'_> {
         let Some(mut story) = self.load(of)? else {
             return Ok(copy);
         };
-        if let lifecycle::Step::Done { withdrawn: true } =
+        if let lifecycle::Step::Withdrawn =
             lifecycle::before_update(&mut story, item, mark, self.source, self.now)
         {
-            self.store.note_withdrawal(&story)?;
+            self.store.note_withdrawal(&story, &mut self.notes)?;
             let id = story.id.clone();
             self.write_story(story);
             return Ok(Outcome::Updated(id));
@@ -612,9 +621,9 @@ impl Ingest<'_> {
         if self.batch_items == 0 && self.pending_records.is_empty() {
             return Ok(());
         }
+        let batch = std::mem::take(&mut self.batch);
         self.store
-            .stories
-            .apply_batch(std::mem::take(&mut self.batch))?;
+            .apply_with_notes(batch, std::mem::take(&mut self.notes))?;
         self.pending_stories.clear();
         self.pending_records.clear();
         self.batch_items = 0;

@@ -10,9 +10,13 @@ use chrono::{DateTime, Utc};
 
 /// What the ingest does next with a delivery of a known story.
 pub(super) enum Step {
-    /// Nothing more: the story is unchanged, or (`withdrawn`) it was withdrawn and must be
-    /// written with its note.
-    Done { withdrawn: bool },
+    /// Nothing more: the story is unchanged.
+    Keep,
+    /// An older version seen for the first time (logged): the story must be written, to
+    /// remember it, but nothing a reader sees changes.
+    Late,
+    /// The story was withdrawn and must be written with its note.
+    Withdrawn,
     /// Go on replacing the story's content in place; then call [`after_update`].
     Replace {
         correction: Option<crate::model::Correction>,
@@ -44,7 +48,22 @@ pub(super) fn before_update(
                     "delivery ignored: {why}"
                 );
             }
-            Step::Done { withdrawn: false }
+            Step::Keep
+        }
+        Decision::Late(why) => {
+            if !own || !crate::lifecycle::remember_version(story, item) {
+                // The same old version read again (a spool folder is read whole when a
+                // file is added): said once already.
+                tracing::debug!(source, story = %story.id, "delivery ignored again: {why}");
+                return Step::Keep;
+            }
+            tracing::info!(
+                source,
+                story = %story.id,
+                guid = item.guid.as_deref().unwrap_or(""),
+                "delivery ignored: {why}"
+            );
+            Step::Late
         }
         Decision::Withdraw(w) => {
             tracing::info!(
@@ -55,13 +74,19 @@ pub(super) fn before_update(
                 w.reason
             );
             withdraw(story, w, now);
-            Step::Done { withdrawn: true }
+            Step::Withdrawn
         }
-        Decision::Replace { correction } => Step::Replace {
-            correction,
-            reinstated: story.withdrawal().is_some(),
-            newer: crate::lifecycle::newer_by_agency(story, item),
-        },
+        Decision::Replace { correction } => {
+            let newer = crate::lifecycle::newer_by_agency(story, item);
+            if own {
+                crate::lifecycle::remember_version(story, item);
+            }
+            Step::Replace {
+                correction,
+                reinstated: story.withdrawal().is_some(),
+                newer,
+            }
+        }
     }
 }
 
@@ -98,9 +123,11 @@ pub(super) fn after_update(
 pub(super) fn new_story(
     story: &mut Story,
     source_time: Option<DateTime<Utc>>,
+    version: Option<String>,
     mark: &Mark,
     now: DateTime<Utc>,
 ) {
+    crate::lifecycle::remember_version_key(story, version);
     if let Some(t) = source_time {
         story.life_mut().source_updated = Some(t);
     }

@@ -124,6 +124,9 @@ pub struct SourceState {
     pub kind: Option<crate::model::SourceKind>,
     #[serde(default)]
     pub kind_url: Option<String>,
+    /// Older versions of its stories that arrived late and were ignored, in all.
+    #[serde(default)]
+    pub late_versions: u64,
 }
 
 /// How an incoming item related to what the store already had.
@@ -160,6 +163,8 @@ pub struct IngestReport {
     /// Stories found to be copies of another story only through a later copy that matched
     /// both, and merged into it (the earlier-seen one is kept).
     pub merged: usize,
+    /// Older versions of kept stories arriving late, each counted the first time it came.
+    pub late: usize,
     /// Near-duplicate candidates checked, one entry per item that reached that check (for
     /// benchmarks and logs: the cost of the check grows with these).
     pub candidates: Vec<u32>,

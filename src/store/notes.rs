@@ -3,6 +3,11 @@
 //! that `status`, curation and the HTML pages read them without scanning every story.
 //! Also the editor's actions by hand (withdraw, pin, restore), which change a story
 //! outside any delivery.
+//!
+//! A story's withdrawal and its note are written in one sled transaction over the
+//! `stories` and `notes` trees ([`Store::apply_with_notes`]): a crash between the two
+//! cannot leave a withdrawn story that `status` and the pages do not list, nor a note of
+//! a withdrawal that never happened.
 
 use super::keys::{decode, encode, story_key};
 use super::{Result, Store};
@@ -40,6 +45,25 @@ pub struct Pin {
     pub feed: String,
     pub at: DateTime<Utc>,
     pub until: DateTime<Utc>,
+}
+
+/// Notes to write with a batch of stories (see [`Store::apply_with_notes`]).
+#[derive(Default)]
+pub struct NotesBatch {
+    batch: sled::Batch,
+    len: usize,
+}
+
+impl NotesBatch {
+    /// Writes `note`, or removes it when nothing is left to note.
+    fn put(&mut self, note: &StoryNote) {
+        if note.withdrawal.is_none() && note.pins.is_empty() {
+            self.batch.remove(note.story.as_bytes());
+        } else {
+            self.batch.insert(note.story.as_bytes(), encode(note));
+        }
+        self.len += 1;
+    }
 }
 
 /// Why an editor's action was not done.
@@ -93,21 +117,43 @@ impl Store {
     }
 
     fn put_note(&self, note: &StoryNote) -> Result<()> {
-        let tree = self.notes_tree()?;
-        if note.withdrawal.is_none() && note.pins.is_empty() {
-            tree.remove(note.story.as_bytes())?;
-        } else {
-            tree.insert(note.story.as_bytes(), encode(note))?;
-        }
+        let mut batch = NotesBatch::default();
+        batch.put(note);
+        self.notes_tree()?.apply_batch(batch.batch)?;
         Ok(())
     }
 
-    /// Records a withdrawal the ingest decided (the story itself is written by the ingest).
-    pub(crate) fn note_withdrawal(&self, story: &Story) -> Result<()> {
+    /// Adds the note of a story's withdrawal (or of its lifting) to `notes`, to be written
+    /// with the story by [`Store::apply_with_notes`].
+    pub(crate) fn note_withdrawal(&self, story: &Story, notes: &mut NotesBatch) -> Result<()> {
         let mut note = self.note(story)?;
         note.title = story.title.clone();
         note.withdrawal = story.withdrawal().cloned();
-        self.put_note(&note)
+        notes.put(&note);
+        Ok(())
+    }
+
+    /// Applies a batch of the `stories` tree and the notes that go with it: both or, after
+    /// a crash, neither. Without notes it is a plain batch of the `stories` tree.
+    pub(crate) fn apply_with_notes(&self, stories: sled::Batch, notes: NotesBatch) -> Result<()> {
+        if notes.len == 0 {
+            self.stories.apply_batch(stories)?;
+            return Ok(());
+        }
+        use sled::Transactional;
+        let tree = self.notes_tree()?;
+        (&self.stories, &tree)
+            .transaction(|(s, n)| {
+                s.apply_batch(&stories)?;
+                n.apply_batch(&notes.batch)?;
+                Ok(())
+            })
+            .map_err(|e: sled::transaction::TransactionError<()>| match e {
+                sled::transaction::TransactionError::Storage(e) => super::StoreError::from(e),
+                sled::transaction::TransactionError::Abort(()) => {
+                    unreachable!("the transaction never aborts itself")
+                }
+            })
     }
 
     /// Drops the notes of stories no longer in the store (after retention).
@@ -145,11 +191,15 @@ impl Store {
         }
     }
 
-    fn write_story_now(&self, story: &Story) -> Result<()> {
+    /// Writes a story changed by hand together with its note.
+    fn write_story_now(&self, story: &Story, note: &StoryNote) -> Result<()> {
+        let mut stories = sled::Batch::default();
         if let Some(seq) = self.index().seq(&story.id) {
-            self.stories.insert(&story_key(seq)[..], encode(story))?;
+            stories.insert(&story_key(seq)[..], encode(story));
         }
-        Ok(())
+        let mut notes = NotesBatch::default();
+        notes.put(note);
+        self.apply_with_notes(stories, notes)
     }
 
     fn found(&self, key: &str) -> std::result::Result<Story, HandError> {
@@ -179,8 +229,10 @@ impl Store {
             by: WithdrawnBy::Editor,
             reason: reason.to_string(),
         });
-        self.write_story_now(&story)?;
-        self.note_withdrawal(&story)?;
+        let mut note = self.note(&story)?;
+        note.title = story.title.clone();
+        note.withdrawal = story.withdrawal().cloned();
+        self.write_story_now(&story, &note)?;
         self.flush()?;
         Ok(HandDone {
             story: story.id.clone(),
@@ -244,10 +296,9 @@ impl Store {
             story.life_mut().lifted = Some(w.reason);
             story.status = StoryStatus::Active;
             story.updated = now.max(story.updated);
-            self.write_story_now(&story)?;
         }
         note.withdrawal = None;
-        self.put_note(&note)?;
+        self.write_story_now(&story, &note)?;
         self.flush()?;
         let message = if undone.is_empty() {
             "nothing to restore: it was neither withdrawn nor pinned".to_string()
