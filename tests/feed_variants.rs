@@ -191,8 +191,8 @@ fn xhtml_body_is_the_content() {
     let content = feed.items[0].content_html.as_deref().expect("content");
     assert!(content.contains("<p>Linie 7 fährt ab Juni"), "{content}");
     assert!(
-        content.contains("href=\"https://body.example/plan\""),
-        "relative links in the body are made absolute: {content}"
+        content.contains("href=\"https://feeds.example/plan\""),
+        "relative links in the body resolve against the feed URL: {content}"
     );
 }
 

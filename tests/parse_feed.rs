@@ -115,9 +115,8 @@ fn rss2_full_item_maps_every_field() {
     );
     let content = item.content_html.as_deref().expect("content:encoded");
     assert!(
-        content
-            .contains(r#"<a href="https://www.agentur-beispiel.de/politik/pflege-faq-100.html">"#),
-        "relative link in content made absolute: {content}"
+        content.contains(r#"<a href="https://feeds.example/politik/pflege-faq-100.html">"#),
+        "relative link in content made absolute against the feed URL: {content}"
     );
     assert!(content.contains("Die Reform tritt im Januar in Kraft."));
     assert_eq!(
@@ -143,8 +142,24 @@ fn rss2_relative_link_enclosure_image_and_no_guid() {
     );
     assert_eq!(
         item.link,
+        url("https://feeds.example/wirtschaft/tarif-einigung-102.html"),
+        "relative link resolved against the URL the feed was fetched from, not the channel link"
+    );
+    // A spool file has no URL of its own: there the channel link stands in.
+    let spooled = parse_feed(
+        &fixture("rss2/agentur.xml"),
+        &Url::parse("file:///var/spool/agentur/politik.xml").expect("file url"),
+    )
+    .expect("spooled feed");
+    assert_eq!(
+        spooled.items[1].link,
         url("https://www.agentur-beispiel.de/wirtschaft/tarif-einigung-102.html"),
-        "relative link resolved against the channel link, not the feed URL"
+        "a spool file's relative link resolved against the channel link"
+    );
+    let content = spooled.items[0].content_html.as_deref().expect("content");
+    assert!(
+        content.contains(r#"href="https://www.agentur-beispiel.de/politik/pflege-faq-100.html""#),
+        "{content}"
     );
     assert_eq!(item.published, date("2026-11-26T17:40:00Z"));
     let image = item.image.as_ref().expect("enclosure image");
@@ -332,7 +347,8 @@ fn rss1_rdf_feed() {
     );
     assert_eq!(
         feed.items[1].link,
-        url("https://rdf.example/wirtschaft/flughafen.html")
+        url("https://feeds.example/wirtschaft/flughafen.html"),
+        "relative link resolved against the feed URL"
     );
     assert_eq!(feed.items[1].published, date("2026-11-24T18:45:00Z"));
 }
@@ -477,12 +493,13 @@ fn json_feed_11() {
     assert_eq!(first.title, "Bundestag berät über Bürgergeld-Reform");
     assert_eq!(
         first.link,
-        url("https://json.example/politik/buergergeld.html")
+        url("https://feeds.example/politik/buergergeld.html"),
+        "relative url resolved against the feed URL"
     );
     assert_eq!(
         first.content_html.as_deref(),
         Some(
-            r#"<p>Die Debatte dauerte vier Stunden. <a href="https://json.example/politik/faq.html">FAQ</a></p>"#
+            r#"<p>Die Debatte dauerte vier Stunden. <a href="https://feeds.example/politik/faq.html">FAQ</a></p>"#
         )
     );
     assert_eq!(

@@ -23,7 +23,8 @@ use crate::parse::cap::{cut_xml, MAX_ITEMS_PER_DELIVERY};
 use crate::parse::date::parse_date_in;
 use crate::parse::encoding;
 use crate::parse::item::{
-    accept, clean_lang, dedup, html_field, plain_text, quote, resolve, title_text, truncated,
+    accept, clean_lang, dedup, html_field, plain_text, quote, relative_base, resolve, title_text,
+    truncated,
 };
 use crate::parse::json_feed::parse_json;
 use crate::parse::media::{enclosure_image, enclosures, pick_image};
@@ -36,7 +37,8 @@ use super::sniff::{attributes, html_page, sniff_root, tag_end, Root};
 /// Reads one fetched feed body into items.
 ///
 /// `base` is where the body came from (the feed URL, or a `file://` URL for spool files).
-/// Relative links resolve against `xml:base`, else the feed's own link, else `base`.
+/// Relative links resolve against `xml:base`, else `base` when it is an http(s) URL, else
+/// (a spool file) the feed's own link (see [`relative_base`]).
 /// Items a reader could see nothing of (no title, no text, no link with a picture or file)
 /// are left out and the reason is recorded in [`ParsedFeed::skipped`]; items without link
 /// and guid are kept (the store knows them by their content). A feed with no items is `Ok`
@@ -172,7 +174,7 @@ fn root_is_closed(s: &str, root: &Root<'_>) -> bool {
 }
 
 /// The feed's own link, found by a byte scan of the head (before the first item), so that
-/// feed-rs can resolve relative item links against it.
+/// feed-rs can resolve relative item links of a spool file against it.
 fn own_link(s: &str, root: &Root<'_>, base: &Url) -> Option<Url> {
     let head_end = s[root.tag_end..]
         .find("<item")
@@ -237,7 +239,8 @@ fn parse_xml(s: &str, base: &Url, timezone: chrono_tz::Tz) -> Result<ParsedFeed,
     // Offsets shift by the rewrite, so sniff the prepared text again (cheap: the prolog).
     let root = sniff_root(&prepared)?;
     let closed = root_is_closed(&prepared, &root);
-    let feed_base = own_link(&prepared, &root, base).unwrap_or_else(|| base.clone());
+    let own = own_link(&prepared, &root, base);
+    let feed_base = relative_base(base, own.as_ref()).clone();
 
     let missing = || format!("the closing </{}> tag", root.qname);
     if !closed {
@@ -369,7 +372,7 @@ fn read_cdf(s: &str, base: &Url, timezone: chrono_tz::Tz) -> Result<ParsedFeed, 
 }
 
 /// The base of relative references in item HTML: the root element's xml:base (RFC 4287
-/// 2, RFC 3986 5.1) when it has one, else `base` (see `own_link`).
+/// 2, RFC 3986 5.1) when it has one, else `base` (see `relative_base`).
 fn item_base(raw: &str, root_local: &str, base: &Url) -> Url {
     root_xml_base(raw, root_local)
         .and_then(|b| base.join(b.trim()).ok())

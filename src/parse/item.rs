@@ -179,6 +179,17 @@ fn is_relative(v: &str) -> bool {
     }
 }
 
+/// What relative item links and URLs in item content resolve against when no `xml:base`
+/// says otherwise: the URL the feed was fetched from (after redirects), as RFC 3986 5.1.3
+/// and the core issue ask, even when the feed names another site as its own link. A spool
+/// file has no such URL (`fetched` is `file://`), so there the feed's own link stands in.
+pub(crate) fn relative_base<'a>(fetched: &'a Url, own_link: Option<&'a Url>) -> &'a Url {
+    match own_link {
+        Some(own) if !matches!(fetched.scheme(), "http" | "https") => own,
+        _ => fetched,
+    }
+}
+
 pub(crate) fn resolve(href: &str, base: &Url) -> Option<Url> {
     let href = href.trim();
     if href.is_empty() {
@@ -262,16 +273,44 @@ pub(crate) fn title_text(t: &Text) -> String {
     }
 }
 
-/// A `<` followed by a letter, `/` or `!` is a tag; "Inzidenz < 100" is not.
+/// A `<` that opens an HTML element a title may carry (`<b>`, `</em>`, `<br/>`) or a comment
+/// is markup; "Inzidenz < 100" is not, and neither is "Rathaus <Neubau>", which a reader
+/// must see with its brackets.
 fn looks_like_markup(s: &str) -> bool {
-    s.as_bytes()
-        .windows(2)
-        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
+    const TITLE_TAGS: &[&str] = &[
+        "a", "abbr", "b", "bdi", "bdo", "big", "br", "cite", "code", "del", "dfn", "em", "font",
+        "i", "img", "ins", "kbd", "mark", "nobr", "p", "q", "s", "samp", "small", "span", "strike",
+        "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+    ];
+    s.match_indices('<').any(|(at, _)| {
+        let rest = &s[at + 1..];
+        if rest.starts_with('!') {
+            return true;
+        }
+        let rest = rest.strip_prefix('/').unwrap_or(rest);
+        let name_len = rest
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len());
+        let after = rest[name_len..].chars().next();
+        name_len > 0
+            && matches!(after, None | Some('>' | '/' | ' ' | '\t' | '\n' | '\r'))
+            && TITLE_TAGS.contains(&rest[..name_len].to_ascii_lowercase().as_str())
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn angle_brackets_in_a_title_are_text_unless_they_are_tags() {
+        assert!(!looks_like_markup("Inzidenz < 100"));
+        assert!(!looks_like_markup("Rathaus <Neubau>: Entwurf & Kosten"));
+        assert!(looks_like_markup("Wahl <b>live</b>"));
+        assert!(looks_like_markup("Zeile<br/>zwei"));
+        assert!(looks_like_markup("<!-- x -->Titel"));
+        assert!(looks_like_markup("Zitat <Q>"));
+    }
 
     #[test]
     fn language_tags_get_bcp47_case() {
