@@ -292,3 +292,22 @@ fn items_without_link_or_guid_are_published_once_across_polls() {
         .collect();
     assert_eq!(ids.len(), 3, "every item has its own stable id");
 }
+
+/// Regression: counting a feed's entry tags scanned from every `<` to the next space, so
+/// 300,000 `<` in CDATA took minutes (quadratic); linear now, about 4 s in a debug build.
+#[test]
+fn many_angle_brackets_in_a_text_are_read_in_linear_time() {
+    let body = format!(
+        r#"<rss version="2.0"><channel><title>W</title><link>https://w.example/</link><description>d</description>
+<item><title>Viele Klammern</title><guid>w-1</guid><description><![CDATA[{}]]></description></item></channel></rss>"#,
+        "<".repeat(300_000)
+    );
+    let started = std::time::Instant::now();
+    let feed = parse(&body);
+    assert_eq!(titles(&feed), ["Viele Klammern"]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
+}

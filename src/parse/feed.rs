@@ -390,15 +390,21 @@ fn wants_tree(raw: &str, items: &[Item]) -> bool {
 }
 
 /// Start tags named `item` or `entry` (any prefix), by a byte scan: a cheap upper bound
-/// of the entries (a tag inside CDATA or a comment counts too).
+/// of the entries (a tag inside CDATA or a comment counts too). Each `<` looks at most
+/// `MAX_NAME` bytes ahead, so a text of many `<` costs linear time.
 fn entry_tags(raw: &str) -> usize {
+    const MAX_NAME: usize = 64;
     let b = raw.as_bytes();
     raw.match_indices('<')
         .filter(|&(i, _)| {
-            let name_end = b[i + 1..]
+            let Some(name_end) = b[i + 1..]
                 .iter()
+                .take(MAX_NAME)
                 .position(|c| c.is_ascii_whitespace() || *c == b'>' || *c == b'/')
-                .map_or(b.len(), |p| i + 1 + p);
+                .map(|p| i + 1 + p)
+            else {
+                return false;
+            };
             let name = &b[i + 1..name_end];
             let local = name.rsplit(|&c| c == b':').next().unwrap_or(name);
             (local == b"item" || local == b"entry") && name_end < b.len()
