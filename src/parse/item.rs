@@ -199,19 +199,12 @@ pub(crate) fn resolve(href: &str, base: &Url) -> Option<Url> {
     (!matches!(url.scheme(), "javascript" | "data" | "mailto")).then_some(url)
 }
 
-/// Gives a title-less item a title from its text, or records why it is left out.
+/// The rule for what is published (README, "What is published"): an item a reader can see
+/// something of, a title, text to make one from, or a link with a picture or file. An item
+/// with neither link nor guid is published too; the store knows it by its content (its
+/// exact fingerprint gives its story id, so the same item delivered again is the same
+/// story). Anything else is left out, and the reason recorded for the log.
 pub(crate) fn accept(mut item: Item, n: usize, out: &mut ParsedFeed) {
-    if item.guid.is_none() && item.link.is_none() {
-        let what = if item.title.is_empty() {
-            String::new()
-        } else {
-            format!(" {:?}", item.title)
-        };
-        out.skipped.push(format!(
-            "item {n}{what}: neither link nor guid, so it cannot be told apart from other items"
-        ));
-        return;
-    }
     if item.title.is_empty() {
         let text = item
             .summary_html
@@ -219,20 +212,47 @@ pub(crate) fn accept(mut item: Item, n: usize, out: &mut ParsedFeed) {
             .or(item.content_html.as_deref())
             .map(|h| fold_whitespace(&html_to_text(h)))
             .unwrap_or_default();
-        if text.is_empty() {
+        if !text.is_empty() {
+            item.title = truncate_words(&text, TITLE_FROM_TEXT_CHARS);
+        } else if let Some(title) = item.link.is_some().then(|| media_title(&item)).flatten() {
+            item.title = title;
+        } else {
             let id = item
                 .guid
                 .clone()
                 .or_else(|| item.link.as_ref().map(Url::to_string))
+                .map(|id| format!(" ({id})"))
                 .unwrap_or_default();
             out.skipped.push(format!(
-                "item {n} ({id}): no title and no text to make one from"
+                "item {n}{id}: nothing a reader could see (no title, no text, and no link with a picture or file), so it is not published"
             ));
             return;
         }
-        item.title = truncate_words(&text, TITLE_FROM_TEXT_CHARS);
     }
     out.items.push(item);
+}
+
+/// A title for an item that is only a link and a picture or file: the picture's caption,
+/// else the file's name ("folge-12.mp3").
+fn media_title(item: &Item) -> Option<String> {
+    if let Some(caption) = item.image.as_ref().and_then(|i| i.caption.as_deref()) {
+        return Some(truncate_words(caption, TITLE_FROM_TEXT_CHARS));
+    }
+    let url = item
+        .image
+        .as_ref()
+        .map(|i| i.url.as_str())
+        .or_else(|| item.enclosures.first().map(|e| e.url.as_str()))?;
+    let url = Url::parse(url).ok()?;
+    let name = url.path_segments()?.rev().find(|s| !s.is_empty())?;
+    let name = plain_text(&percent_decode(name));
+    (!name.is_empty()).then_some(name)
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map_or_else(|| s.to_string(), |(_, v)| v.into_owned())
 }
 
 pub(crate) fn truncated(s: &str, missing: &str) -> FeedError {
