@@ -188,7 +188,7 @@ pub struct ParsedFeed {
     /// RSS `<ttl>`: the source asks not to be polled more often than this.
     pub ttl: Option<Duration>,
     pub items: Vec<Item>,
-    /// Entries that were skipped, with the reason (no link and no guid, no title …).
+    /// Entries that were skipped, with the reason (nothing a reader could see …).
     pub skipped: Vec<String>,
     /// Entries past [`crate::parse::cap::MAX_ITEMS_PER_DELIVERY`]: counted, not read.
     pub not_read: usize,

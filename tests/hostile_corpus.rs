@@ -6,9 +6,10 @@
 //! Asserts: no panic; no script, style, event handler, iframe, form, embed or
 //! `javascript:`/`data:` URL in any published HTML or link of any output; RSS, Atom and JSON
 //! carrying the same items; and the share of the files in which feedparser finds entries
-//! with visible text and a link or id that wirefeed publishes at least one item for.
-//! wirefeed drops items with neither link nor guid (it could not tell a re-delivery from a
-//! new story), and most corpus entries have neither, so a second pass puts every entry's
+//! with visible text that wirefeed publishes at least one item for (README, "What is
+//! published": an item with a title or text, or a link with a picture or file; items
+//! without link and guid are known by their content). Some entries are still not published
+//! (nothing visible to wirefeed, a document cut off), so a second pass puts every entry's
 //! unsanitized markup (as feedparser reads it) through the renderers directly: the
 //! sanitizer is proven on all 580 hostile feeds with entries, not only the published ones.
 //!
@@ -26,10 +27,12 @@ use support::Workspace;
 /// Published share of the files feedparser reads with visible entries, as measured when this
 /// suite was written (the target is 98 %; see issue 11, item 7 for what is still lost). It
 /// may only go up.
-const PUBLISHED_SHARE_FLOOR: f64 = 0.66;
+const PUBLISHED_SHARE_FLOOR: f64 = 0.98;
 
 struct Reference {
-    /// Entries feedparser shows with visible text and a link or id.
+    /// Entries feedparser shows with visible text.
+    shown: u64,
+    /// Of those, entries with a link or an id.
     identified: u64,
     /// Every entry's title, summary and content, unsanitized.
     raw: Vec<String>,
@@ -62,6 +65,7 @@ fn corpus() -> (PathBuf, BTreeMap<String, Reference>) {
             (
                 k.clone(),
                 Reference {
+                    shown: v["shown"].as_u64().unwrap_or(0),
                     identified: v["identified"].as_u64().unwrap_or(0),
                     raw: v["raw"]
                         .as_array()
@@ -294,6 +298,7 @@ fn feedparser_corpus_publishes_safely() {
 
     let mut problems = Vec::new();
     let (mut readable, mut published, mut hostile, mut hostile_published) = (0, 0, 0, 0);
+    let (mut identified, mut identified_published) = (0, 0);
     let mut lost = Vec::new();
     for (i, (rel, r)) in files.iter().enumerate() {
         let mut here = Vec::new();
@@ -316,13 +321,17 @@ fn feedparser_corpus_publishes_safely() {
         let is_hostile = rel.starts_with("wellformed/sanitize/");
         hostile += usize::from(is_hostile && !r.raw.is_empty());
         hostile_published += usize::from(is_hostile && counts[2] > 0);
-        if r.identified > 0 {
+        if r.shown > 0 {
             readable += 1;
             if counts[2] > 0 {
                 published += 1;
             } else {
                 lost.push(rel.as_str());
             }
+        }
+        if r.identified > 0 {
+            identified += 1;
+            identified_published += usize::from(counts[2] > 0);
         }
         // Every fragment through all three renderers, published or not.
         let fragments = raw_fragments_problems(&r.raw);
@@ -334,7 +343,7 @@ fn feedparser_corpus_publishes_safely() {
     }
     let share = published as f64 / readable.max(1) as f64;
     eprintln!(
-        "hostile corpus: {} files; feedparser shows identified entries in {readable}, wirefeed publishes {published} ({:.1} %); hostile feeds with entries: {hostile}, all rendered, {hostile_published} published by the binary; {} problems",
+        "hostile corpus: {} files; feedparser shows entries with visible text in {readable}, wirefeed publishes {published} ({:.1} %); of the {identified} with a link or id it publishes {identified_published}; hostile feeds with entries: {hostile}, all rendered, {hostile_published} published by the binary; {} problems",
         files.len(),
         share * 100.0,
         problems.len()

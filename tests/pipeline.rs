@@ -97,6 +97,85 @@ fn every_input_format_is_published_as_rss_atom_and_json() {
     assert!(opml.contains("http://feeds.example/alle.rss"), "{opml}");
 }
 
+/// A feed whose channel `<link>` names another site than the one it is fetched from: its
+/// relative item links and the relative URLs in its items' text point under the URL the
+/// feed was fetched from (after the redirect), as RFC 3986 and the core issue ask. The same
+/// feed from a spool file has no URL of its own, so there the channel link stands in.
+#[test]
+fn relative_item_links_resolve_against_the_feed_url_not_the_channel_link() {
+    let feed = |n: &str| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel>\
+<title>Beispiel-Nachrichten</title><link>https://www.example.de/</link><description>Test</description>\
+<item><title>Meldung {n} aus dem Rathaus</title><link>meldung/{n}.html</link>\
+<guid isPermaLink=\"false\">meldung-{n}</guid><pubDate>{}</pubDate>\
+<description>&lt;p&gt;Der erfundene Rat tagt &lt;a href=\"hintergrund/{n}.html\"&gt;erneut&lt;/a&gt;.\
+&lt;img src=\"/bilder/{n}.jpg\" alt=\"Rathaus\"&gt;&lt;/p&gt;</description></item>\
+</channel></rss>\n",
+            hours_ago(1)
+        )
+    };
+    let server = TestServer::start();
+    server.set(
+        "/alt/meldungen.rss",
+        Route::xml("")
+            .with_status(301)
+            .with_header("Location", "/feeds/x.rss"),
+    );
+    server.set("/feeds/x.rss", Route::xml(feed("1")));
+    let sources = format!(
+        "  - id: http\n    url: {}\n  - id: spool\n    url: spool",
+        server.url("/alt/meldungen.rss")
+    );
+    let ws = Workspace::new(&config(&sources, ALL));
+    std::fs::create_dir_all(ws.path().join("spool")).unwrap();
+    std::fs::write(ws.path().join("spool/x.rss"), feed("2")).unwrap();
+    ws.once();
+
+    let rss = rss::Channel::read_from(ws.feed("alle.rss").as_bytes()).expect("valid RSS");
+    let item = |n: &str| {
+        rss.items()
+            .iter()
+            .find(|i| i.title() == Some(&format!("Meldung {n} aus dem Rathaus")))
+            .unwrap_or_else(|| panic!("item {n} missing: {}", ws.feed("alle.rss")))
+    };
+    let fetched = item("1");
+    assert_eq!(
+        fetched.link(),
+        Some(server.url("/feeds/meldung/1.html").as_str())
+    );
+    let text = fetched.description().unwrap_or_default();
+    assert!(
+        text.contains(&format!(
+            "href=\"{}\"",
+            server.url("/feeds/hintergrund/1.html")
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("src=\"{}\"", server.url("/bilder/1.jpg"))),
+        "{text}"
+    );
+    let atom = atom_feed(&ws, "alle.atom");
+    let entry = atom
+        .entries()
+        .iter()
+        .find(|e| e.title().as_str() == "Meldung 1 aus dem Rathaus")
+        .unwrap();
+    assert_eq!(entry.links()[0].href(), server.url("/feeds/meldung/1.html"));
+
+    let spooled = item("2");
+    assert_eq!(
+        spooled.link(),
+        Some("https://www.example.de/meldung/2.html")
+    );
+    let text = spooled.description().unwrap_or_default();
+    assert!(
+        text.contains("href=\"https://www.example.de/hintergrund/2.html\""),
+        "{text}"
+    );
+}
+
 #[test]
 fn second_cycle_gets_304_and_changes_nothing() {
     let server = TestServer::start();

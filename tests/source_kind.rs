@@ -99,3 +99,32 @@ fn a_kind_fixed_in_config_holds_from_the_first_poll() {
         stderr(&out)
     );
 }
+
+/// `kind` on a spool folder was accepted and silently ignored (issue 11): a file or folder
+/// is always read as feeds and agency deliveries, so `check` refuses it with its position.
+#[test]
+fn check_refuses_kind_on_a_spool_source_with_its_position() {
+    for kind in ["page", "feed"] {
+        let ws = Workspace::new(&config(
+            &format!("  - id: spool\n    url: spool/a\n    kind: {kind}"),
+            "  - id: alle\n    title: Alle",
+        ));
+        std::fs::create_dir_all(ws.path().join("spool/a")).unwrap();
+        let out = ws.wirefeed(&["check"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{kind}: {err}");
+        assert!(
+            err.contains("config.yaml:13:11:")
+                && err.contains("`kind` applies to http(s) sources only"),
+            "{kind}: {err}"
+        );
+    }
+    // Without `kind` the same spool source is fine.
+    let ws = Workspace::new(&config(
+        "  - id: spool\n    url: spool/a",
+        "  - id: alle\n    title: Alle",
+    ));
+    std::fs::create_dir_all(ws.path().join("spool/a")).unwrap();
+    let out = ws.wirefeed(&["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -73,6 +73,15 @@ impl Checker<'_> {
             };
             let interval = self.read(&mut f, "interval", |c, n| c.duration(n, "source interval"));
             let kind = self.read(&mut f, "kind", |c, n| {
+                if matches!(location, Some(SourceLocation::Path(_))) {
+                    // A file or spool folder is always read as feeds and agency deliveries;
+                    // a `kind` there would be ignored, so it is refused.
+                    c.problem(
+                        n,
+                        "`kind` applies to http(s) sources only; a local file or spool folder is always read as feeds and agency deliveries: remove `kind` from this source",
+                    );
+                    return None;
+                }
                 match c.string(n, "source kind")?.as_str() {
                     "feed" => Some(SourceKind::Feed),
                     "page" => Some(SourceKind::Page),

@@ -7,7 +7,9 @@
 //! serde structs ([`crate::parse::json_feed`]) because feed-rs drops item images and
 //! languages and rejects numeric ids.
 //! Whether a document was cut off is decided by us, not by feed-rs: a feed whose root
-//! element is not closed is an error, never a partial item list.
+//! element is not closed is an error, never a partial item list. Where feed-rs refuses a
+//! feed, drops entries or leaves one without title or text, the tree reader
+//! ([`crate::parse::tolerant`]) reads the same document (and alone reads CDF `<CHANNEL>`s).
 
 use std::borrow::Cow;
 use std::time::Duration;
@@ -21,10 +23,12 @@ use crate::parse::cap::{cut_xml, MAX_ITEMS_PER_DELIVERY};
 use crate::parse::date::parse_date_in;
 use crate::parse::encoding;
 use crate::parse::item::{
-    accept, clean_lang, dedup, html_field, plain_text, quote, resolve, title_text, truncated,
+    accept, clean_lang, dedup, html_field, plain_text, quote, relative_base, resolve, title_text,
+    truncated,
 };
 use crate::parse::json_feed::parse_json;
 use crate::parse::media::{enclosure_image, enclosures, pick_image};
+use crate::parse::tolerant;
 
 pub use crate::parse::item::FeedError;
 
@@ -33,9 +37,12 @@ use super::sniff::{attributes, html_page, sniff_root, tag_end, Root};
 /// Reads one fetched feed body into items.
 ///
 /// `base` is where the body came from (the feed URL, or a `file://` URL for spool files).
-/// Relative links resolve against `xml:base`, else the feed's own link, else `base`.
-/// Items without link and guid, or without any title or text, are left out and the reason
-/// is recorded in [`ParsedFeed::skipped`]. A feed with no items is `Ok` with no items.
+/// Relative links resolve against `xml:base`, else `base` when it is an http(s) URL, else
+/// (a spool file) the feed's own link (see [`relative_base`]).
+/// Items a reader could see nothing of (no title, no text, no link with a picture or file)
+/// are left out and the reason is recorded in [`ParsedFeed::skipped`]; items without link
+/// and guid are kept (the store knows them by their content). A feed with no items is `Ok`
+/// with no items.
 pub fn parse_feed(body: &[u8], base: &Url) -> Result<ParsedFeed, FeedError> {
     parse_feed_with_charset(body, base, None)
 }
@@ -167,7 +174,7 @@ fn root_is_closed(s: &str, root: &Root<'_>) -> bool {
 }
 
 /// The feed's own link, found by a byte scan of the head (before the first item), so that
-/// feed-rs can resolve relative item links against it.
+/// feed-rs can resolve relative item links of a spool file against it.
 fn own_link(s: &str, root: &Root<'_>, base: &Url) -> Option<Url> {
     let head_end = s[root.tag_end..]
         .find("<item")
@@ -212,7 +219,7 @@ fn own_link(s: &str, root: &Root<'_>, base: &Url) -> Option<Url> {
 fn parse_xml(s: &str, base: &Url, timezone: chrono_tz::Tz) -> Result<ParsedFeed, FeedError> {
     let root = sniff_root(s)?;
     match root.local() {
-        "rss" | "RDF" | "feed" | "entry" => {}
+        "rss" | "RDF" | "feed" | "entry" | "CHANNEL" => {}
         other
             if matches!(
                 other.to_ascii_lowercase().as_str(),
@@ -232,12 +239,16 @@ fn parse_xml(s: &str, base: &Url, timezone: chrono_tz::Tz) -> Result<ParsedFeed,
     // Offsets shift by the rewrite, so sniff the prepared text again (cheap: the prolog).
     let root = sniff_root(&prepared)?;
     let closed = root_is_closed(&prepared, &root);
-    let feed_base = own_link(&prepared, &root, base).unwrap_or_else(|| base.clone());
+    let own = own_link(&prepared, &root, base);
+    let feed_base = relative_base(base, own.as_ref()).clone();
 
     let missing = || format!("the closing </{}> tag", root.qname);
     if !closed {
         // Whatever feed-rs would make of it, a cut-off document must not become a feed.
         return Err(truncated(&prepared, &missing()));
+    }
+    if root.local() == "CHANNEL" {
+        return read_cdf(&prepared, base, timezone);
     }
     // Entries past the cap are counted here and never reach feed-rs, so a huge feed costs
     // memory for the items read, not for the items sent.
@@ -261,7 +272,7 @@ fn parse_prepared(
 ) -> Result<ParsedFeed, FeedError> {
     // feed-rs unwraps number parses in places (a 25-digit media:thumbnail time panics),
     // so a panic inside it is one more way for a feed to be malformed.
-    match run_feed_rs(prepared, feed_base, timezone) {
+    let strict = match run_feed_rs(prepared, feed_base, timezone) {
         Err(_) => Err(FeedError::Malformed {
             reason: "a value feed-rs cannot read (it gave up on the document)".into(),
             line: None,
@@ -271,13 +282,134 @@ fn parse_prepared(
             // "Müller & Söhne" unescaped is the most common breakage in hand-made feeds;
             // repaired only on this error path, so well-formed feeds pay nothing.
             Some(repaired) => match run_feed_rs(&repaired, feed_base, timezone) {
-                Ok(Ok(feed)) => Ok(map_feed(feed, feed_base, &repaired, root_local)),
+                Ok(Ok(feed)) => {
+                    return Ok(map_feed(feed, feed_base, &repaired, root_local, timezone))
+                }
                 _ => Err(xml_error(e, prepared)),
             },
             None => Err(xml_error(e, prepared)),
         },
-        Ok(Ok(feed)) => Ok(map_feed(feed, feed_base, prepared, root_local)),
+        Ok(Ok(feed)) => return Ok(map_feed(feed, feed_base, prepared, root_local, timezone)),
+    };
+    // feed-rs refuses a whole feed for one construct it does not know (an Atom 0.3
+    // `mode`, `type="application/xhtml+xml"`, an empty `<content/>`); the tree reader
+    // takes what a reader would show, and the log says the feed is not valid.
+    strict.or_else(|e| rescue(prepared, feed_base, root_local, timezone, e))
+}
+
+/// The document read by the tree reader after feed-rs refused it: `Err(e)` again when
+/// the tree reader finds no entries either (or the XML is broken for it too).
+fn rescue(
+    prepared: &str,
+    base: &Url,
+    root_local: &str,
+    timezone: chrono_tz::Tz,
+    e: FeedError,
+) -> Result<ParsedFeed, FeedError> {
+    let item_base = item_base(prepared, root_local, base);
+    let repaired = escape_bare_ampersands(prepared);
+    let tree = tolerant::read(prepared, &item_base, &timezone).or_else(|| {
+        repaired
+            .as_deref()
+            .and_then(|r| tolerant::read(r, &item_base, &timezone))
+    });
+    let Some(tree) = tree.filter(|t| !t.items.is_empty()) else {
+        return Err(e);
+    };
+    let mut out = ParsedFeed {
+        title: tree.title,
+        link: None,
+        lang: tree.lang,
+        ttl: None,
+        items: Vec::with_capacity(tree.items.len()),
+        skipped: vec![format!(
+            "{e}; its {} entries were read by the tolerant reader",
+            tree.items.len()
+        )],
+        not_read: 0,
+    };
+    for (n, item) in tree.items.into_iter().enumerate() {
+        accept(item, n + 1, &mut out);
     }
+    Ok(out)
+}
+
+/// A Channel Definition Format document, read by the tree reader alone (feed-rs does not
+/// know the format).
+fn read_cdf(s: &str, base: &Url, timezone: chrono_tz::Tz) -> Result<ParsedFeed, FeedError> {
+    let Some(tree) = tolerant::read_cdf(s, base, &timezone) else {
+        return Err(match locate_xml_error(s) {
+            Some((reason, line, column)) => FeedError::Malformed {
+                reason,
+                line: Some(line),
+                column: Some(column),
+            },
+            None => FeedError::Malformed {
+                reason: "a CDF <CHANNEL> that cannot be read".into(),
+                line: None,
+                column: None,
+            },
+        });
+    };
+    let mut out = ParsedFeed {
+        title: tree.title,
+        link: None,
+        lang: tree.lang,
+        ttl: None,
+        items: Vec::new(),
+        skipped: Vec::new(),
+        not_read: tree.items.len().saturating_sub(MAX_ITEMS_PER_DELIVERY),
+    };
+    for (n, item) in tree
+        .items
+        .into_iter()
+        .take(MAX_ITEMS_PER_DELIVERY)
+        .enumerate()
+    {
+        accept(item, n + 1, &mut out);
+    }
+    Ok(out)
+}
+
+/// The base of relative references in item HTML: the root element's xml:base (RFC 4287
+/// 2, RFC 3986 5.1) when it has one, else `base` (see `relative_base`).
+fn item_base(raw: &str, root_local: &str, base: &Url) -> Url {
+    root_xml_base(raw, root_local)
+        .and_then(|b| base.join(b.trim()).ok())
+        .unwrap_or_else(|| base.clone())
+}
+
+/// Does feed-rs's reading leave something the tree reader may find: an entry without a
+/// title or without text, or fewer entries than the document has entry tags (feed-rs
+/// drops an RSS 1.0 item without a link)?
+fn wants_tree(raw: &str, items: &[Item]) -> bool {
+    items
+        .iter()
+        .any(|i| i.title.is_empty() || (i.summary_html.is_none() && i.content_html.is_none()))
+        || entry_tags(raw) > items.len()
+}
+
+/// Start tags named `item` or `entry` (any prefix), by a byte scan: a cheap upper bound
+/// of the entries (a tag inside CDATA or a comment counts too). Each `<` looks at most
+/// `MAX_NAME` bytes ahead, so a text of many `<` costs linear time.
+fn entry_tags(raw: &str) -> usize {
+    const MAX_NAME: usize = 64;
+    let b = raw.as_bytes();
+    raw.match_indices('<')
+        .filter(|&(i, _)| {
+            let Some(name_end) = b[i + 1..]
+                .iter()
+                .take(MAX_NAME)
+                .position(|c| c.is_ascii_whitespace() || *c == b'>' || *c == b'/')
+                .map(|p| i + 1 + p)
+            else {
+                return false;
+            };
+            let name = &b[i + 1..name_end];
+            let local = name.rsplit(|&c| c == b':').next().unwrap_or(name);
+            (local == b"item" || local == b"entry") && name_end < b.len()
+        })
+        .count()
 }
 
 /// One feed-rs run on a fresh parser: a parser that failed once keeps half-built state
@@ -382,13 +514,16 @@ fn locate_xml_error(s: &str) -> Option<(String, usize, usize)> {
     }
 }
 
-fn map_feed(feed: Feed, base: &Url, raw: &str, root_local: &str) -> ParsedFeed {
+fn map_feed(
+    feed: Feed,
+    base: &Url,
+    raw: &str,
+    root_local: &str,
+    timezone: chrono_tz::Tz,
+) -> ParsedFeed {
     let link = pick_link(&feed.links, base);
     let lang = feed.language.as_deref().and_then(clean_lang);
-    // Relative references in item HTML resolve against the root element's xml:base
-    // (RFC 4287 2, RFC 3986 5.1) when it has one, else against `base` (see `own_link`).
-    let doc_base = root_xml_base(raw, root_local).and_then(|b| base.join(b.trim()).ok());
-    let item_base = doc_base.as_ref().unwrap_or(base);
+    let item_base = &item_base(raw, root_local, base);
     let mut out = ParsedFeed {
         title: feed
             .title
@@ -408,6 +543,17 @@ fn map_feed(feed: Feed, base: &Url, raw: &str, root_local: &str) -> ParsedFeed {
         .map(|e| map_entry(e, item_base, lang.as_deref()))
         .collect();
     supplement(raw, root_local, &mut items, item_base);
+    let base64 = raw.contains("mode=\"base64\"") || raw.contains("mode='base64'");
+    if base64 || wants_tree(raw, &items) {
+        if let Some(tree) = tolerant::read(raw, item_base, &timezone) {
+            match tree.items.len().cmp(&items.len()) {
+                std::cmp::Ordering::Equal => tolerant::fill(&mut items, tree.items, base64),
+                // feed-rs dropped entries: the tree reader's list is the whole feed.
+                std::cmp::Ordering::Greater => items = tree.items,
+                std::cmp::Ordering::Less => {}
+            }
+        }
+    }
     for (n, item) in items.into_iter().enumerate() {
         accept(item, n + 1, &mut out);
     }

@@ -179,6 +179,17 @@ fn is_relative(v: &str) -> bool {
     }
 }
 
+/// What relative item links and URLs in item content resolve against when no `xml:base`
+/// says otherwise: the URL the feed was fetched from (after redirects), as RFC 3986 5.1.3
+/// and the core issue ask, even when the feed names another site as its own link. A spool
+/// file has no such URL (`fetched` is `file://`), so there the feed's own link stands in.
+pub(crate) fn relative_base<'a>(fetched: &'a Url, own_link: Option<&'a Url>) -> &'a Url {
+    match own_link {
+        Some(own) if !matches!(fetched.scheme(), "http" | "https") => own,
+        _ => fetched,
+    }
+}
+
 pub(crate) fn resolve(href: &str, base: &Url) -> Option<Url> {
     let href = href.trim();
     if href.is_empty() {
@@ -188,19 +199,12 @@ pub(crate) fn resolve(href: &str, base: &Url) -> Option<Url> {
     (!matches!(url.scheme(), "javascript" | "data" | "mailto")).then_some(url)
 }
 
-/// Gives a title-less item a title from its text, or records why it is left out.
+/// The rule for what is published (README, "What is published"): an item a reader can see
+/// something of, a title, text to make one from, or a link with a picture or file. An item
+/// with neither link nor guid is published too; the store knows it by its content (its
+/// exact fingerprint gives its story id, so the same item delivered again is the same
+/// story). Anything else is left out, and the reason recorded for the log.
 pub(crate) fn accept(mut item: Item, n: usize, out: &mut ParsedFeed) {
-    if item.guid.is_none() && item.link.is_none() {
-        let what = if item.title.is_empty() {
-            String::new()
-        } else {
-            format!(" {:?}", item.title)
-        };
-        out.skipped.push(format!(
-            "item {n}{what}: neither link nor guid, so it cannot be told apart from other items"
-        ));
-        return;
-    }
     if item.title.is_empty() {
         let text = item
             .summary_html
@@ -208,20 +212,47 @@ pub(crate) fn accept(mut item: Item, n: usize, out: &mut ParsedFeed) {
             .or(item.content_html.as_deref())
             .map(|h| fold_whitespace(&html_to_text(h)))
             .unwrap_or_default();
-        if text.is_empty() {
+        if !text.is_empty() {
+            item.title = truncate_words(&text, TITLE_FROM_TEXT_CHARS);
+        } else if let Some(title) = item.link.is_some().then(|| media_title(&item)).flatten() {
+            item.title = title;
+        } else {
             let id = item
                 .guid
                 .clone()
                 .or_else(|| item.link.as_ref().map(Url::to_string))
+                .map(|id| format!(" ({id})"))
                 .unwrap_or_default();
             out.skipped.push(format!(
-                "item {n} ({id}): no title and no text to make one from"
+                "item {n}{id}: nothing a reader could see (no title, no text, and no link with a picture or file), so it is not published"
             ));
             return;
         }
-        item.title = truncate_words(&text, TITLE_FROM_TEXT_CHARS);
     }
     out.items.push(item);
+}
+
+/// A title for an item that is only a link and a picture or file: the picture's caption,
+/// else the file's name ("folge-12.mp3").
+fn media_title(item: &Item) -> Option<String> {
+    if let Some(caption) = item.image.as_ref().and_then(|i| i.caption.as_deref()) {
+        return Some(truncate_words(caption, TITLE_FROM_TEXT_CHARS));
+    }
+    let url = item
+        .image
+        .as_ref()
+        .map(|i| i.url.as_str())
+        .or_else(|| item.enclosures.first().map(|e| e.url.as_str()))?;
+    let url = Url::parse(url).ok()?;
+    let name = url.path_segments()?.rev().find(|s| !s.is_empty())?;
+    let name = plain_text(&percent_decode(name));
+    (!name.is_empty()).then_some(name)
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map_or_else(|| s.to_string(), |(_, v)| v.into_owned())
 }
 
 pub(crate) fn truncated(s: &str, missing: &str) -> FeedError {
@@ -242,16 +273,44 @@ pub(crate) fn title_text(t: &Text) -> String {
     }
 }
 
-/// A `<` followed by a letter, `/` or `!` is a tag; "Inzidenz < 100" is not.
+/// A `<` that opens an HTML element a title may carry (`<b>`, `</em>`, `<br/>`) or a comment
+/// is markup; "Inzidenz < 100" is not, and neither is "Rathaus <Neubau>", which a reader
+/// must see with its brackets.
 fn looks_like_markup(s: &str) -> bool {
-    s.as_bytes()
-        .windows(2)
-        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
+    const TITLE_TAGS: &[&str] = &[
+        "a", "abbr", "b", "bdi", "bdo", "big", "br", "cite", "code", "del", "dfn", "em", "font",
+        "i", "img", "ins", "kbd", "mark", "nobr", "p", "q", "s", "samp", "small", "span", "strike",
+        "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+    ];
+    s.match_indices('<').any(|(at, _)| {
+        let rest = &s[at + 1..];
+        if rest.starts_with('!') {
+            return true;
+        }
+        let rest = rest.strip_prefix('/').unwrap_or(rest);
+        let name_len = rest
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len());
+        let after = rest[name_len..].chars().next();
+        name_len > 0
+            && matches!(after, None | Some('>' | '/' | ' ' | '\t' | '\n' | '\r'))
+            && TITLE_TAGS.contains(&rest[..name_len].to_ascii_lowercase().as_str())
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn angle_brackets_in_a_title_are_text_unless_they_are_tags() {
+        assert!(!looks_like_markup("Inzidenz < 100"));
+        assert!(!looks_like_markup("Rathaus <Neubau>: Entwurf & Kosten"));
+        assert!(looks_like_markup("Wahl <b>live</b>"));
+        assert!(looks_like_markup("Zeile<br/>zwei"));
+        assert!(looks_like_markup("<!-- x -->Titel"));
+        assert!(looks_like_markup("Zitat <Q>"));
+    }
 
     #[test]
     fn language_tags_get_bcp47_case() {

@@ -8,7 +8,8 @@ use crate::model::{Enclosure, Image, Item, ParsedFeed};
 use crate::parse::cap::MAX_ITEMS_PER_DELIVERY;
 use crate::parse::date::parse_date_in;
 use crate::parse::item::{
-    accept, clean_lang, dedup, html_field, plain_text, quote, resolve, truncated, FeedError,
+    accept, clean_lang, dedup, html_field, plain_text, quote, relative_base, resolve, truncated,
+    FeedError,
 };
 
 #[derive(Deserialize)]
@@ -125,7 +126,7 @@ pub(crate) fn parse_json(s: &str, base: &Url, tz: chrono_tz::Tz) -> Result<Parse
         }
     }
     let link = feed.home_page_url.as_deref().and_then(|h| resolve(h, base));
-    let item_base = link.as_ref().unwrap_or(base);
+    let item_base = relative_base(base, link.as_ref());
     let lang = feed.language.as_deref().and_then(clean_lang);
     let feed_authors = json_authors(&feed.author, &feed.authors);
     let mut out = ParsedFeed {

@@ -31,6 +31,7 @@ pub mod nitf;
 mod sniff;
 pub mod teaser;
 pub mod title;
+mod tolerant;
 mod wire;
 mod xmltree;
 

@@ -251,7 +251,98 @@ fn unpack_all(words: &[u16]) -> impl Iterator<Item = SigRef<'_>> {
     })
 }
 
+/// One index record made ready for [`Index::load`]: everything that costs CPU (decoding,
+/// hashing keys, band keys) done off the thread that fills the maps, so `Store::open` uses
+/// both cores.
+pub struct Loaded {
+    seq: u64,
+    id: u128,
+    date: u64,
+    key_hashes: Vec<u64>,
+    packed: Box<[u16]>,
+    bands: Vec<u64>,
+    /// For the general path of [`Index::add`], should an id come twice.
+    record: Record,
+}
+
+impl Loaded {
+    /// Decodes one stored index record (`id ‖ record`, see `keys::record_value`) under
+    /// sequence number `seq`. None for a value too short to hold an id.
+    pub fn prepare(seq: u64, value: &[u8]) -> Option<Loaded> {
+        let id = value
+            .get(..super::keys::ID_LEN)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .and_then(parse_id)?;
+        // A damaged record keeps its story reachable by id, without keys (and dated 0, so
+        // retention takes it next); ingesting the story again re-indexes it.
+        let record = Record::decode(&value[super::keys::ID_LEN..]).unwrap_or_default();
+        let key_hashes = record.keys().map(|(k, key)| key_hash(k, key)).collect();
+        let mut packed = Vec::with_capacity(record.sigs.len() * 120);
+        for sig in record.sigs.iter().take(MAX_COPIES) {
+            sig.pack(&mut packed);
+        }
+        let packed = packed.into_boxed_slice();
+        let bands = band_union(unpack_all(&packed));
+        Some(Loaded {
+            seq,
+            id,
+            date: record.date,
+            key_hashes,
+            packed,
+            bands,
+            record,
+        })
+    }
+}
+
 impl Index {
+    /// Adds a record prepared by [`Loaded::prepare`], as [`Index::add`] with its sequence
+    /// number would (records are loaded in sequence order, so band saturation comes out as
+    /// it was when they were written).
+    pub fn load(&mut self, loaded: Loaded) {
+        let Loaded {
+            seq,
+            id,
+            date,
+            key_hashes,
+            packed,
+            bands,
+            record,
+        } = loaded;
+        if id == 0 {
+            return;
+        }
+        if self.slots.contains_key(&id) {
+            // The same id twice: the general path merges the second into the first.
+            self.add(&format_id(id), Some(seq), &record);
+            return;
+        }
+        self.next_seq = self.next_seq.max(seq + 1);
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                let i = slot as usize;
+                self.ids[i] = id;
+                self.seqs[i] = seq;
+                self.dates[i] = date;
+                self.sigs[i] = packed;
+                slot
+            }
+            None => {
+                self.ids.push(id);
+                self.seqs.push(seq);
+                self.dates.push(date);
+                self.sigs.push(packed);
+                (self.ids.len() - 1) as u32
+            }
+        };
+        self.slots.insert(id, slot);
+        self.order.insert((date, id));
+        for hash in key_hashes {
+            self.keys.insert(hash, slot);
+        }
+        self.bands.insert(slot, &bands);
+    }
+
     /// Indexes a story under `seq` (a new sequence number when None), or adds the record's
     /// keys to it and replaces its signatures when it is already indexed. Returns its slot;
     /// None for an id `story_id` could not have made.
@@ -300,8 +391,10 @@ impl Index {
     /// updated in place, or one that absorbed another).
     pub fn set_sigs(&mut self, slot: u32, sigs: &[Signature]) {
         let i = slot as usize;
-        let old = band_union(unpack_all(&self.sigs[i]));
-        self.bands.remove(slot, &old);
+        if !self.sigs[i].is_empty() {
+            let old = band_union(unpack_all(&self.sigs[i]));
+            self.bands.remove(slot, &old);
+        }
         let mut packed = Vec::with_capacity(sigs.len() * 120);
         for sig in sigs.iter().take(MAX_COPIES) {
             sig.pack(&mut packed);

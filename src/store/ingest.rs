@@ -3,7 +3,7 @@
 
 use super::dedup::Signature;
 use super::index::{Kind, Record};
-use super::keys::{date_ms, encode, guid_key, record_key, record_value, story_id, story_key};
+use super::keys::{date_ms, encode_story, guid_key, record_key, record_value, story_id, story_key};
 use super::{dedup, lifecycle, IngestReport, Match, Outcome, Result, Store, BATCH_ITEMS};
 use crate::lifecycle::Mark;
 use crate::model::{Item, Story, StoryId, StoryStatus};
@@ -171,7 +171,7 @@ impl Ingest<'_> {
     fn write_story(&mut self, story: Story) {
         let seq = self.store.index().seq(&story.id);
         if let Some(seq) = seq {
-            self.batch.insert(&story_key(seq)[..], encode(&story));
+            self.batch.insert(&story_key(seq)[..], encode_story(&story));
         }
         self.pending_stories.insert(story.id.clone(), story);
     }

@@ -55,14 +55,16 @@ pub use notes::{HandDone, HandError, Pin, StoryNote};
 use crate::model::{Item, Story, StoryId, TeaserRecord};
 use chrono::{DateTime, Utc};
 use dedup::NearDupConfig;
-use index::{Index, Kind, Record};
+use index::{Index, Kind, Loaded, Record};
 use keys::{date_ms, decode, encode, guid_key, record_key, story_key, ID_LEN, RECORD_SPACE};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Bumped when the on-disk layout changes incompatibly.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
+/// The older schema a store is upgraded from in place at open (see `Store::open`).
+const MIGRATES_FROM: u32 = 3;
 
 /// Items of one delivery written per sled batch. A delivery of 165,000 items in one batch
 /// held every story twice in memory (the batch and the pending map) and peaked at 3.9 GB;
@@ -77,7 +79,7 @@ pub enum StoreError {
     Locked { path: PathBuf },
     #[error("store {path} cannot be opened: {source}")]
     Open { path: PathBuf, source: sled::Error },
-    #[error("store {path} was written by an incompatible wirefeed (schema {found}, this version reads {SCHEMA_VERSION}: since schema 3 it keeps the near-duplicate signature of every copy); move it aside (or delete it) and run wirefeed again: it rebuilds the store from the sources, with the same story ids")]
+    #[error("store {path} was written by an incompatible wirefeed (schema {found}, this version reads {SCHEMA_VERSION}: since schema 3 it keeps the near-duplicate signature of every copy, and since 4 stores stories deflated); move it aside (or delete it) and run wirefeed again: it rebuilds the store from the sources, with the same story ids")]
     Schema { path: PathBuf, found: String },
     #[error("store: {0}")]
     Sled(#[from] sled::Error),
@@ -211,6 +213,12 @@ impl Store {
                 meta.insert("schema", SCHEMA_VERSION.to_string().as_bytes())?;
             }
             Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => {}
+            // Schema 3 differs only in its stories being plain JSON, which still read: the
+            // store is marked 4 and its new stories are written deflated (an older wirefeed
+            // then refuses it instead of misreading them).
+            Some(v) if v.as_ref() == MIGRATES_FROM.to_string().as_bytes() => {
+                meta.insert("schema", SCHEMA_VERSION.to_string().as_bytes())?;
+            }
             Some(v) => {
                 return Err(StoreError::Schema {
                     path: path.to_path_buf(),
@@ -219,30 +227,7 @@ impl Store {
             }
         }
         let stories = db.open_tree("stories")?;
-        let mut index = Index::default();
-        for entry in stories.scan_prefix([RECORD_SPACE]) {
-            let (key, value) = entry?;
-            let Some(seq) = key.get(1..9).and_then(|b| b.try_into().ok()) else {
-                continue;
-            };
-            let seq = u64::from_be_bytes(seq);
-            let Some(id) = value
-                .get(..ID_LEN)
-                .and_then(|b| std::str::from_utf8(b).ok())
-            else {
-                continue;
-            };
-            match Record::decode(&value[ID_LEN..]) {
-                Some(record) => {
-                    index.add(id, Some(seq), &record);
-                }
-                // A damaged record keeps its story reachable by id, without keys (and dated
-                // 0, so retention takes it next); ingesting the story again re-indexes it.
-                None => {
-                    index.add(id, Some(seq), &Record::default());
-                }
-            }
-        }
+        let index = load_index(&stories)?;
         Ok(Store {
             path: path.to_path_buf(),
             stories,
@@ -329,7 +314,7 @@ impl Store {
         };
         self.stories
             .get(story_key(seq))?
-            .map(|v| decode(&v, "stories"))
+            .map(|v| keys::decode_story(&v))
             .transpose()
     }
 
@@ -446,6 +431,57 @@ impl Store {
         self.sources.remove(source)?;
         Ok(())
     }
+}
+
+/// Reads every index record into a fresh index on both cores: one thread walks sled, one
+/// decodes the records (their keys' hashes, packed signatures and band keys), and the
+/// calling thread fills the maps, in sequence order so band saturation comes out as it was.
+fn load_index(stories: &sled::Tree) -> Result<Index> {
+    use std::sync::mpsc::sync_channel;
+    const CHUNK: usize = 1024;
+    let mut index = Index::default();
+    std::thread::scope(|scope| -> Result<()> {
+        let (raw_tx, raw_rx) = sync_channel::<Vec<(u64, sled::IVec)>>(4);
+        let (ready_tx, ready_rx) = sync_channel::<Vec<Loaded>>(4);
+        let reader = scope.spawn(move || -> Result<()> {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            for entry in stories.scan_prefix([RECORD_SPACE]) {
+                let (key, value) = entry?;
+                let Some(seq) = key.get(1..9).and_then(|b| b.try_into().ok()) else {
+                    continue;
+                };
+                chunk.push((u64::from_be_bytes(seq), value));
+                if chunk.len() == CHUNK {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                    if raw_tx.send(full).is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+            let _ = raw_tx.send(chunk);
+            Ok(())
+        });
+        scope.spawn(move || {
+            for chunk in raw_rx {
+                let ready = chunk
+                    .iter()
+                    .filter_map(|(seq, value)| Loaded::prepare(*seq, value))
+                    .collect();
+                if ready_tx.send(ready).is_err() {
+                    return;
+                }
+            }
+        });
+        for ready in ready_rx {
+            for loaded in ready {
+                index.load(loaded);
+            }
+        }
+        reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })?;
+    Ok(index)
 }
 
 fn is_lock_error(err: &std::io::Error) -> bool {
@@ -648,6 +684,65 @@ mod tests {
     }
 
     #[test]
+    fn a_schema_3_store_is_upgraded_in_place_and_keeps_its_stories() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("store");
+        let id = {
+            let store = Store::open(&path, NearDupConfig::default()).expect("open");
+            let outcome = one(
+                &store,
+                "a",
+                item("g1", "https://a.example/pflege", "Pflegereform", TEXT),
+            );
+            let Outcome::New(id) = outcome else {
+                panic!("not new: {outcome:?}")
+            };
+            // What schema 3 wrote: the story as plain JSON.
+            let story = store.story(&id).expect("read").expect("story");
+            let seq = store.index().seq(&id).expect("indexed");
+            let stored = store
+                .stories
+                .get(story_key(seq))
+                .expect("get")
+                .expect("value");
+            assert!(
+                stored.len() < encode(&story).len(),
+                "stored deflated: {} bytes for {} of JSON",
+                stored.len(),
+                encode(&story).len()
+            );
+            store
+                .stories
+                .insert(story_key(seq), encode(&story))
+                .expect("plain story");
+            let meta = store.db.open_tree("meta").expect("meta");
+            meta.insert("schema", &b"3"[..]).expect("schema 3");
+            store.flush().expect("flush");
+            id
+        };
+        let store = Store::open(&path, NearDupConfig::default()).expect("upgraded");
+        let story = store.story(&id).expect("read").expect("story kept");
+        assert_eq!(story.title, "Pflegereform");
+        let meta = store.db.open_tree("meta").expect("meta");
+        assert_eq!(
+            meta.get("schema").expect("schema").as_deref(),
+            Some(SCHEMA_VERSION.to_string().as_bytes())
+        );
+        let copy = one(
+            &store,
+            "b",
+            item("b1", "https://b.example/1", "Pflegereform", TEXT),
+        );
+        assert_eq!(
+            copy,
+            Outcome::Duplicate {
+                of: id,
+                by: Match::Fingerprint
+            }
+        );
+    }
+
+    #[test]
     fn a_store_of_the_old_layout_is_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("store");
@@ -660,7 +755,8 @@ mod tests {
         match Store::open(&path, NearDupConfig::default()) {
             Err(e @ StoreError::Schema { .. }) => {
                 assert!(
-                    e.to_string().contains("schema 1, this version reads 3"),
+                    e.to_string()
+                        .contains(&format!("schema 1, this version reads {SCHEMA_VERSION}")),
                     "{e}"
                 )
             }
