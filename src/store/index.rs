@@ -266,16 +266,14 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// Decodes one stored index record (`id ‖ record`, see `keys::record_value`) under
-    /// sequence number `seq`. None for a value too short to hold an id.
-    pub fn prepare(seq: u64, value: &[u8]) -> Option<Loaded> {
-        let id = value
-            .get(..super::keys::ID_LEN)
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .and_then(parse_id)?;
+    /// Decodes one stored index record under sequence number `seq`, given as the story id
+    /// and the encoded record (`keys::split_record_value` cuts a stored value in two). None
+    /// for an id that is not one.
+    pub fn prepare(seq: u64, id: &[u8], encoded: &[u8]) -> Option<Loaded> {
+        let id = std::str::from_utf8(id).ok().and_then(parse_id)?;
         // A damaged record keeps its story reachable by id, without keys (and dated 0, so
         // retention takes it next); ingesting the story again re-indexes it.
-        let record = Record::decode(&value[super::keys::ID_LEN..]).unwrap_or_default();
+        let record = Record::decode(encoded).unwrap_or_default();
         let key_hashes = record.keys().map(|(k, key)| key_hash(k, key)).collect();
         let mut packed = Vec::with_capacity(record.sigs.len() * 120);
         for sig in record.sigs.iter().take(MAX_COPIES) {

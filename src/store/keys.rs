@@ -34,6 +34,12 @@ pub(super) fn record_value(id: &str, record: &Record) -> Vec<u8> {
     v
 }
 
+/// A stored record value cut into the story id and the encoded record; None for a value
+/// too short to hold an id.
+pub(super) fn split_record_value(value: &[u8]) -> Option<(&[u8], &[u8])> {
+    (value.len() >= ID_LEN).then(|| value.split_at(ID_LEN))
+}
+
 pub(super) fn guid_key(source: &str, guid: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(source.len() + 1 + guid.len());
     k.extend_from_slice(source.as_bytes());

@@ -465,7 +465,10 @@ fn load_index(stories: &sled::Tree) -> Result<Index> {
             for chunk in raw_rx {
                 let ready = chunk
                     .iter()
-                    .filter_map(|(seq, value)| Loaded::prepare(*seq, value))
+                    .filter_map(|(seq, value)| {
+                        let (id, encoded) = keys::split_record_value(value)?;
+                        Loaded::prepare(*seq, id, encoded)
+                    })
                     .collect();
                 if ready_tx.send(ready).is_err() {
                     return;
