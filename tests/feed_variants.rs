@@ -311,3 +311,19 @@ fn many_angle_brackets_in_a_text_are_read_in_linear_time() {
         started.elapsed()
     );
 }
+
+/// Fuzz finding (target `feed`): feed-rs's quick-xml panics with "set_encoding() called after
+/// prefix buffer was drained" on this input. wirefeed must give a clean error, not a panic.
+#[test]
+fn fuzz_feed_encoding_after_drain_is_a_clean_error() {
+    let body = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/fuzz/feed-encoding-after-drain.xml"),
+    )
+    .expect("fixture");
+    let outcome = std::panic::catch_unwind(|| parse_feed(&body, &base()).map(|f| f.items.len()));
+    let result = outcome.expect("parse_feed must not panic on the fuzz input");
+    if let Err(e) = result {
+        assert!(!e.to_string().is_empty(), "the error names a reason");
+    }
+}
