@@ -12,7 +12,7 @@ mod support;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{stderr, wait_for, Route, StderrLog, TestServer, Workspace};
+use support::{cycle, deliver, stderr, wait_for, Route, StderrLog, TestServer, Workspace};
 
 /// The story whose life the first test follows.
 const HAFEN: &str = "urn:beispielagentur:2026:hafen-1";
@@ -45,19 +45,6 @@ fn ninjs(
 
 const V1: &str = "Der Hafen hat im Herbst so viele Container umgeschlagen wie nie zuvor. Die Hafengesellschaft meldete ein Plus von drei Prozent gegenüber dem Vorjahr. Vor allem der Verkehr mit Skandinavien legte zu.";
 const V3: &str = "Der Hafen hat im Herbst so viele Container umgeschlagen wie nie zuvor. Die Hafengesellschaft meldete ein Plus von fünf Prozent gegenüber dem Vorjahr. Vor allem der Verkehr mit Skandinavien und dem Baltikum legte zu.";
-
-fn deliver(ws: &Workspace, name: &str, body: &str) {
-    let spool = ws.path().join("spool");
-    std::fs::create_dir_all(&spool).expect("spool");
-    std::fs::write(spool.join(name), body).expect("write delivery");
-}
-
-/// `once --all --verbose`: one cycle, with the info log (ignored versions are logged there).
-fn cycle(ws: &Workspace) -> String {
-    let out = ws.wirefeed(&["once", "--all", "--verbose"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    stderr(&out)
-}
 
 /// The Atom entry whose id is `urn`, as text.
 fn atom_entry(ws: &Workspace, urn: &str) -> Option<String> {

@@ -12,7 +12,7 @@
 
 mod support;
 
-use support::{stderr, Route, TestServer, Workspace};
+use support::{cycle, deliver, stderr, Route, TestServer, Workspace};
 
 fn config(extra_sources: &str) -> String {
     let head = "store: store\nfeeds_dir: feeds\nbase_url: http://feeds.example/\nlang: de\n";
@@ -100,19 +100,6 @@ fn nitf(
 </nitf>
 "#
     )
-}
-
-fn deliver(ws: &Workspace, name: &str, body: &str) {
-    let spool = ws.path().join("spool");
-    std::fs::create_dir_all(&spool).expect("spool");
-    std::fs::write(spool.join(name), body).expect("write delivery");
-}
-
-/// One cycle of a fresh process (`once --all --verbose`), returning its log.
-fn cycle(ws: &Workspace) -> String {
-    let out = ws.wirefeed(&["once", "--all", "--verbose"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    stderr(&out)
 }
 
 /// One story as each output shows it to a reader.

@@ -370,3 +370,18 @@ pub fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Drops a delivery into the workspace's `spool/` folder.
+pub fn deliver(ws: &Workspace, name: &str, body: &str) {
+    let spool = ws.path().join("spool");
+    std::fs::create_dir_all(&spool).expect("spool");
+    std::fs::write(spool.join(name), body).expect("write delivery");
+}
+
+/// One cycle of a fresh process (`once --all --verbose`), returning its log (ignored
+/// versions and withdrawals are logged at info level).
+pub fn cycle(ws: &Workspace) -> String {
+    let out = ws.wirefeed(&["once", "--all", "--verbose"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stderr(&out)
+}
