@@ -12,6 +12,7 @@
 //! - `--probe 5000`: documents ingested into each built store and timed;
 //! - `--soak 1000000`: stories churned through a 20,000-story retention window (0: skip);
 //! - `--feeds 1`: run the one-feed memory checks (165,000 tiny items; 1,000,000 items) (0: skip);
+//! - `WIREFEED_BENCH_KEEP=/dir` (environment only): keep each built store in `/dir/store-<size>`;
 //! - `--sample 20000`: documents the corpus properties are computed on;
 //! - `--layouts 100000`: documents the LSH layouts are compared on (0: skip).
 //!
@@ -387,7 +388,11 @@ LSH layouts on the first {docs} documents (no sled; a key holds at most {} stori
 /// Child process: builds a store of `size` stories, then times `probe` more documents.
 fn one_size(size: usize, probe: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("store");
+    // WIREFEED_BENCH_KEEP=/some/dir keeps the built store there, to look into afterwards.
+    let path = match std::env::var_os("WIREFEED_BENCH_KEEP") {
+        Some(keep) => std::path::PathBuf::from(keep).join(format!("store-{size}")),
+        None => dir.path().join("store"),
+    };
     let store = Store::open(&path, NearDupConfig::default()).expect("open");
     let now = Utc::now();
     let date = move |i: u64| {

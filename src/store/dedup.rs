@@ -272,11 +272,14 @@ pub fn band_keys_with(sig: SigRef<'_>, layout: &Layout) -> Vec<u64> {
     if sig.shingles == 0 || sig.full.len() < layout.full_bands * layout.full_rows {
         return keys;
     }
+    // Only the slots the lead bands use: the store computes these keys for every record
+    // it loads at open.
+    let used = (layout.lead_bands * layout.lead_rows).min(SLOTS);
     let mut lead = [u32::MAX; SLOTS];
     for &h in sig.lead {
-        minhash_update(&mut lead, mix64(u64::from(h)));
+        minhash_update_first(&mut lead[..used], mix64(u64::from(h)));
     }
-    let lead: Vec<u16> = lead.iter().map(|&v| (v >> 16) as u16).collect();
+    let lead: Vec<u16> = lead[..used].iter().map(|&v| (v >> 16) as u16).collect();
     let sketches: [(&[u16], usize, usize, u64); 2] = [
         (sig.full, layout.full_bands, layout.full_rows, 0x100),
         (&lead, layout.lead_bands, layout.lead_rows, 0x200),
@@ -432,6 +435,14 @@ fn minhash_update(sketch: &mut [u32; SLOTS], h: u64) {
     for ((slot, seed), mul) in sketch.iter_mut().zip(&SEEDS).zip(&MULS) {
         let v = ((h ^ seed).wrapping_mul(*mul) >> 32) as u32;
         // Branch-free: about twice as fast as a conditional store.
+        *slot = (*slot).min(v);
+    }
+}
+
+/// [`minhash_update`] of the first `sketch.len()` slots only.
+fn minhash_update_first(sketch: &mut [u32], h: u64) {
+    for ((slot, seed), mul) in sketch.iter_mut().zip(&SEEDS).zip(&MULS) {
+        let v = ((h ^ seed).wrapping_mul(*mul) >> 32) as u32;
         *slot = (*slot).min(v);
     }
 }

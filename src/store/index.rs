@@ -4,8 +4,8 @@
 //! Keeping each index as its own sled tree cost six tree inserts per new story (~11 µs each,
 //! growing once the trees outgrow sled's cache); one record per story costs one, and the
 //! maps are rebuilt from the records at open without touching the JSON stories. In memory a
-//! key is a 64-bit hash pointing at a story slot; the full key lives in the record and is
-//! checked on every hit, so a hash clash can never match the wrong story.
+//! key is part of its hash pointing at story slots (see `tables`); the full key lives in the
+//! record and is checked on every hit, so a hash clash can never match the wrong story.
 //!
 //! The near-duplicate signatures of every copy of every story are held here too, packed in
 //! one allocation per story, so checking a candidate never touches disk; a story's slot,
@@ -14,7 +14,7 @@
 
 use super::bands::BandIndex;
 use super::dedup::{self, SigRef, Signature};
-use std::collections::{BTreeSet, HashMap};
+use super::tables::{IdTable, KeyTable};
 use std::hash::{Hash, Hasher};
 
 /// Which lookup a key belongs to; part of the key's hash so equal bytes never clash across.
@@ -226,11 +226,10 @@ pub struct Index {
     free: Vec<u32>,
     /// The sequence number the next new story gets: one past the highest in use.
     next_seq: u64,
-    slots: HashMap<u128, u32>,
-    /// Hash of (kind, key) → slot. The last writer wins, as the sled trees did.
-    keys: HashMap<u64, u32>,
-    /// (date key, id): stories oldest first; ties by id like the old `dates` tree.
-    order: BTreeSet<(u64, u128)>,
+    /// Story id → slot.
+    slots: IdTable,
+    /// Hash of (kind, key) → slots; the caller checks a hit against the story's record.
+    keys: KeyTable,
     bands: BandIndex,
 }
 
@@ -261,8 +260,50 @@ pub struct Loaded {
     key_hashes: Vec<u64>,
     packed: Box<[u16]>,
     bands: Vec<u64>,
-    /// For the general path of [`Index::add`], should an id come twice.
-    record: Record,
+}
+
+/// What [`Index::load`] needs of an encoded record, read without building a [`Record`] (a
+/// million records at open made some ten million small allocations): the date, the keys'
+/// hashes and the packed signatures of at most [`MAX_COPIES`] copies. None exactly when
+/// [`Record::decode`] gives None.
+fn scan_record(bytes: &[u8]) -> Option<(u64, Vec<u64>, Vec<u16>)> {
+    let mut cur = Cursor(bytes);
+    let date = u64::from_le_bytes(cur.take(8)?.try_into().ok()?);
+    let mut hashes = Vec::with_capacity(6);
+    for kind in [Kind::Guid, Kind::Link, Kind::Print] {
+        let count = cur.u32()? as usize;
+        for _ in 0..count {
+            let len = cur.u32()? as usize;
+            let key = cur.take(len)?;
+            if kind != Kind::Guid {
+                std::str::from_utf8(key).ok()?;
+            }
+            hashes.push(key_hash(kind, key));
+        }
+    }
+    let count = cur.u32()? as usize;
+    if cur.0.len() % 2 != 0 {
+        return None;
+    }
+    let mut words: Vec<u16> = cur
+        .0
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    let mut rest = words.as_slice();
+    let mut kept = words.len();
+    for copy in 0..count {
+        let (_, tail) = SigRef::unpack(rest)?;
+        rest = tail;
+        if copy + 1 == MAX_COPIES {
+            kept = words.len() - rest.len();
+        }
+    }
+    if !rest.is_empty() {
+        return None;
+    }
+    words.truncate(kept);
+    Some((date, hashes, words))
 }
 
 impl Loaded {
@@ -273,22 +314,16 @@ impl Loaded {
         let id = std::str::from_utf8(id).ok().and_then(parse_id)?;
         // A damaged record keeps its story reachable by id, without keys (and dated 0, so
         // retention takes it next); ingesting the story again re-indexes it.
-        let record = Record::decode(encoded).unwrap_or_default();
-        let key_hashes = record.keys().map(|(k, key)| key_hash(k, key)).collect();
-        let mut packed = Vec::with_capacity(record.sigs.len() * 120);
-        for sig in record.sigs.iter().take(MAX_COPIES) {
-            sig.pack(&mut packed);
-        }
+        let (date, key_hashes, packed) = scan_record(encoded).unwrap_or_default();
         let packed = packed.into_boxed_slice();
         let bands = band_union(unpack_all(&packed));
         Some(Loaded {
             seq,
             id,
-            date: record.date,
+            date,
             key_hashes,
             packed,
             bands,
-            record,
         })
     }
 }
@@ -305,14 +340,22 @@ impl Index {
             key_hashes,
             packed,
             bands,
-            record,
         } = loaded;
         if id == 0 {
             return;
         }
-        if self.slots.contains_key(&id) {
-            // The same id twice: the general path merges the second into the first.
-            self.add(&format_id(id), Some(seq), &record);
+        if let Some(slot) = self.slots.get(id, &self.ids) {
+            // The same id twice: the later record's keys join, its date and signatures win,
+            // as `add` would have it.
+            self.set_date(slot, date);
+            for hash in key_hashes {
+                self.keys.insert(hash, slot);
+            }
+            let i = slot as usize;
+            let old = band_union(unpack_all(&self.sigs[i]));
+            self.bands.remove(slot, &old);
+            self.sigs[i] = packed;
+            self.bands.insert(slot, &bands);
             return;
         }
         self.next_seq = self.next_seq.max(seq + 1);
@@ -333,8 +376,7 @@ impl Index {
                 (self.ids.len() - 1) as u32
             }
         };
-        self.slots.insert(id, slot);
-        self.order.insert((date, id));
+        self.slots.insert(slot, &self.ids);
         for hash in key_hashes {
             self.keys.insert(hash, slot);
         }
@@ -349,8 +391,8 @@ impl Index {
         if num == 0 {
             return None;
         }
-        let slot = match self.slots.get(&num) {
-            Some(&slot) => {
+        let slot = match self.slots.get(num, &self.ids) {
+            Some(slot) => {
                 self.set_date(slot, record.date);
                 slot
             }
@@ -373,8 +415,7 @@ impl Index {
                         (self.ids.len() - 1) as u32
                     }
                 };
-                self.slots.insert(num, slot);
-                self.order.insert((record.date, num));
+                self.slots.insert(slot, &self.ids);
                 slot
             }
         };
@@ -424,13 +465,7 @@ impl Index {
     }
 
     pub fn set_date(&mut self, slot: u32, date: u64) {
-        let Some(&id) = self.ids.get(slot as usize).filter(|&&id| id != 0) else {
-            return;
-        };
-        let old = self.dates[slot as usize];
-        if old != date {
-            self.order.remove(&(old, id));
-            self.order.insert((date, id));
+        if self.ids.get(slot as usize).is_some_and(|&id| id != 0) {
             self.dates[slot as usize] = date;
         }
     }
@@ -445,7 +480,7 @@ impl Index {
     }
 
     pub fn slot(&self, id: &str) -> Option<u32> {
-        parse_id(id).and_then(|n| self.slots.get(&n).copied())
+        parse_id(id).and_then(|n| self.slots.get(n, &self.ids))
     }
 
     /// The id at a slot, None once expired.
@@ -457,9 +492,19 @@ impl Index {
             .map(format_id)
     }
 
-    /// The slot a key may belong to; the caller checks the key against its record.
-    pub fn lookup(&self, kind: Kind, key: &[u8]) -> Option<u32> {
-        self.keys.get(&key_hash(kind, key)).copied()
+    /// The live stories a key may belong to, as (sequence number, id), newest first; the
+    /// caller checks the key against their records (a key's hash may be shared).
+    pub fn lookup(&self, kind: Kind, key: &[u8]) -> Vec<(u64, String)> {
+        let mut found: Vec<(u64, String)> = self
+            .keys
+            .get(key_hash(kind, key))
+            .filter_map(|slot| Some((self.seq_of(slot), self.id(slot)?)))
+            .collect();
+        if found.len() > 1 {
+            found.sort_unstable_by(|a, b| b.cmp(a));
+            found.dedup();
+        }
+        found
     }
 
     /// Live story slots sharing a band key, in first-match order.
@@ -479,19 +524,15 @@ impl Index {
     /// entries; its slot is reused.
     pub fn remove(&mut self, id: &str, record: Option<&Record>) {
         let Some(num) = parse_id(id) else { return };
-        let Some(slot) = self.slots.remove(&num) else {
+        let Some(slot) = self.slots.remove(num, &self.ids) else {
             return;
         };
         if let Some(record) = record {
             for (kind, key) in record.keys() {
-                let hash = key_hash(kind, key);
-                if self.keys.get(&hash) == Some(&slot) {
-                    self.keys.remove(&hash);
-                }
+                self.keys.remove(key_hash(kind, key), slot);
             }
         }
         let i = slot as usize;
-        self.order.remove(&(self.dates[i], num));
         let keys = band_union(unpack_all(&self.sigs[i]));
         self.bands.remove(slot, &keys);
         self.sigs[i] = Box::default();
@@ -500,13 +541,30 @@ impl Index {
     }
 
     /// Ids newest first.
+    ///
+    /// Sorted when asked (once per cycle) rather than kept in a tree: a B-tree of (date, id)
+    /// cost some 45 bytes a story, and sorting a million dates takes a fraction of a second.
     pub fn newest_first(&self) -> Vec<u128> {
-        self.order.iter().rev().map(|&(_, id)| id).collect()
+        let mut dated = self.dated(|_| true);
+        dated.sort_unstable_by(|a, b| b.cmp(a));
+        dated.into_iter().map(|(_, id)| id).collect()
     }
 
-    /// Ids with a date key before `date`.
+    /// Ids with a date key before `date`, oldest first.
     pub fn older_than(&self, date: u64) -> Vec<u128> {
-        self.order.range(..(date, 0)).map(|&(_, id)| id).collect()
+        let mut dated = self.dated(|d| d < date);
+        dated.sort_unstable();
+        dated.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// (date key, id) of the live stories whose date passes `keep`.
+    fn dated(&self, keep: impl Fn(u64) -> bool) -> Vec<(u64, u128)> {
+        self.ids
+            .iter()
+            .zip(&self.dates)
+            .filter(|&(&id, &date)| id != 0 && keep(date))
+            .map(|(&id, &date)| (date, id))
+            .collect()
     }
 
     /// Live stories, story slots allocated, band entries and saturated band keys: what the
@@ -552,6 +610,29 @@ mod tests {
     }
 
     #[test]
+    fn the_open_path_reads_records_as_decode_does() {
+        let r = record();
+        let bytes = r.encode();
+        let (date, hashes, packed) = scan_record(&bytes).expect("scans");
+        assert_eq!(date, r.date);
+        let want: Vec<u64> = r.keys().map(|(k, key)| key_hash(k, key)).collect();
+        assert_eq!(hashes, want);
+        let sigs: Vec<Signature> = unpack_all(&packed).map(SigRef::to_signature).collect();
+        assert_eq!(sigs, r.sigs);
+        for cut in [bytes.len() - 3, bytes.len() - 1, 5, 0] {
+            assert_eq!(scan_record(&bytes[..cut]), None, "cut at {cut}");
+        }
+        let mut many = r.clone();
+        for n in 0..MAX_COPIES as u16 + 4 {
+            let mut sig = many.sigs[1].clone();
+            sig.full[0] = n;
+            many.sigs.push(sig);
+        }
+        let (_, _, packed) = scan_record(&many.encode()).expect("scans");
+        assert_eq!(unpack_all(&packed).count(), MAX_COPIES, "copies capped");
+    }
+
+    #[test]
     fn ids_round_trip_and_keep_their_order() {
         let a = "00ff0000000000000000000000000001";
         let b = "0a000000000000000000000000000000";
@@ -569,14 +650,17 @@ mod tests {
         let bands = dedup::band_keys(r.sigs[1].view());
         let slot = index.add(id, None, &r).unwrap();
         assert_eq!(index.seq(id), Some(0));
-        assert_eq!(index.lookup(Kind::Link, b"example.org/b"), Some(slot));
+        assert_eq!(
+            index.lookup(Kind::Link, b"example.org/b"),
+            [(0, id.to_string())]
+        );
         assert_eq!(index.candidates(&bands), [slot]);
         assert_eq!(index.sigs(slot).count(), 2);
         assert_eq!(index.newest_first(), [1]);
         let entries = index.size().2;
         assert!(entries > 0);
         index.remove(id, Some(&r));
-        assert_eq!(index.lookup(Kind::Link, b"example.org/b"), None);
+        assert!(index.lookup(Kind::Link, b"example.org/b").is_empty());
         assert!(index.candidates(&bands).is_empty());
         assert!(index.newest_first().is_empty());
         assert_eq!(index.size(), (0, 1, 0, 0));

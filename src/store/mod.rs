@@ -44,6 +44,7 @@ mod ingest;
 mod keys;
 mod lifecycle;
 mod notes;
+mod tables;
 mod teasers;
 mod words;
 
@@ -194,6 +195,7 @@ impl Store {
     /// Opens (or creates) the store at `path`, taking its lock, and rebuilds the in-memory
     /// index from the index records.
     pub fn open(path: &Path, near_dup: NearDupConfig) -> Result<Store> {
+        let started = std::time::Instant::now();
         let db = sled::Config::new()
             .path(path)
             .cache_capacity(16 * 1024 * 1024)
@@ -227,7 +229,14 @@ impl Store {
             }
         }
         let stories = db.open_tree("stories")?;
+        let sled_opened = started.elapsed();
         let index = load_index(&stories)?;
+        tracing::debug!(
+            stories = index.size().0,
+            sled_ms = sled_opened.as_millis() as u64,
+            index_ms = (started.elapsed() - sled_opened).as_millis() as u64,
+            "store opened"
+        );
         Ok(Store {
             path: path.to_path_buf(),
             stories,
@@ -267,18 +276,20 @@ impl Store {
         key: &[u8],
         pending: &HashMap<StoryId, Record>,
     ) -> Result<Option<StoryId>> {
-        let id = {
-            let index = self.index();
-            match index.lookup(kind, key).and_then(|slot| index.id(slot)) {
-                Some(id) => StoryId::new(id),
-                None => return Ok(None),
+        // Newest first: when two stories hold the key, the later writer wins, as it did when
+        // the map kept one story per key.
+        let found = self.index().lookup(kind, key);
+        for (_, id) in found {
+            let id = StoryId::new(id);
+            let holds = match pending.get(&id) {
+                Some(r) => r.holds(kind, key),
+                None => self.record(&id)?.is_some_and(|r| r.holds(kind, key)),
+            };
+            if holds {
+                return Ok(Some(id));
             }
-        };
-        let holds = match pending.get(&id) {
-            Some(r) => r.holds(kind, key),
-            None => self.record(&id)?.is_some_and(|r| r.holds(kind, key)),
-        };
-        Ok(holds.then_some(id))
+        }
+        Ok(None)
     }
 
     pub fn path(&self) -> &Path {
