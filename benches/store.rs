@@ -413,6 +413,8 @@ fn one_size(size: usize, probe: usize) {
             .collect();
         next = chunk.last().map_or(next, |(i, _)| i + 1);
         let (new, _, bytes) = ingest_all(&store, chunk.into_iter(), date, |_, _| {});
+        // One flush per chunk, as a cycle flushes before it publishes (and checkpoints).
+        store.flush().expect("flush");
         built += new;
         feed_bytes += bytes;
     }

@@ -162,8 +162,9 @@ impl Ingest<'_> {
     fn write_record(&mut self, id: &str, record: Record) {
         let seq = self.store.index().seq(id);
         if let Some(seq) = seq {
-            self.batch
-                .insert(&record_key(seq)[..], record_value(id, &record));
+            let value = record_value(id, &record);
+            self.store.wrote(value.len());
+            self.batch.insert(&record_key(seq)[..], value);
         }
         self.pending_records.insert(StoryId::new(id), record);
     }
@@ -171,7 +172,9 @@ impl Ingest<'_> {
     fn write_story(&mut self, story: Story) {
         let seq = self.store.index().seq(&story.id);
         if let Some(seq) = seq {
-            self.batch.insert(&story_key(seq)[..], encode_story(&story));
+            let value = encode_story(&story);
+            self.store.wrote(value.len());
+            self.batch.insert(&story_key(seq)[..], value);
         }
         self.pending_stories.insert(story.id.clone(), story);
     }

@@ -92,7 +92,7 @@ pub struct HandDone {
 
 impl Store {
     fn notes_tree(&self) -> Result<sled::Tree> {
-        Ok(self.db.open_tree("notes")?)
+        Ok(self.sled()?.db.open_tree("notes")?)
     }
 
     /// Every story's notes.
@@ -137,13 +137,14 @@ impl Store {
     /// Applies a batch of the `stories` tree and the notes that go with it: both or, after
     /// a crash, neither. Without notes it is a plain batch of the `stories` tree.
     pub(crate) fn apply_with_notes(&self, stories: sled::Batch, notes: NotesBatch) -> Result<()> {
+        let sled = self.sled()?;
         if notes.len == 0 {
-            self.stories.apply_batch(stories)?;
+            sled.stories.apply_batch(stories)?;
             return Ok(());
         }
         use sled::Transactional;
         let tree = self.notes_tree()?;
-        (&self.stories, &tree)
+        (&sled.stories, &tree)
             .transaction(|(s, n)| {
                 s.apply_batch(&stories)?;
                 n.apply_batch(&notes.batch)?;

@@ -38,7 +38,7 @@ impl Store {
                 Some(link) => self.find(Kind::Link, dedup::normalize_link(link).as_bytes())?,
                 None => None,
             };
-            let mut record = match self.teasers.get(&id)? {
+            let mut record = match self.sled()?.teasers.get(&id)? {
                 Some(v) => decode::<TeaserRecord>(&v, "teasers")?,
                 None => {
                     new += 1;
@@ -79,14 +79,17 @@ impl Store {
             if !record.sources.iter().any(|s| s == source) {
                 record.sources.push(source.to_string());
             }
-            self.teasers.insert(id.as_bytes(), encode(&record))?;
+            self.sled()?
+                .teasers
+                .insert(id.as_bytes(), encode(&record))?;
         }
         Ok(new)
     }
 
     /// Every teaser record (the recommended feed sorts and filters them).
     pub fn teasers(&self) -> Result<Vec<TeaserRecord>> {
-        self.teasers
+        self.sled()?
+            .teasers
             .iter()
             .values()
             .map(|v| decode(&v?, "teasers"))
