@@ -188,13 +188,16 @@ impl IngestReport {
 /// MB/s, so this bounds the replay of the next open to about a second.
 const CHECKPOINT_BYTES: u64 = 64 << 20;
 
-/// The sled database and its trees; replaced whole by a checkpoint.
+/// The sled database and its trees; replaced whole by a checkpoint. Every use of a tree holds
+/// its `Arc<Sled>` (no tree handle is kept apart from it), so while any is held a checkpoint
+/// knows and waits.
 struct Sled {
     db: sled::Db,
     /// Stories and, under `RECORD_PREFIX`, their index records.
     stories: sled::Tree,
     sources: sled::Tree,
     teasers: sled::Tree,
+    notes: sled::Tree,
 }
 
 impl Sled {
@@ -216,6 +219,7 @@ impl Sled {
             stories: db.open_tree("stories")?,
             sources: db.open_tree("sources")?,
             teasers: db.open_tree("teasers")?,
+            notes: db.open_tree("notes")?,
             db,
         })
     }

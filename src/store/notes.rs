@@ -91,13 +91,10 @@ pub struct HandDone {
 }
 
 impl Store {
-    fn notes_tree(&self) -> Result<sled::Tree> {
-        Ok(self.sled()?.db.open_tree("notes")?)
-    }
-
     /// Every story's notes.
     pub fn notes(&self) -> Result<Vec<StoryNote>> {
-        self.notes_tree()?
+        self.sled()?
+            .notes
             .iter()
             .values()
             .map(|v| decode(&v?, "notes"))
@@ -105,7 +102,7 @@ impl Store {
     }
 
     fn note(&self, story: &Story) -> Result<StoryNote> {
-        Ok(match self.notes_tree()?.get(story.id.as_bytes())? {
+        Ok(match self.sled()?.notes.get(story.id.as_bytes())? {
             Some(v) => decode(&v, "notes")?,
             None => StoryNote {
                 story: story.id.clone(),
@@ -120,7 +117,7 @@ impl Store {
     fn put_note(&self, note: &StoryNote) -> Result<()> {
         let mut batch = NotesBatch::default();
         batch.put(note);
-        self.notes_tree()?.apply_batch(batch.batch)?;
+        self.sled()?.notes.apply_batch(batch.batch)?;
         Ok(())
     }
 
@@ -143,8 +140,7 @@ impl Store {
             return Ok(());
         }
         use sled::Transactional;
-        let tree = self.notes_tree()?;
-        (&sled.stories, &tree)
+        (&sled.stories, &sled.notes)
             .transaction(|(s, n)| {
                 s.apply_batch(&stories)?;
                 n.apply_batch(&notes.batch)?;
@@ -160,7 +156,9 @@ impl Store {
 
     /// Drops the notes of stories no longer in the store (after retention).
     pub fn forget_notes(&self) -> Result<()> {
-        let tree = self.notes_tree()?;
+        // Held for the whole walk, so a checkpoint waits (see `Store::checkpoint`).
+        let sled = self.sled()?;
+        let tree = &sled.notes;
         for key in tree.iter().keys() {
             let key = key?;
             let id = String::from_utf8_lossy(&key).into_owned();
