@@ -567,6 +567,11 @@ impl Index {
             .collect()
     }
 
+    /// Live stories.
+    pub fn live(&self) -> usize {
+        self.slots.len()
+    }
+
     /// Live stories, story slots allocated, band entries and saturated band keys: what the
     /// index holds, for tests of its memory.
     pub fn size(&self) -> (usize, usize, usize, usize) {

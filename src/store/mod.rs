@@ -266,7 +266,7 @@ impl Store {
         let sled_opened = started.elapsed();
         let index = load_index(&sled.stories)?;
         tracing::debug!(
-            stories = index.size().0,
+            stories = index.live(),
             sled_ms = sled_opened.as_millis() as u64,
             index_ms = (started.elapsed() - sled_opened).as_millis() as u64,
             "store opened"
@@ -412,7 +412,7 @@ impl Store {
 
     /// Stories in the store (from the in-memory index: every story has its record).
     pub fn story_count(&self) -> usize {
-        self.index().size().0
+        self.index().live()
     }
 
     pub fn story(&self, id: &str) -> Result<Option<Story>> {

@@ -228,6 +228,7 @@ impl KeyTable {
         self.len -= 1;
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.len
     }
