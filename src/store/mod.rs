@@ -184,8 +184,9 @@ impl IngestReport {
 }
 
 /// Bytes of stories and index records written between two checkpoints (see
-/// [`Store::flush`]). sled replays the log written since it last opened at about (measure)
-/// MB/s, so this bounds the replay of the next open to about a second.
+/// [`Store::flush`]): the next open replays at most this much and sled's rewrites of it (a
+/// second or so), and a checkpoint, which costs that replay once, comes every few thousand
+/// stories, not every cycle.
 const CHECKPOINT_BYTES: u64 = 64 << 20;
 
 /// The sled database and its trees; replaced whole by a checkpoint. Every use of a tree holds
