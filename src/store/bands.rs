@@ -140,7 +140,8 @@ impl BandIndex {
                 .position(|e| e[0] == tag && (slot_of(e) == slot || slot_of(e) >= SATURATED));
             if let Some(i) = found {
                 let s = slot_of(&entries[i]);
-                if s >= SATURATED && s > SATURATED + 1 {
+                if s > SATURATED + 1 {
+                    // A saturated key still counting other stories.
                     entries[i] = entry(tag, s - 1);
                 } else {
                     // The story's entry, or the last story counted in a saturated key.
