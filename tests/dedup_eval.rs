@@ -134,7 +134,14 @@ fn evaluate(name: &str, c: &Corpus) -> Outcome {
     );
     let mut worst: Option<Outcome> = None;
     for (order_name, order) in orders(c.docs.len()) {
-        let o = score(c, &clusters_in_store(c, &order));
+        let story_of = clusters_in_store(c, &order);
+        let o = score(c, &story_of);
+        if std::env::var_os("DEDUP_EVAL_BRIDGES").is_some() {
+            print_bridges(c, &story_of);
+        }
+        if std::env::var("DEDUP_EVAL_SPLITS").is_ok_and(|o| o == order_name) {
+            print_splits(c, &story_of);
+        }
         println!(
             "  {order_name:<10} all pairs: precision {:.4}  recall {:.4}",
             o.precision, o.recall
@@ -170,6 +177,101 @@ fn evaluate(name: &str, c: &Corpus) -> Outcome {
         );
     }
     w
+}
+
+/// The stories that hold documents of more than one designed cluster, and the pairs of
+/// documents across those clusters that match on their own: what bridged them.
+fn print_bridges(c: &Corpus, story_of: &[String]) {
+    let cfg = NearDupConfig::default();
+    let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, s) in story_of.iter().enumerate() {
+        members.entry(s.as_str()).or_default().push(i);
+    }
+    for docs in members.values() {
+        let mut clusters: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for &d in docs {
+            clusters.entry(c.docs[d].cluster).or_default().push(d);
+        }
+        if clusters.len() < 2 {
+            continue;
+        }
+        let sizes: Vec<String> = clusters
+            .iter()
+            .map(|(k, v)| format!("cluster {k}: {}", v.len()))
+            .collect();
+        println!("    false merge: {}", sizes.join(", "));
+        let groups: Vec<&Vec<usize>> = clusters.values().collect();
+        for (gi, a) in groups.iter().enumerate() {
+            for b in &groups[gi + 1..] {
+                for &x in a.iter() {
+                    for &y in b.iter() {
+                        let (sx, sy) = (
+                            signature(&c.docs[x].title, &c.docs[x].text),
+                            signature(&c.docs[y].title, &c.docs[y].text),
+                        );
+                        if !wirefeed::store::dedup::is_near_duplicate(&sx, &sy, &cfg) {
+                            continue;
+                        }
+                        println!(
+                            "      {x} {} ({} sh, {} lead) ~ {y} {} ({} sh, {} lead): J {:.2} lead {:.2} contain {:.2}",
+                            c.docs[x].kind,
+                            sx.shingles,
+                            sx.lead.len(),
+                            c.docs[y].kind,
+                            sy.shingles,
+                            sy.lead.len(),
+                            full_similarity(&sx, &sy),
+                            lead_containment(&sx, &sy),
+                            containment(&sx, &sy)
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The designed clusters that end in more than one story: each story's documents.
+fn print_splits(c: &Corpus, story_of: &[String]) {
+    let cfg = NearDupConfig::default();
+    let mut by_cluster: BTreeMap<usize, BTreeMap<&str, Vec<usize>>> = BTreeMap::new();
+    for (i, s) in story_of.iter().enumerate() {
+        by_cluster
+            .entry(c.docs[i].cluster)
+            .or_default()
+            .entry(s.as_str())
+            .or_default()
+            .push(i);
+    }
+    for (cluster, stories) in by_cluster {
+        if stories.len() < 2 {
+            continue;
+        }
+        println!("    split: cluster {cluster}");
+        let all: Vec<usize> = stories.values().flatten().copied().collect();
+        for docs in stories.values() {
+            for &d in docs {
+                let s = signature(&c.docs[d].title, &c.docs[d].text);
+                let matches: Vec<String> = all
+                    .iter()
+                    .filter(|&&o| o != d)
+                    .filter_map(|&o| {
+                        let so = signature(&c.docs[o].title, &c.docs[o].text);
+                        wirefeed::store::dedup::evidence(&s, &so, &cfg)
+                            .map(|e| format!("{o}:{e:?}"))
+                    })
+                    .collect();
+                println!(
+                    "      [{}] {d} {} ({} sh, {} lead) ~ {}",
+                    &story_of[d][..6],
+                    c.docs[d].kind,
+                    s.shingles,
+                    s.lead.len(),
+                    matches.join(" ")
+                );
+            }
+        }
+    }
 }
 
 /// Similarity quantiles of designed pairs per category, to see the margin around the
@@ -210,9 +312,12 @@ fn print_distribution(c: &Corpus) {
 }
 
 /// Floors of what is reached (see the README): all-pairs recall meets the target of 0.97 in
-/// every order, all-pairs precision does not yet (about 0.94–0.95: a few false merges of a
-/// template or same-actors story join two whole clusters). `target_precision` below
-/// asserts the target and is ignored until it is met.
+/// every order, all-pairs precision does not yet (about 0.95–0.97: a full story whose lead
+/// contains a teaser of another template story joins that story's cluster, and a teaser
+/// that arrives before either story sides with the first to come). `target_precision`
+/// below asserts the target and is ignored until it is met. `DEDUP_EVAL_BRIDGES=1` prints
+/// every false merge and the document pairs that bridged it; `DEDUP_EVAL_SPLITS=<order>`
+/// (e.g. `generated`) prints the designed clusters split over several stories.
 fn check(name: &str, o: &Outcome, precision: f64) {
     assert!(
         o.precision >= precision,
@@ -242,7 +347,7 @@ fn near_duplicate_merging_meets_precision_and_recall_in_every_order() {
 }
 
 #[test]
-#[ignore = "not met yet: all-pairs precision is about 0.94 (target 0.995)"]
+#[ignore = "not met yet: all-pairs precision is about 0.95 (target 0.995)"]
 fn target_precision() {
     let holdout = corpus(HOLDOUT_SEED, BASES);
     check("holdout", &evaluate("holdout set", &holdout), 0.995);

@@ -363,30 +363,72 @@ pub fn is_near_duplicate(a: &Signature, b: &Signature, cfg: &NearDupConfig) -> b
     is_near_duplicate_ref(a.view(), b.view(), cfg)
 }
 
-/// Whether `a` and `b` are the same story under `cfg`.
+/// Whether `a` and `b` are the same story under `cfg` (see [`evidence_ref`]).
+pub fn is_near_duplicate_ref(a: SigRef<'_>, b: SigRef<'_>, cfg: &NearDupConfig) -> bool {
+    evidence_ref(a, b, cfg).is_some()
+}
+
+/// What a near-duplicate verdict rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Evidence {
+    /// Only the leads agree: one is a teaser, first paragraph or truncation of the other,
+    /// or of another story that opens with the same words.
+    Lead,
+    /// The whole texts agree: full Jaccard, or one contains most of the other.
+    Full,
+}
+
+/// Whether `a` and `b` are the same story under `cfg`, and on what evidence (see
+/// [`evidence_ref`]).
+pub fn evidence(a: &Signature, b: &Signature, cfg: &NearDupConfig) -> Option<Evidence> {
+    evidence_ref(a.view(), b.view(), cfg)
+}
+
+/// Whether `a` and `b` are the same story under `cfg`, and on what evidence.
 ///
 /// Both must have `min_shingles`; their number words must not conflict
-/// ([`numbers_conflict`]); then the full Jaccard estimate reaches `threshold`, or the lead
-/// containment reaches `lead_threshold`, or the estimated containment of the smaller story
-/// in the larger reaches `containment_threshold` (when the smaller has at least a third of
-/// the larger's shingles: below that the estimate is too noisy, and the lead decides).
-pub fn is_near_duplicate_ref(a: SigRef<'_>, b: SigRef<'_>, cfg: &NearDupConfig) -> bool {
+/// ([`numbers_conflict`]); then the full Jaccard estimate reaches `threshold` or the
+/// estimated containment of the smaller story in the larger reaches `containment_threshold`
+/// (when the smaller has at least half of the larger's shingles: below that the estimate is
+/// too noisy, and the lead decides): [`Evidence::Full`]; or else the lead containment
+/// reaches `lead_threshold`: [`Evidence::Lead`].
+pub fn evidence_ref(a: SigRef<'_>, b: SigRef<'_>, cfg: &NearDupConfig) -> Option<Evidence> {
     if a.shingles < cfg.min_shingles || b.shingles < cfg.min_shingles {
-        return false;
+        return None;
     }
-    let Some(full) = agreement(a.full, b.full) else {
-        return false;
-    };
+    let full = agreement(a.full, b.full)?;
     if numbers_conflict_of(a, b) {
-        return false;
+        return None;
     }
-    if full >= cfg.threshold || lead_containment_of(a, b) >= cfg.lead_threshold {
-        return true;
+    if full >= cfg.threshold {
+        return Some(Evidence::Full);
     }
     // A cut copy keeps most of the story: at least half its shingles, and a Jaccard of its
     // own. A follow-up that quotes a short story whole contains it too, but dwarfs it.
     let (small, large) = (a.shingles.min(b.shingles), a.shingles.max(b.shingles));
-    2 * small >= large && full >= 0.4 && containment_of(a, b) >= cfg.containment_threshold
+    if 2 * small >= large && full >= 0.4 && containment_of(a, b) >= cfg.containment_threshold {
+        return Some(Evidence::Full);
+    }
+    (lead_containment_of(a, b) >= cfg.lead_threshold).then_some(Evidence::Lead)
+}
+
+/// Shingles past the lead that an item may carry and still count as a teaser.
+const TEASER_EXTRA: u32 = 5;
+
+/// Whether the item is a teaser: its lead is (nearly) all it has, title and a first
+/// sentence or two. Such an item can only be compared by its lead, and one lead can open
+/// several stories (weather warnings, results, market reports share their first sentence
+/// and differ in places and numbers further down), so a teaser's match says which story it
+/// may belong to, never that two stories are one.
+pub fn is_teaser(sig: SigRef<'_>) -> bool {
+    sig.shingles <= sig.lead.len() as u32 + TEASER_EXTRA
+}
+
+/// How closely `item` resembles `copy`, for choosing among stories that a teaser matches:
+/// lead containment plus the full Jaccard estimate (0.0 to 2.0). It depends on the two
+/// signatures only, never on which arrived first.
+pub fn resemblance(item: SigRef<'_>, copy: SigRef<'_>) -> f64 {
+    lead_containment_of(item, copy) + agreement(item.full, copy.full).unwrap_or(0.0)
 }
 
 /// Whether each story has a number word (place code "A7", count, amount) that the other
@@ -394,6 +436,11 @@ pub fn is_near_duplicate_ref(a: SigRef<'_>, b: SigRef<'_>, cfg: &NearDupConfig) 
 /// numbers when it is shortened and never invents one.
 pub fn numbers_conflict(a: &Signature, b: &Signature) -> bool {
     numbers_conflict_of(a.view(), b.view())
+}
+
+/// [`numbers_conflict`] on borrowed signatures.
+pub fn numbers_conflict_ref(a: SigRef<'_>, b: SigRef<'_>) -> bool {
+    numbers_conflict_of(a, b)
 }
 
 fn numbers_conflict_of(a: SigRef<'_>, b: SigRef<'_>) -> bool {

@@ -2,7 +2,7 @@
 //! near duplicate) and written in bounded, atomic batches.
 
 use super::dedup::Signature;
-use super::index::{Kind, Record};
+use super::index::{Index, Kind, Record};
 use super::keys::{date_ms, encode_story, guid_key, record_key, record_value, story_id, story_key};
 use super::{dedup, lifecycle, IngestReport, Match, Outcome, Result, Store, BATCH_ITEMS};
 use crate::lifecycle::Mark;
@@ -338,32 +338,49 @@ impl Ingest<'_> {
         Ok(Outcome::New(id))
     }
 
-    /// The story a near-duplicate belongs to. When it matches copies of several stories,
-    /// they were copies of one story all along that no copy had joined yet: they are merged
-    /// into the one seen first, so the result does not depend on the order of arrival.
+    /// The story a near-duplicate belongs to, or None for a new story.
+    ///
+    /// A full item (more than its lead, see [`dedup::is_teaser`]) joins every story it
+    /// matches: when there are several, they were copies of one story all along that no
+    /// copy had joined yet, and they are merged into the one seen first.
+    ///
+    /// A teaser is weaker evidence: title and first sentence can open several stories
+    /// (weather warnings, results, market reports share their opening and differ in places
+    /// and numbers further down), and merging every story it matches let one teaser join
+    /// two whole clusters. So a teaser joins the story with full copies that it resembles
+    /// most ([`StoryMatch::rank`], decided by the stories' contents, not by arrival), the
+    /// stories made of teasers only that it matches (the same lead, waiting for their full
+    /// text), and another story whose full copy it matches only when no number in their
+    /// full copies tells the two apart. A story it reaches only through a teaser copy is not
+    /// merged.
     fn near_duplicate(&mut self, sig: &Signature, bands: &[u64]) -> Result<Option<Story>> {
         if bands.is_empty() {
             return Ok(None);
         }
-        let mut matched: Vec<(u64, String)> = {
+        let mut joined: Vec<(u64, String)> = {
             let index = self.store.index();
             let candidates = index.candidates(bands);
             self.report.candidates.push(candidates.len() as u32);
-            candidates
+            let matched: Vec<StoryMatch> = candidates
                 .into_iter()
-                .filter(|&slot| {
-                    index.sigs(slot).any(|copy| {
-                        dedup::is_near_duplicate_ref(sig.view(), copy, &self.store.near_dup)
-                    })
+                .filter_map(|slot| {
+                    StoryMatch::of(sig, slot, index.sigs(slot), &self.store.near_dup)
                 })
+                .collect();
+            let join = if dedup::is_teaser(sig.view()) {
+                teaser_joins(&index, &matched)
+            } else {
+                matched.iter().map(|m| m.slot).collect()
+            };
+            join.into_iter()
                 .filter_map(|slot| Some((index.seq_of(slot), index.id(slot)?)))
                 .collect()
         };
-        matched.sort_unstable();
-        let Some((_, keeper)) = matched.first().cloned() else {
+        joined.sort_unstable();
+        let Some((_, keeper)) = joined.first().cloned() else {
             return Ok(None);
         };
-        for (_, other) in &matched[1..] {
+        for (_, other) in &joined[1..] {
             self.merge(&keeper, other)?;
         }
         self.load(&keeper)
@@ -630,6 +647,103 @@ impl Ingest<'_> {
     }
 }
 
+/// The stories a teaser joins among those it matches (see `Ingest::near_duplicate`).
+fn teaser_joins(index: &Index, matched: &[StoryMatch]) -> Vec<u32> {
+    let mut join: Vec<u32> = matched
+        .iter()
+        .filter(|m| !m.anchored)
+        .map(|m| m.slot)
+        .collect();
+    let anchored = matched.iter().filter(|m| m.anchored);
+    let Some(host) = anchored.clone().max_by(|a, b| a.rank(b)) else {
+        return join;
+    };
+    join.push(host.slot);
+    if !host.full_copy {
+        return join;
+    }
+    let full = |slot: u32| index.sigs(slot).filter(|c| !dedup::is_teaser(*c));
+    for other in anchored.filter(|m| m.full_copy && m.slot != host.slot) {
+        // Two copies of one story agree on their numbers (a copy only drops some); two
+        // stories from one template do not.
+        let agree =
+            full(other.slot).any(|c| full(host.slot).any(|h| !dedup::numbers_conflict_ref(h, c)));
+        if agree {
+            join.push(other.slot);
+        }
+    }
+    join
+}
+
+/// How a new item matches one stored story: what the choice in `near_duplicate` reads.
+struct StoryMatch {
+    slot: u32,
+    /// The item matches one of the story's full (non-teaser) copies.
+    full_copy: bool,
+    /// The story has a full copy (else it is made of teasers only).
+    anchored: bool,
+    /// The item's best [`dedup::resemblance`] to a matched full copy, or to any matched
+    /// copy when it matches no full one.
+    score: f64,
+    /// The smallest MinHash sketch among the story's full copies (all copies when it has
+    /// none): a tie-break that the story's contents decide, not the order they came in.
+    tie: Vec<u16>,
+}
+
+impl StoryMatch {
+    /// How `sig` matches the story at `slot` whose copies are `copies`; None when no copy
+    /// matches.
+    fn of<'a>(
+        sig: &Signature,
+        slot: u32,
+        copies: impl Iterator<Item = dedup::SigRef<'a>>,
+        cfg: &dedup::NearDupConfig,
+    ) -> Option<StoryMatch> {
+        let mut m = StoryMatch {
+            slot,
+            full_copy: false,
+            anchored: false,
+            score: 0.0,
+            tie: Vec::new(),
+        };
+        let mut matched = false;
+        let mut tie_any: Option<&[u16]> = None;
+        let mut tie_full: Option<&[u16]> = None;
+        for copy in copies {
+            let teaser = dedup::is_teaser(copy);
+            m.anchored |= !teaser;
+            tie_any = Some(tie_any.map_or(copy.full, |t| t.min(copy.full)));
+            if !teaser {
+                tie_full = Some(tie_full.map_or(copy.full, |t| t.min(copy.full)));
+            }
+            if !dedup::is_near_duplicate_ref(sig.view(), copy, cfg) {
+                continue;
+            }
+            matched = true;
+            let score = dedup::resemblance(sig.view(), copy);
+            if !teaser && !m.full_copy {
+                // The first full copy matched: from now on only full copies count.
+                m.full_copy = true;
+                m.score = score;
+            } else if !teaser || !m.full_copy {
+                m.score = m.score.max(score);
+            }
+        }
+        m.tie = tie_full.or(tie_any).unwrap_or_default().to_vec();
+        matched.then_some(m)
+    }
+
+    /// Which story a teaser joins: one whose full copy it matches over one it matches only
+    /// through teasers, then the closest resemblance, then (the same teaser text opening
+    /// two stories) the smaller sketch. `Greater` for the better of the two.
+    fn rank(&self, other: &StoryMatch) -> std::cmp::Ordering {
+        self.full_copy
+            .cmp(&other.full_copy)
+            .then(self.score.total_cmp(&other.score))
+            .then_with(|| other.tie.cmp(&self.tie))
+    }
+}
+
 /// An index record rebuilt from a stored story (its own keys and those of the copies it
 /// records), with the signature of the text it was just seen with.
 pub(super) fn story_record(story: &Story, sig: Signature) -> Record {
@@ -651,5 +765,106 @@ pub(super) fn story_record(story: &Story, sig: Signature) -> Record {
         links,
         prints: vec![story.fingerprint.clone()],
         sigs: vec![sig],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::dedup::{is_teaser, signature, NearDupConfig};
+    use super::*;
+
+    const TITLE: &str = "Unwetterwarnung für den Norden";
+    const OPENING: &str = "Der Deutsche Wetterdienst hat für weite Teile des Nordens eine \
+        Unwetterwarnung herausgegeben, die ab dem späten Abend gilt.";
+
+    /// Two stories from one template: the same title and opening, other places and numbers
+    /// further down.
+    fn warning(place: &str, kmh: u32, until: u32) -> String {
+        format!(
+            "{OPENING} Im Landkreis {place} werden Sturmböen bis {kmh} Kilometer pro Stunde \
+             erwartet. Die Warnung gilt vorerst bis {until} Uhr. Die Behörden in {place} \
+             raten, Aufenthalte im Freien zu vermeiden und lose Gegenstände zu sichern. \
+             Der Bahnverkehr rund um {place} kann nach Angaben der Bahn beeinträchtigt sein."
+        )
+    }
+
+    fn incoming(link: &str, title: &str, text: &str) -> Incoming {
+        Incoming::new(
+            Item {
+                guid: Some(link.to_string()),
+                link: url::Url::parse(link).ok(),
+                title: title.to_string(),
+                content_html: Some(format!("<p>{text}</p>")),
+                ..Item::default()
+            },
+            None,
+        )
+    }
+
+    /// The story each link ended in, after ingesting `items` one delivery each in order.
+    fn stories(items: &[(&str, &str, String)]) -> Vec<String> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("store"), NearDupConfig::default()).expect("open");
+        for (link, title, text) in items {
+            store
+                .ingest("feed", &[], vec![incoming(link, title, text)], Utc::now())
+                .expect("ingest");
+        }
+        items
+            .iter()
+            .map(|(link, _, _)| {
+                let url = url::Url::parse(link).expect("url");
+                store
+                    .story_by_link(&url)
+                    .expect("lookup")
+                    .map(|s| s.id.to_string())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_teaser_opening_two_template_stories_does_not_merge_them() {
+        let a = ("https://a.example/kiel", TITLE, warning("Plön", 110, 6));
+        let b = ("https://b.example/emden", TITLE, warning("Aurich", 95, 4));
+        let teaser = ("https://c.example/teaser", TITLE, OPENING.to_string());
+        let (sa, sb, st) = (
+            signature(a.1, &a.2),
+            signature(b.1, &b.2),
+            signature(teaser.1, &teaser.2),
+        );
+        let cfg = NearDupConfig::default();
+        // The premise: the teaser matches both stories, which do not match each other.
+        assert!(is_teaser(st.view()) && !is_teaser(sa.view()));
+        assert!(dedup::is_near_duplicate(&st, &sa, &cfg));
+        assert!(dedup::is_near_duplicate(&st, &sb, &cfg));
+        assert!(!dedup::is_near_duplicate(&sa, &sb, &cfg));
+
+        let ab = stories(&[a.clone(), b.clone(), teaser.clone()]);
+        let ba = stories(&[b.clone(), a.clone(), teaser.clone()]);
+        assert_ne!(ab[0], ab[1], "the teaser merged the two warnings");
+        assert_ne!(ba[1], ba[0], "the teaser merged the two warnings");
+        // It joins one of them, and the same one whichever came first.
+        assert!(ab[2] == ab[0] || ab[2] == ab[1]);
+        assert_eq!(
+            ab[2] == ab[0],
+            ba[2] == ba[1],
+            "the choice follows arrival order"
+        );
+    }
+
+    #[test]
+    fn a_teaser_still_joins_its_story_and_two_halves_of_one() {
+        let a = ("https://a.example/kiel", TITLE, warning("Plön", 110, 6));
+        let copy = (
+            "https://b.example/kiel",
+            "Unwetterwarnung für den Norden | Kurier",
+            warning("Plön", 110, 6),
+        );
+        let teaser = ("https://c.example/teaser", TITLE, OPENING.to_string());
+        let s = stories(&[teaser.clone(), a.clone(), copy.clone()]);
+        assert!(s[0] == s[1] && s[1] == s[2], "{s:?}");
+        let s = stories(&[a, teaser, copy]);
+        assert!(s[0] == s[1] && s[1] == s[2], "{s:?}");
     }
 }
