@@ -16,6 +16,11 @@
 //! that part), `--feeds N --items N` (corpus size), `--no-floors`. To profile one run, wrap
 //! it: `WIREFEED_BENCH_WRAP="perf record -g -o /tmp/cold.data --"` wraps the cold cycle
 //! (`WIREFEED_BENCH_WRAP_LABEL=warm|identical|big` another one).
+//!
+//! To compare with another build — an older commit's release binary, say — point
+//! `WIREFEED_BENCH_BIN=/path/to/wirefeed` at it: the same corpus, config and measurements
+//! then run that binary instead of this build's. Its cycle must accept this bench's
+//! config.yaml and `once --all`; stage times it does not log show as `-`.
 
 #[path = "../tests/support/wiregen.rs"]
 mod wiregen;
@@ -175,6 +180,14 @@ impl Run {
     }
 }
 
+/// The binary measured: `WIREFEED_BENCH_BIN` when set, else this build's.
+fn binary() -> String {
+    std::env::var("WIREFEED_BENCH_BIN")
+        .ok()
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_wirefeed").to_string())
+}
+
 /// Runs `wirefeed --config <dir>/config.yaml <args>` to its end. `WIREFEED_BENCH_WRAP`
 /// (e.g. `perf record -g -o cold.data --`) wraps the runs whose label it names in
 /// `WIREFEED_BENCH_WRAP_LABEL` (default `cold`).
@@ -188,7 +201,7 @@ fn wirefeed(dir: &std::path::Path, args: &[&str], label: &str) -> Run {
     } else {
         Vec::new()
     };
-    argv.push(env!("CARGO_BIN_EXE_wirefeed").to_string());
+    argv.push(binary());
     argv.extend(["--config".to_string(), "config.yaml".to_string()]);
     argv.extend(args.iter().map(|a| a.to_string()));
     let t = Instant::now();
@@ -298,6 +311,7 @@ fn cycle_phases(feeds: usize, items: usize, floors: bool) {
     yaml.push_str("feeds:\n  - id: alle\n    title: Alle\n    limit: 100\n  - id: politik\n    title: Politik\n    tags: [politik]\n  - id: inland\n    title: Inland\n    tags: [inland]\n    exclude: [\"/^zei/i\"]\n");
     std::fs::write(dir.path().join("config.yaml"), &yaml).expect("config");
 
+    println!("binary: {}", binary());
     println!(
         "machine: {} cores, load before: {}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),

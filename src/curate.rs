@@ -313,7 +313,11 @@ pub fn story_matches(
         }
     }
     if let Some(sources) = &feed.sources {
-        if !story.sources.iter().any(|s| sources.contains(s)) {
+        if !story
+            .sources
+            .iter()
+            .any(|s| sources.iter().any(|id| id == s.as_str()))
+        {
             return false;
         }
     }
@@ -440,7 +444,11 @@ pub fn select_teasers(
             }
         }
         if let Some(sources) = &feed.sources {
-            if !t.sources.iter().any(|s| sources.contains(s)) {
+            if !t
+                .sources
+                .iter()
+                .any(|s| sources.iter().any(|id| id == s.as_str()))
+            {
                 return false;
             }
         }

@@ -223,7 +223,7 @@ fn progress_bar(sources: usize) -> SourceHook {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     Arc::new(move |report| {
-        bar.set_message(report.id.clone());
+        bar.set_message(report.id.to_string());
         bar.inc(1);
         if bar.position() >= bar.length().unwrap_or(0) {
             bar.finish_and_clear();

@@ -7,6 +7,7 @@
 //! source or feed, and go away with `remove_source` / `remove_feed` when a reload drops
 //! one, so dashboards do not keep showing sources that no longer exist.
 
+use crate::model::SourceId;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::{Mutex, MutexGuard};
@@ -66,7 +67,7 @@ struct FeedMetrics {
 /// What the HTTP server's `/sources` page shows for one source.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceSummary {
-    pub id: String,
+    pub id: SourceId,
     /// Unix seconds of the last successful fetch, if any since the daemon started.
     pub last_success: Option<i64>,
     pub consecutive_failures: u64,
@@ -99,7 +100,7 @@ impl Metrics {
     /// it took and how many new items it brought.
     pub fn record_fetch(
         &self,
-        source: &str,
+        source: &SourceId,
         status: Option<u16>,
         duration: Duration,
         new_items: u64,
@@ -119,7 +120,7 @@ impl Metrics {
     }
 
     /// Counts a failed poll of a source by its reason ([`crate::report::ErrorKind::label`]).
-    pub fn record_failure(&self, source: &str, reason: &'static str) {
+    pub fn record_failure(&self, source: &SourceId, reason: &'static str) {
         let mut inner = self.lock();
         let s = inner.sources.entry(source.to_string()).or_default();
         *s.failures.entry(reason).or_default() += 1;
@@ -127,7 +128,7 @@ impl Metrics {
 
     /// Records one read of a local source (spool folder, file): its duration and new items,
     /// but no HTTP response.
-    pub fn record_read(&self, source: &str, duration: Duration, new_items: u64) {
+    pub fn record_read(&self, source: &SourceId, duration: Duration, new_items: u64) {
         let mut inner = self.lock();
         let s = inner.sources.entry(source.to_string()).or_default();
         let secs = duration.as_secs_f64();
@@ -140,7 +141,7 @@ impl Metrics {
     }
 
     /// Counts older versions of a source's stories that arrived late and were ignored.
-    pub fn record_late_versions(&self, source: &str, n: u64) {
+    pub fn record_late_versions(&self, source: &SourceId, n: u64) {
         let mut inner = self.lock();
         inner
             .sources
@@ -150,7 +151,7 @@ impl Metrics {
     }
 
     /// Records when a source was last fetched and parsed successfully (unix seconds).
-    pub fn record_success(&self, source: &str, at_unix: i64) {
+    pub fn record_success(&self, source: &SourceId, at_unix: i64) {
         let mut inner = self.lock();
         inner
             .sources
@@ -160,7 +161,7 @@ impl Metrics {
     }
 
     /// Sets how many polls of a source have failed in a row (0 after a success).
-    pub fn set_consecutive_failures(&self, source: &str, n: u64) {
+    pub fn set_consecutive_failures(&self, source: &SourceId, n: u64) {
         let mut inner = self.lock();
         inner
             .sources
@@ -187,8 +188,8 @@ impl Metrics {
     }
 
     /// Drops a source's series (after a reload removed it from the config).
-    pub fn remove_source(&self, source: &str) {
-        self.lock().sources.remove(source);
+    pub fn remove_source(&self, source: &SourceId) {
+        self.lock().sources.remove(source.as_str());
     }
 
     /// Sets the store's size on disk in bytes.
@@ -227,7 +228,7 @@ impl Metrics {
             .sources
             .iter()
             .map(|(id, s)| SourceSummary {
-                id: id.clone(),
+                id: SourceId::new(id.as_str()),
                 last_success: s.last_success,
                 consecutive_failures: s.consecutive_failures,
                 items_fetched: s.items_fetched,
@@ -519,9 +520,9 @@ mod tests {
     #[test]
     fn histogram_is_cumulative_and_inf_equals_count() {
         let m = Metrics::new();
-        m.record_fetch("dpa", Some(200), Duration::from_millis(30), 2);
-        m.record_fetch("dpa", Some(200), Duration::from_millis(700), 1);
-        m.record_fetch("dpa", None, Duration::from_secs(90), 0);
+        m.record_fetch(&"dpa".into(), Some(200), Duration::from_millis(30), 2);
+        m.record_fetch(&"dpa".into(), Some(200), Duration::from_millis(700), 1);
+        m.record_fetch(&"dpa".into(), None, Duration::from_secs(90), 0);
         let text = m.render();
         let buckets = lines_for(&text, "wirefeed_fetch_duration_seconds_bucket{");
         assert_eq!(buckets.len(), FETCH_DURATION_BUCKETS.len() + 1);
@@ -542,7 +543,7 @@ mod tests {
     #[test]
     fn label_values_are_escaped() {
         let m = Metrics::new();
-        m.set_consecutive_failures("a\"b\\c\nd", 4);
+        m.set_consecutive_failures(&"a\"b\\c\nd".into(), 4);
         let text = m.render();
         assert!(
             text.contains("wirefeed_source_consecutive_failures{source=\"a\\\"b\\\\c\\nd\"} 4"),
@@ -556,7 +557,7 @@ mod tests {
     fn removed_series_disappear_and_unknown_values_are_omitted() {
         let m = Metrics::new();
         m.set_feed("politik", 40, 1_800_000_000);
-        m.record_success("afp", 1_800_000_100);
+        m.record_success(&"afp".into(), 1_800_000_100);
         let text = m.render();
         assert!(text.contains("wirefeed_feed_items{feed=\"politik\"} 40"));
         assert!(text
@@ -564,7 +565,7 @@ mod tests {
         assert!(!text.contains("\nwirefeed_store_bytes "));
         assert!(!text.contains("\nwirefeed_last_cycle_timestamp_seconds "));
         m.remove_feed("politik");
-        m.remove_source("afp");
+        m.remove_source(&"afp".into());
         m.set_store_bytes(1234);
         m.cycle_finished(1_800_000_200);
         let text = m.render();
@@ -580,8 +581,8 @@ mod tests {
     #[test]
     fn source_summary_reflects_last_fetch() {
         let m = Metrics::new();
-        m.record_fetch("reuters", Some(503), Duration::from_secs(1), 0);
-        m.set_consecutive_failures("reuters", 2);
+        m.record_fetch(&"reuters".into(), Some(503), Duration::from_secs(1), 0);
+        m.set_consecutive_failures(&"reuters".into(), 2);
         let s = &m.sources()[0];
         assert_eq!(s.id, "reuters");
         assert_eq!(s.last_status, Some(Some(503)));

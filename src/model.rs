@@ -292,6 +292,71 @@ impl PartialEq<&str> for StoryId {
     }
 }
 
+/// A source's `id` from config.yaml (`afp-politik`), as it crosses the stages: the checked
+/// config, the cycle's report, scheduling, status and metrics. Its own type so a source id
+/// is never mixed up with a feed id, a story id or a guid; serialized as the bare string,
+/// and read as `&str` where the store keys a source's state by it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SourceId(String);
+
+impl SourceId {
+    /// Wraps an id read from config.yaml (checked there to be unique) or from the store.
+    pub fn new(id: impl Into<String>) -> Self {
+        SourceId(id.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `pad`, not `write_str`: the `once` summary table aligns ids with `{:<24}`.
+impl std::fmt::Display for SourceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(&self.0)
+    }
+}
+
+/// Reads as the id string wherever a `&str` is wanted (store keys, log fields, metrics
+/// labels); only a `SourceId` can be passed where a source id is wanted.
+impl std::ops::Deref for SourceId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for SourceId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for SourceId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for SourceId {
+    fn from(id: &str) -> Self {
+        SourceId(id.to_owned())
+    }
+}
+
+impl PartialEq<str> for SourceId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for SourceId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 /// One story as the store keeps it. A story may have been carried by several sources; the
 /// first-seen copy is kept, the others' links are recorded as `alternates`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -492,4 +557,23 @@ pub struct TeaserRecord {
     /// of a section is a stronger recommendation than one at the foot.
     #[serde(default)]
     pub best_position: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_id_is_the_bare_string_in_json_and_pads_in_tables() {
+        let id = SourceId::from("afp-politik");
+        // The status snapshot keeps the plain id, as it did when ids were Strings.
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"afp-politik\"");
+        assert_eq!(
+            serde_json::from_str::<SourceId>("\"afp-politik\"").unwrap(),
+            id
+        );
+        // The `once` summary aligns ids with `{:<24}`.
+        assert_eq!(format!("{id:<14}|"), "afp-politik   |");
+        assert_eq!(&*id, "afp-politik");
+    }
 }

@@ -5,6 +5,7 @@
 pub use crate::source::error::{ErrorKind, SourceError};
 
 use crate::config::Config;
+use crate::model::SourceId;
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
@@ -28,7 +29,7 @@ pub enum SourceOutcome {
 
 #[derive(Debug, Clone)]
 pub struct SourceReport {
-    pub id: String,
+    pub id: SourceId,
     pub status: Option<u16>,
     pub outcome: SourceOutcome,
     pub duration: Duration,

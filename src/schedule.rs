@@ -3,6 +3,7 @@
 //! and the random source are passed in.
 
 use crate::config::{PollConfig, SourceConfig, MAX_DURATION};
+use crate::model::SourceId;
 use crate::report::SourceOutcome;
 use crate::source::Freshness;
 use crate::store::SourceState;
@@ -18,7 +19,7 @@ pub fn is_due(state: Option<&SourceState>, now: DateTime<Utc>) -> bool {
 /// The sources of `sources` that are due, in config order.
 pub fn due(
     sources: &[SourceConfig],
-    state_of: impl Fn(&str) -> Option<SourceState>,
+    state_of: impl Fn(&SourceId) -> Option<SourceState>,
     now: DateTime<Utc>,
 ) -> Vec<SourceConfig> {
     sources

@@ -6,7 +6,7 @@
 //! whole old or a whole new snapshot, never a torn one.
 
 use crate::config::Config;
-use crate::model::{StoryId, WithdrawnBy};
+use crate::model::{SourceId, StoryId, WithdrawnBy};
 use crate::publish::{count_items, OutputFormat};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
@@ -78,7 +78,7 @@ fn note_rows(store: &Store, now: DateTime<Utc>) -> Vec<NoteStatus> {
 /// One source's polling state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourceStatus {
-    pub id: String,
+    pub id: SourceId,
     /// What kind of source it is: `http` (a URL), `spool` (a folder of deliveries) or
     /// `file` (one local file); statuses are read differently for each.
     #[serde(default)]
@@ -317,7 +317,7 @@ pub fn render_table(s: &StatusSnapshot, now: DateTime<Utc>) -> String {
                 "ok"
             };
             rows.push(vec![
-                src.id.clone(),
+                src.id.to_string(),
                 src.kind.clone().unwrap_or_else(|| "-".into()),
                 state.into(),
                 src.http_status

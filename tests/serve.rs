@@ -19,6 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 use wirefeed::metrics::Metrics;
+use wirefeed::model::SourceId;
 use wirefeed::serve::{serve, FeedListing, ServeState};
 use wirefeed::status::{
     read_snapshot, render_table, write_snapshot, FeedStatus, SourceStatus, StatusError,
@@ -784,12 +785,16 @@ fn check_prometheus(text: &str) -> BTreeMap<(String, BTreeMap<String, String>), 
 async fn metrics_endpoint_is_valid_prometheus_text() {
     let srv = start().await;
     let m = &srv.metrics;
-    m.record_fetch("dpa-politik", Some(200), Duration::from_millis(120), 4);
-    m.record_fetch("dpa-politik", Some(304), Duration::from_millis(40), 0);
-    m.record_fetch("afp \"wire\"\\x", None, Duration::from_secs(31), 0);
-    m.record_success("dpa-politik", 1_795_000_000);
-    m.set_consecutive_failures("dpa-politik", 0);
-    m.set_consecutive_failures("afp \"wire\"\\x", 3);
+    let (dpa, afp) = (
+        SourceId::from("dpa-politik"),
+        SourceId::from("afp \"wire\"\\x"),
+    );
+    m.record_fetch(&dpa, Some(200), Duration::from_millis(120), 4);
+    m.record_fetch(&dpa, Some(304), Duration::from_millis(40), 0);
+    m.record_fetch(&afp, None, Duration::from_secs(31), 0);
+    m.record_success(&dpa, 1_795_000_000);
+    m.set_consecutive_failures(&dpa, 0);
+    m.set_consecutive_failures(&afp, 3);
     m.set_feed("politik", 3, 1_795_000_100);
     m.set_store_bytes(65_536);
     m.cycle_finished(1_795_000_200);
@@ -936,9 +941,10 @@ async fn index_page_lists_feeds_and_follows_reload() {
         "no link to a format not published"
     );
 
-    srv.metrics.set_consecutive_failures("reuters-inland", 4);
+    let reuters = SourceId::from("reuters-inland");
+    srv.metrics.set_consecutive_failures(&reuters, 4);
     srv.metrics
-        .record_fetch("reuters-inland", Some(503), Duration::from_secs(2), 0);
+        .record_fetch(&reuters, Some(503), Duration::from_secs(2), 0);
     let html = c
         .get(srv.url("/sources"))
         .send()

@@ -5,6 +5,7 @@
 use super::model::{FeedConfig, FeedFrom, FeedOrder, Matcher, Problem};
 use super::values::first_line;
 use super::yaml::{kind, Checker, Node, SNode};
+use crate::model::SourceId;
 use std::collections::HashSet;
 
 impl Checker<'_> {
@@ -96,7 +97,7 @@ impl Checker<'_> {
                         });
                     }
                 }
-                list.into_iter().map(|s| s.value).collect()
+                list.into_iter().map(|s| SourceId::new(s.value)).collect()
             });
             let tags = self
                 .read(&mut f, "tags", |c, n| Some(c.string_list(n, "feed tags")))

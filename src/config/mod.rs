@@ -138,7 +138,7 @@ impl Checker<'_> {
             .read(&mut top, "timezone", |c, n| c.timezone(n, "timezone"))
             .unwrap_or(chrono_tz::UTC);
         let sources = self.sources(top.get("sources"), root, &teasers, timezone);
-        let source_ids: Vec<String> = sources.iter().map(|s| s.id.clone()).collect();
+        let source_ids: Vec<String> = sources.iter().map(|s| s.id.to_string()).collect();
         let feeds = self.feeds(top.get("feeds"), root, &source_ids);
         self.finish(top);
         Some(Config {

@@ -1,6 +1,7 @@
 //! The checked configuration: the values every other stage reads, and the errors that
 //! say why config.yaml could not be used.
 
+use crate::model::SourceId;
 use crate::parse::article::ExtractRules;
 use crate::parse::html::CssSelector;
 use regex::Regex;
@@ -90,7 +91,7 @@ pub enum SourceLocation {
 
 #[derive(Debug, Clone)]
 pub struct SourceConfig {
-    pub id: String,
+    pub id: SourceId,
     pub location: SourceLocation,
     /// `kind: feed` or `kind: page`; when absent, learned from the first good answer.
     pub kind: Option<crate::model::SourceKind>,
@@ -139,7 +140,7 @@ pub struct FeedConfig {
     pub description: String,
     pub from: FeedFrom,
     /// `None`: every source.
-    pub sources: Option<Vec<String>>,
+    pub sources: Option<Vec<SourceId>>,
     pub tags: Vec<String>,
     pub include: Vec<Matcher>,
     pub exclude: Vec<Matcher>,

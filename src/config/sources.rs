@@ -3,7 +3,7 @@
 
 use super::model::{Selectors, SourceConfig, SourceLocation, TeaserConfig};
 use super::yaml::{kind, Checker, Node, SNode};
-use crate::model::SourceKind;
+use crate::model::{SourceId, SourceKind};
 use crate::parse::article::ExtractRules;
 use crate::parse::html::CssSelector;
 use std::collections::HashSet;
@@ -124,7 +124,7 @@ impl Checker<'_> {
                         timezone,
                     };
                     out.push(SourceConfig {
-                        id,
+                        id: SourceId::new(id),
                         location,
                         kind,
                         interval,
