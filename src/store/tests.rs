@@ -347,3 +347,59 @@ fn a_store_of_the_old_layout_is_refused() {
         Ok(_) => panic!("an old store was opened"),
     }
 }
+
+#[test]
+fn long_stories_read_back_whole_and_a_cut_one_is_a_clean_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("store"), NearDupConfig::default()).expect("open");
+    // Far longer than a story's first guess of its inflated size, and than one deflate block.
+    let long: String = (0..4000)
+        .map(|i| format!("Absatz {i} über den Ausbau des Hafens im Norden. "))
+        .collect();
+    let mut ids = Vec::new();
+    for (n, text) in [TEXT.to_string(), long.clone()].into_iter().enumerate() {
+        let outcome = one(
+            &store,
+            "a",
+            item(
+                &format!("g{n}"),
+                &format!("https://a.example/{n}"),
+                "Titel",
+                &text,
+            ),
+        );
+        let Outcome::New(id) = outcome else {
+            panic!("not new: {outcome:?}")
+        };
+        ids.push(id);
+    }
+    let story = store.story(&ids[1]).expect("read").expect("stored");
+    assert!(
+        story
+            .content_html
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Absatz 3999 "),
+        "the whole text came back"
+    );
+    assert!(store.story(&ids[0]).expect("read").is_some());
+    let seq = store.index().seq(&ids[1]).expect("indexed");
+    let sled = store.sled().unwrap();
+    let value = sled
+        .stories
+        .get(story_key(seq))
+        .expect("get")
+        .expect("value");
+    sled.stories
+        .insert(story_key(seq), &value[..value.len() / 2])
+        .expect("cut the value");
+    let err = store.story(&ids[1]).expect_err("a cut story is refused");
+    assert!(
+        err.to_string().contains("damaged record in stories"),
+        "{err}"
+    );
+    assert!(
+        store.story(&ids[0]).expect("read").is_some(),
+        "the other still reads"
+    );
+}
