@@ -32,17 +32,19 @@
 //! keys, and one whose record was damaged is indexed again from the story when it comes
 //! back. Durability is `flush()`, called before publishing and before exit, never per item.
 //!
-//! Files: `ingest` (a delivery matched and written in batches), `keys` (sled keys and
-//! encodings), `index` and `bands` (the in-memory maps), `dedup` (signatures and the
-//! near-duplicate rule), `words` (wire copy as word hashes), `exact` (normalized links and
-//! fingerprints), `teasers`, `lifecycle` (versions, corrections and withdrawals decided at
-//! ingest), `notes` (withdrawals and pins; the editor's actions by hand).
+//! Files: `ingest` (a delivery matched and written in batches), `joining` (which matched
+//! stories an item joins: the teaser rule), `keys` (sled keys and encodings), `index`,
+//! `tables` and `bands` (the in-memory maps), `dedup` (signatures and the near-duplicate
+//! rule), `words` (wire copy as word hashes), `exact` (normalized links and fingerprints),
+//! `teasers`, `lifecycle` (versions, corrections and withdrawals decided at ingest), `notes`
+//! (withdrawals and pins; the editor's actions by hand), `tests`.
 
 mod bands;
 pub mod dedup;
 mod exact;
 mod index;
 mod ingest;
+mod joining;
 mod keys;
 mod lifecycle;
 mod notes;
