@@ -80,10 +80,14 @@ fn random_sigkills_of_run_lose_and_duplicate_nothing_and_formats_agree() {
         "  - id: alle\n    title: Alle\n    limit: 5000",
     ));
     let mut rng = rand::rng();
-    for _ in 0..rounds {
+    for round in 0..rounds {
         total += rng.random_range(1..6);
         server.set("/feed.xml", Route::xml(stories(total)));
+        // Every other round the store checkpoints at every flush (closes and reopens sled),
+        // so some kills land inside a checkpoint.
+        let checkpoint_bytes = if round % 2 == 0 { "1" } else { "67108864" };
         let mut child = Command::new(env!("CARGO_BIN_EXE_wirefeed"))
+            .env("WIREFEED_CHECKPOINT_BYTES", checkpoint_bytes)
             .arg("--config")
             .arg(ws.config_path())
             .arg("run")

@@ -188,7 +188,7 @@ impl IngestReport {
 }
 
 /// Bytes of stories and index records written between two checkpoints (see
-/// [`Store::flush`]): the next open replays at most this much and sled's rewrites of it (a
+/// [`Store::flush`]; `WIREFEED_CHECKPOINT_BYTES` in the environment overrides it): the next open replays at most this much and sled's rewrites of it (a
 /// second or so), and a checkpoint, which costs that replay once, comes every few thousand
 /// stories, not every cycle.
 const CHECKPOINT_BYTES: u64 = 64 << 20;
@@ -280,7 +280,11 @@ impl Store {
             path: path.to_path_buf(),
             sled: std::sync::RwLock::new(Some(Arc::new(sled))),
             written: AtomicU64::new(0),
-            checkpoint_bytes: CHECKPOINT_BYTES,
+            // A smaller interval for soaks and crash tests, which want checkpoints often.
+            checkpoint_bytes: std::env::var("WIREFEED_CHECKPOINT_BYTES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(CHECKPOINT_BYTES),
             near_dup,
             index: std::sync::Mutex::new(index),
         })
