@@ -90,7 +90,7 @@ pub enum StoreError {
     Schema { path: PathBuf, found: String },
     #[error("store: {0}")]
     Sled(#[from] sled::Error),
-    #[error("store {path} could not be opened again at a checkpoint (see the error before this one); restart wirefeed")]
+    #[error("store {path} is closed: opening it again at a checkpoint failed (see the error before this one); `wirefeed run` opens it again by itself, a `once` run should simply be started again")]
     Closed { path: PathBuf },
     #[error("store: damaged record in {tree}: {source}")]
     Record {
