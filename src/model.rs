@@ -247,49 +247,6 @@ impl StoryId {
     pub fn new(hex: impl Into<String>) -> Self {
         StoryId(hex.into())
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for StoryId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Reads as the hex string wherever a `&str` is wanted (sled keys, hashes, output ids); only
-/// a `StoryId` can be passed where a story id is wanted.
-impl std::ops::Deref for StoryId {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::borrow::Borrow<str> for StoryId {
-    fn borrow(&self) -> &str {
-        &self.0
-    }
-}
-
-impl AsRef<str> for StoryId {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl PartialEq<str> for StoryId {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
-}
-
-impl PartialEq<&str> for StoryId {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
-    }
 }
 
 /// A source's `id` from config.yaml (`afp-politik`), as it crosses the stages: the checked
@@ -305,38 +262,6 @@ impl SourceId {
     pub fn new(id: impl Into<String>) -> Self {
         SourceId(id.into())
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// `pad`, not `write_str`: the `once` summary table aligns ids with `{:<24}`.
-impl std::fmt::Display for SourceId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(&self.0)
-    }
-}
-
-/// Reads as the id string wherever a `&str` is wanted (store keys, log fields, metrics
-/// labels); only a `SourceId` can be passed where a source id is wanted.
-impl std::ops::Deref for SourceId {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::borrow::Borrow<str> for SourceId {
-    fn borrow(&self) -> &str {
-        &self.0
-    }
-}
-
-impl AsRef<str> for SourceId {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
 }
 
 impl From<&str> for SourceId {
@@ -345,17 +270,59 @@ impl From<&str> for SourceId {
     }
 }
 
-impl PartialEq<str> for SourceId {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
+/// What the id newtypes share: they read as `&str` wherever one is wanted (sled keys,
+/// hashes, log fields, metrics labels, output ids) and compare with strings, while only the
+/// right type can be passed where that kind of id is wanted. `Display` pads (`pad`, not
+/// `write_str`): the `once` summary table aligns ids with `{:<24}`.
+macro_rules! string_id {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(&self.0)
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+    };
 }
 
-impl PartialEq<&str> for SourceId {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
-    }
-}
+string_id!(StoryId);
+string_id!(SourceId);
 
 /// One story as the store keeps it. A story may have been carried by several sources; the
 /// first-seen copy is kept, the others' links are recorded as `alternates`.

@@ -15,131 +15,145 @@ const NO_ENTRY: u64 = u64::MAX;
 /// Buckets of a fresh table; it doubles when it fills.
 const START_BITS: u32 = 4;
 
-/// The bucket a 64-bit hash starts at in a table of `2^bits` buckets: its top bits.
-fn home(hash: u64, bits: u32) -> usize {
-    (hash >> (64 - bits)) as usize
-}
-
-/// Whether the entry at `at`, whose home is `home`, may move back into the hole at `hole`
-/// (the hole lies between its home and where it is, cyclically).
-fn may_fill(hole: usize, at: usize, home: usize, mask: usize) -> bool {
-    (at.wrapping_sub(home) & mask) >= (at.wrapping_sub(hole) & mask)
-}
-
 /// The bits of a story id that place it (ids are hashes, so any 64 of them are well mixed).
 fn id_hash(id: u128) -> u64 {
     id as u64
 }
 
-/// Story id → slot. The ids live in the caller's slot vector (`ids[slot]`), passed to every
-/// call; an entry is valid while `ids[slot]` holds its id.
-pub struct IdTable {
-    buckets: Vec<u32>,
+/// What both tables share: a power-of-two array of entries, each probed for from the bucket
+/// its 64-bit hash starts at (the hash's top bits), `empty` marking a free bucket. Where an
+/// entry belongs, its table says with a `hash` function, so the id table can hold bare slots.
+struct Probe<E> {
+    buckets: Vec<E>,
     bits: u32,
     len: usize,
+    empty: E,
 }
 
-impl Default for IdTable {
-    fn default() -> Self {
-        IdTable {
-            buckets: vec![NO_SLOT; 1 << START_BITS],
+impl<E: Copy + PartialEq> Probe<E> {
+    fn new(empty: E) -> Self {
+        Probe {
+            buckets: vec![empty; 1 << START_BITS],
             bits: START_BITS,
             len: 0,
+            empty,
         }
     }
-}
 
-impl IdTable {
     fn mask(&self) -> usize {
         self.buckets.len() - 1
     }
 
-    pub fn len(&self) -> usize {
-        self.len
+    fn home(&self, hash: u64) -> usize {
+        (hash >> (64 - self.bits)) as usize
     }
 
-    fn position(&self, id: u128, ids: &[u128]) -> Option<usize> {
+    /// The entries (and where they are) from `hash`'s bucket up to the first free one: every
+    /// entry with that hash is among them.
+    fn run(&self, hash: u64) -> impl Iterator<Item = (usize, E)> + '_ {
         let mask = self.mask();
-        let mut i = home(id_hash(id), self.bits);
-        loop {
-            let slot = self.buckets[i];
-            if slot == NO_SLOT {
-                return None;
-            }
-            if ids[slot as usize] == id {
-                return Some(i);
-            }
-            i = (i + 1) & mask;
-        }
+        let mut i = self.home(hash);
+        std::iter::from_fn(move || {
+            let entry = self.buckets[i];
+            (entry != self.empty).then(|| {
+                let at = i;
+                i = (i + 1) & mask;
+                (at, entry)
+            })
+        })
     }
 
-    pub fn get(&self, id: u128, ids: &[u128]) -> Option<u32> {
-        self.position(id, ids).map(|i| self.buckets[i])
-    }
-
-    /// Adds `slot`, whose id `ids[slot]` is not in the table yet.
-    pub fn insert(&mut self, slot: u32, ids: &[u128]) {
-        if (self.len + 1) * 2 > self.buckets.len() {
-            self.grow(ids);
+    /// Adds `entry`, doubling the table first when it would pass `max_load` (a fraction).
+    fn insert(&mut self, entry: E, max_load: (usize, usize), hash: impl Fn(E) -> u64) {
+        if (self.len + 1) * max_load.1 > self.buckets.len() * max_load.0 {
+            self.bits += 1;
+            let old = std::mem::replace(&mut self.buckets, vec![self.empty; 1 << self.bits]);
+            let empty = self.empty;
+            for e in old.into_iter().filter(|&e| e != empty) {
+                self.place(e, hash(e));
+            }
         }
-        self.place(slot, ids);
+        self.place(entry, hash(entry));
         self.len += 1;
     }
 
-    fn place(&mut self, slot: u32, ids: &[u128]) {
+    fn place(&mut self, entry: E, hash: u64) {
         let mask = self.mask();
-        let mut i = home(id_hash(ids[slot as usize]), self.bits);
-        while self.buckets[i] != NO_SLOT {
+        let mut i = self.home(hash);
+        while self.buckets[i] != self.empty {
             i = (i + 1) & mask;
         }
-        self.buckets[i] = slot;
+        self.buckets[i] = entry;
     }
 
-    fn grow(&mut self, ids: &[u128]) {
-        self.bits += 1;
-        let old = std::mem::replace(&mut self.buckets, vec![NO_SLOT; 1 << self.bits]);
-        for slot in old.into_iter().filter(|&s| s != NO_SLOT) {
-            self.place(slot, ids);
-        }
-    }
-
-    /// Takes `id` out; `ids` must still hold it. Returns its slot.
-    pub fn remove(&mut self, id: u128, ids: &[u128]) -> Option<u32> {
-        let at = self.position(id, ids)?;
-        let slot = self.buckets[at];
+    /// Frees the bucket at `at` and moves later entries of the run back into the hole where
+    /// their home allows, so a run never has a gap and no tombstones pile up.
+    fn remove_at(&mut self, at: usize, hash: impl Fn(E) -> u64) {
         let mask = self.mask();
         let mut hole = at;
         let mut i = (at + 1) & mask;
-        while self.buckets[i] != NO_SLOT {
+        while self.buckets[i] != self.empty {
             let moved = self.buckets[i];
-            if may_fill(hole, i, home(id_hash(ids[moved as usize]), self.bits), mask) {
+            let home = self.home(hash(moved));
+            // The hole lies between the entry's home and where it is, cyclically.
+            if (i.wrapping_sub(home) & mask) >= (i.wrapping_sub(hole) & mask) {
                 self.buckets[hole] = moved;
                 hole = i;
             }
             i = (i + 1) & mask;
         }
-        self.buckets[hole] = NO_SLOT;
+        self.buckets[hole] = self.empty;
         self.len -= 1;
+    }
+}
+
+/// Story id → slot. The ids live in the caller's slot vector (`ids[slot]`), passed to every
+/// call; an entry is valid while `ids[slot]` holds its id.
+pub struct IdTable(Probe<u32>);
+
+impl Default for IdTable {
+    fn default() -> Self {
+        IdTable(Probe::new(NO_SLOT))
+    }
+}
+
+impl IdTable {
+    pub fn len(&self) -> usize {
+        self.0.len
+    }
+
+    fn position(&self, id: u128, ids: &[u128]) -> Option<(usize, u32)> {
+        self.0
+            .run(id_hash(id))
+            .find(|&(_, slot)| ids[slot as usize] == id)
+    }
+
+    pub fn get(&self, id: u128, ids: &[u128]) -> Option<u32> {
+        self.position(id, ids).map(|(_, slot)| slot)
+    }
+
+    /// Adds `slot`, whose id `ids[slot]` is not in the table yet. Half full at most: an
+    /// entry is 4 bytes, and a miss compares ids in another vector for every entry it passes.
+    pub fn insert(&mut self, slot: u32, ids: &[u128]) {
+        self.0.insert(slot, (1, 2), |s| id_hash(ids[s as usize]));
+    }
+
+    /// Takes `id` out; `ids` must still hold it. Returns its slot.
+    pub fn remove(&mut self, id: u128, ids: &[u128]) -> Option<u32> {
+        let (at, slot) = self.position(id, ids)?;
+        self.0.remove_at(at, |s| id_hash(ids[s as usize]));
         Some(slot)
     }
 }
 
 /// Key hash → slots, a multimap: the same key may point at several stories, and keys whose
 /// hashes share their top 32 bits share entries' tags, so a lookup yields every slot under
-/// the tag and the caller checks each.
-pub struct KeyTable {
-    buckets: Vec<u64>,
-    bits: u32,
-    len: usize,
-}
+/// the tag and the caller checks each. An entry is its own hash: the tag is the top bits.
+pub struct KeyTable(Probe<u64>);
 
 impl Default for KeyTable {
     fn default() -> Self {
-        KeyTable {
-            buckets: vec![NO_ENTRY; 1 << START_BITS],
-            bits: START_BITS,
-            len: 0,
-        }
+        KeyTable(Probe::new(NO_ENTRY))
     }
 }
 
@@ -148,89 +162,41 @@ fn key_entry(hash: u64, slot: u32) -> u64 {
 }
 
 impl KeyTable {
-    fn mask(&self) -> usize {
-        self.buckets.len() - 1
-    }
-
     /// Slots under `hash`'s tag, in table order.
     pub fn get(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
         let tag = hash >> 32;
-        let mask = self.mask();
-        let mut i = home(hash, self.bits);
-        std::iter::from_fn(move || loop {
-            let entry = self.buckets[i];
-            if entry == NO_ENTRY {
-                return None;
-            }
-            i = (i + 1) & mask;
-            if entry >> 32 == tag {
-                return Some(entry as u32);
-            }
-        })
+        self.0
+            .run(hash)
+            .filter(move |&(_, e)| e >> 32 == tag)
+            .map(|(_, e)| e as u32)
     }
 
     fn position(&self, entry: u64) -> Option<usize> {
-        let mask = self.mask();
-        let mut i = home(entry, self.bits);
-        loop {
-            match self.buckets[i] {
-                NO_ENTRY => return None,
-                e if e == entry => return Some(i),
-                _ => i = (i + 1) & mask,
-            }
-        }
+        self.0
+            .run(entry)
+            .find(|&(_, e)| e == entry)
+            .map(|(at, _)| at)
     }
 
-    /// Points `hash` at `slot` (once, however often it is called).
+    /// Points `hash` at `slot` (once, however often it is called). Three quarters full at
+    /// most: runs stay a few entries long.
     pub fn insert(&mut self, hash: u64, slot: u32) {
         let entry = key_entry(hash, slot);
-        if self.position(entry).is_some() {
-            return;
+        if self.position(entry).is_none() {
+            self.0.insert(entry, (3, 4), |e| e);
         }
-        // 75 % load at most: runs stay a few entries long.
-        if (self.len + 1) * 4 > self.buckets.len() * 3 {
-            self.bits += 1;
-            let old = std::mem::replace(&mut self.buckets, vec![NO_ENTRY; 1 << self.bits]);
-            for e in old.into_iter().filter(|&e| e != NO_ENTRY) {
-                self.place(e);
-            }
-        }
-        self.place(entry);
-        self.len += 1;
-    }
-
-    fn place(&mut self, entry: u64) {
-        let mask = self.mask();
-        let mut i = home(entry, self.bits);
-        while self.buckets[i] != NO_ENTRY {
-            i = (i + 1) & mask;
-        }
-        self.buckets[i] = entry;
     }
 
     /// Takes `hash` → `slot` out, if present.
     pub fn remove(&mut self, hash: u64, slot: u32) {
-        let Some(at) = self.position(key_entry(hash, slot)) else {
-            return;
-        };
-        let mask = self.mask();
-        let mut hole = at;
-        let mut i = (at + 1) & mask;
-        while self.buckets[i] != NO_ENTRY {
-            let moved = self.buckets[i];
-            if may_fill(hole, i, home(moved, self.bits), mask) {
-                self.buckets[hole] = moved;
-                hole = i;
-            }
-            i = (i + 1) & mask;
+        if let Some(at) = self.position(key_entry(hash, slot)) {
+            self.0.remove_at(at, |e| e);
         }
-        self.buckets[hole] = NO_ENTRY;
-        self.len -= 1;
     }
 
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.len
+        self.0.len
     }
 }
 

@@ -28,6 +28,14 @@ fn one(store: &Store, source: &str, incoming: Incoming) -> Outcome {
     report.outcomes.into_iter().next().expect("one outcome")
 }
 
+/// Ingests an item that must make a new story; its id.
+fn new_story(store: &Store, source: &str, incoming: Incoming) -> StoryId {
+    match one(store, source, incoming) {
+        Outcome::New(id) => id,
+        other => panic!("not new: {other:?}"),
+    }
+}
+
 /// sled's snapshot files, named by the log position they cover.
 fn snapshots(path: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(path)
@@ -47,7 +55,7 @@ fn a_checkpoint_reopens_sled_and_loses_nothing() {
     let mut store = Store::open(&path, cfg.clone()).expect("open");
     store.checkpoint_bytes = 1;
     let before = snapshots(&path);
-    let first = one(
+    let first = new_story(
         &store,
         "a",
         item(
@@ -57,9 +65,6 @@ fn a_checkpoint_reopens_sled_and_loses_nothing() {
             TEXT,
         ),
     );
-    let Outcome::New(first) = first else {
-        panic!("not new: {first:?}")
-    };
     {
         // A reader holding the handles: the checkpoint waits for the next flush.
         let _held = store.sled().expect("handles");
@@ -104,7 +109,7 @@ fn duplicates_are_found_after_reopening_the_store() {
     let cfg = NearDupConfig::default();
     let first = {
         let store = Store::open(&path, cfg.clone()).expect("open");
-        let outcome = one(
+        let id = new_story(
             &store,
             "a",
             item(
@@ -114,9 +119,6 @@ fn duplicates_are_found_after_reopening_the_store() {
                 TEXT,
             ),
         );
-        let Outcome::New(id) = outcome else {
-            panic!("not new: {outcome:?}")
-        };
         store.flush().expect("flush");
         id
     };
@@ -221,14 +223,11 @@ fn a_story_whose_index_record_is_damaged_is_recognised_by_id_and_indexed_again()
     let text = "Ein Text über die Pflegereform";
     let id = {
         let store = Store::open(&path, NearDupConfig::default()).expect("open");
-        let outcome = one(
+        let id = new_story(
             &store,
             "a",
             item("g1", "https://a.example/1", "Titel", text),
         );
-        let Outcome::New(id) = outcome else {
-            panic!("not new: {outcome:?}")
-        };
         let seq = store.index().seq(&id).expect("indexed");
         let damaged = [id.as_bytes(), b"damaged"].concat();
         store
@@ -268,14 +267,11 @@ fn a_schema_3_store_is_upgraded_in_place_and_keeps_its_stories() {
     let path = dir.path().join("store");
     let id = {
         let store = Store::open(&path, NearDupConfig::default()).expect("open");
-        let outcome = one(
+        let id = new_story(
             &store,
             "a",
             item("g1", "https://a.example/pflege", "Pflegereform", TEXT),
         );
-        let Outcome::New(id) = outcome else {
-            panic!("not new: {outcome:?}")
-        };
         // What schema 3 wrote: the story as plain JSON.
         let story = store.story(&id).expect("read").expect("story");
         let seq = store.index().seq(&id).expect("indexed");
@@ -358,7 +354,7 @@ fn long_stories_read_back_whole_and_a_cut_one_is_a_clean_error() {
         .collect();
     let mut ids = Vec::new();
     for (n, text) in [TEXT.to_string(), long.clone()].into_iter().enumerate() {
-        let outcome = one(
+        let id = new_story(
             &store,
             "a",
             item(
@@ -368,9 +364,6 @@ fn long_stories_read_back_whole_and_a_cut_one_is_a_clean_error() {
                 &text,
             ),
         );
-        let Outcome::New(id) = outcome else {
-            panic!("not new: {outcome:?}")
-        };
         ids.push(id);
     }
     let story = store.story(&ids[1]).expect("read").expect("stored");
