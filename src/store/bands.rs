@@ -171,7 +171,6 @@ impl BandIndex {
     }
 
     /// Band entries and saturated keys held, for tests and the benchmark.
-    #[allow(dead_code)]
     pub fn size(&self) -> (usize, usize) {
         let mut entries = 0;
         let mut saturated = 0;

@@ -133,44 +133,70 @@ impl Record {
 
     /// None for a damaged record; the caller treats the story as unindexed.
     pub fn decode(bytes: &[u8]) -> Option<Record> {
-        let mut cur = Cursor(bytes);
-        let date = u64::from_le_bytes(cur.take(8)?.try_into().ok()?);
-        let mut lists: [Vec<Vec<u8>>; 3] = Default::default();
-        for list in lists.iter_mut() {
-            let count = cur.u32()? as usize;
-            for _ in 0..count {
-                let len = cur.u32()? as usize;
-                list.push(cur.take(len)?.to_vec());
+        let mut record = Record::default();
+        let (date, words, kept) = walk_record(bytes, usize::MAX, |kind, key| {
+            match kind {
+                Kind::Guid => record.guids.push(key.to_vec()),
+                Kind::Link => record.links.push(std::str::from_utf8(key).ok()?.to_owned()),
+                Kind::Print => record
+                    .prints
+                    .push(std::str::from_utf8(key).ok()?.to_owned()),
             }
-        }
-        let [guids, links, prints] = lists;
-        let text = |v: Vec<Vec<u8>>| -> Option<Vec<String>> {
-            v.into_iter().map(|k| String::from_utf8(k).ok()).collect()
-        };
-        let count = cur.u32()? as usize;
-        let words: Vec<u16> = cur
-            .0
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            Some(())
+        })?;
+        record.date = date;
+        record.sigs = unpack_all(&words[..kept])
+            .map(SigRef::to_signature)
             .collect();
-        let mut rest = words.as_slice();
-        let mut sigs = Vec::with_capacity(count.min(MAX_COPIES));
-        for _ in 0..count {
-            let (sig, tail) = SigRef::unpack(rest)?;
-            sigs.push(sig.to_signature());
-            rest = tail;
-        }
-        if !rest.is_empty() || cur.0.len() % 2 != 0 {
-            return None;
-        }
-        Some(Record {
-            date,
-            guids,
-            links: text(links)?,
-            prints: text(prints)?,
-            sigs,
-        })
+        Some(record)
     }
+}
+
+/// Reads an encoded record (see [`Record::encode`]): hands each key to `key` (a `None` from
+/// it, or a link or fingerprint that is not UTF-8, makes the record damaged), and returns
+/// the date, the signature words and how many of them the first `copies` signatures take.
+/// None for a damaged record. [`Record::decode`] and the open path (`scan_record`) both read
+/// through it.
+fn walk_record(
+    bytes: &[u8],
+    copies: usize,
+    mut key: impl FnMut(Kind, &[u8]) -> Option<()>,
+) -> Option<(u64, Vec<u16>, usize)> {
+    let mut cur = Cursor(bytes);
+    let date = u64::from_le_bytes(cur.take(8)?.try_into().ok()?);
+    for kind in [Kind::Guid, Kind::Link, Kind::Print] {
+        let count = cur.u32()? as usize;
+        for _ in 0..count {
+            let len = cur.u32()? as usize;
+            let bytes = cur.take(len)?;
+            if kind != Kind::Guid {
+                std::str::from_utf8(bytes).ok()?;
+            }
+            key(kind, bytes)?;
+        }
+    }
+    let count = cur.u32()? as usize;
+    if cur.0.len() % 2 != 0 {
+        return None;
+    }
+    let words: Vec<u16> = cur
+        .0
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    let mut rest = words.as_slice();
+    let mut kept = words.len();
+    for copy in 0..count {
+        let (_, tail) = SigRef::unpack(rest)?;
+        rest = tail;
+        if copy + 1 == copies {
+            kept = words.len() - rest.len();
+        }
+    }
+    if !rest.is_empty() {
+        return None;
+    }
+    Some((date, words, kept))
 }
 
 struct Cursor<'a>(&'a [u8]);
@@ -267,41 +293,11 @@ pub struct Loaded {
 /// hashes and the packed signatures of at most [`MAX_COPIES`] copies. None exactly when
 /// [`Record::decode`] gives None.
 fn scan_record(bytes: &[u8]) -> Option<(u64, Vec<u64>, Vec<u16>)> {
-    let mut cur = Cursor(bytes);
-    let date = u64::from_le_bytes(cur.take(8)?.try_into().ok()?);
     let mut hashes = Vec::with_capacity(6);
-    for kind in [Kind::Guid, Kind::Link, Kind::Print] {
-        let count = cur.u32()? as usize;
-        for _ in 0..count {
-            let len = cur.u32()? as usize;
-            let key = cur.take(len)?;
-            if kind != Kind::Guid {
-                std::str::from_utf8(key).ok()?;
-            }
-            hashes.push(key_hash(kind, key));
-        }
-    }
-    let count = cur.u32()? as usize;
-    if cur.0.len() % 2 != 0 {
-        return None;
-    }
-    let mut words: Vec<u16> = cur
-        .0
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
-    let mut rest = words.as_slice();
-    let mut kept = words.len();
-    for copy in 0..count {
-        let (_, tail) = SigRef::unpack(rest)?;
-        rest = tail;
-        if copy + 1 == MAX_COPIES {
-            kept = words.len() - rest.len();
-        }
-    }
-    if !rest.is_empty() {
-        return None;
-    }
+    let (date, mut words, kept) = walk_record(bytes, MAX_COPIES, |kind, key| {
+        hashes.push(key_hash(kind, key));
+        Some(())
+    })?;
     words.truncate(kept);
     Some((date, hashes, words))
 }
@@ -351,11 +347,7 @@ impl Index {
             for hash in key_hashes {
                 self.keys.insert(hash, slot);
             }
-            let i = slot as usize;
-            let old = band_union(unpack_all(&self.sigs[i]));
-            self.bands.remove(slot, &old);
-            self.sigs[i] = packed;
-            self.bands.insert(slot, &bands);
+            self.replace_sigs(slot, packed, &bands);
             return;
         }
         self.next_seq = self.next_seq.max(seq + 1);
@@ -429,18 +421,23 @@ impl Index {
     /// Replaces a story's signatures and moves its band entries accordingly (a story
     /// updated in place, or one that absorbed another).
     pub fn set_sigs(&mut self, slot: u32, sigs: &[Signature]) {
+        let mut packed = Vec::with_capacity(sigs.len() * 120);
+        for sig in sigs.iter().take(MAX_COPIES) {
+            sig.pack(&mut packed);
+        }
+        let bands = band_union(unpack_all(&packed));
+        self.replace_sigs(slot, packed.into_boxed_slice(), &bands);
+    }
+
+    /// Puts packed signatures and their band keys in place of the story's old ones.
+    fn replace_sigs(&mut self, slot: u32, packed: Box<[u16]>, bands: &[u64]) {
         let i = slot as usize;
         if !self.sigs[i].is_empty() {
             let old = band_union(unpack_all(&self.sigs[i]));
             self.bands.remove(slot, &old);
         }
-        let mut packed = Vec::with_capacity(sigs.len() * 120);
-        for sig in sigs.iter().take(MAX_COPIES) {
-            sig.pack(&mut packed);
-        }
-        self.sigs[i] = packed.into_boxed_slice();
-        let new = band_union(unpack_all(&self.sigs[i]));
-        self.bands.insert(slot, &new);
+        self.sigs[i] = packed;
+        self.bands.insert(slot, bands);
     }
 
     /// Adds one copy's signature to a story (see `Record::add_sig` for when).

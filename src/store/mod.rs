@@ -188,9 +188,10 @@ impl IngestReport {
 }
 
 /// Bytes of stories and index records written between two checkpoints (see
-/// [`Store::flush`]; `WIREFEED_CHECKPOINT_BYTES` in the environment overrides it): the next open replays at most this much and sled's rewrites of it (a
-/// second or so), and a checkpoint, which costs that replay once, comes every few thousand
-/// stories, not every cycle.
+/// [`Store::flush`]; `WIREFEED_CHECKPOINT_BYTES` in the environment overrides it): the next
+/// open replays at most this much and sled's rewrites of it (a second or so), and a
+/// checkpoint, which costs that replay once, comes every few thousand stories, not every
+/// cycle.
 const CHECKPOINT_BYTES: u64 = 64 << 20;
 
 /// The sled database and its trees; replaced whole by a checkpoint. Every use of a tree holds
@@ -237,7 +238,7 @@ pub struct Store {
     sled: std::sync::RwLock<Option<Arc<Sled>>>,
     /// Bytes written since sled last opened, for the next checkpoint.
     written: AtomicU64,
-    /// [`CHECKPOINT_BYTES`], smaller in tests.
+    /// [`CHECKPOINT_BYTES`] unless the environment sets another.
     checkpoint_bytes: u64,
     near_dup: NearDupConfig,
     index: std::sync::Mutex<Index>,
