@@ -78,7 +78,34 @@ pub async fn once(
     if let Err(e) = status::write_snapshot(&status::snapshot_path(&config), &snapshot) {
         tracing::warn!("cannot write the status snapshot: {e}");
     }
+    drop(ctx);
+    close_store(store).await?;
     Ok(report)
+}
+
+/// Closes the store when this is its last holder, so the next start loads the index image
+/// instead of rebuilding the index (see `Store::close`); on a blocking thread, as writing
+/// the image of a large store takes seconds. A store still held elsewhere is only dropped:
+/// it was flushed, and the next open rebuilds the index.
+async fn close_store(store: Arc<Store>) -> Result<(), StoreError> {
+    match Arc::try_unwrap(store) {
+        Ok(store) => match tokio::task::spawn_blocking(move || store.close()).await {
+            Ok(closed) => closed,
+            Err(e) => {
+                tracing::error!(
+                    "closing the store crashed: {e}; the next start rebuilds the index"
+                );
+                Ok(())
+            }
+        },
+        Err(store) => {
+            tracing::warn!(
+                holders = Arc::strong_count(&store),
+                "the store is still held elsewhere: closed without an index image; the next start rebuilds the index"
+            );
+            Ok(())
+        }
+    }
 }
 
 /// Drops the poll state of sources no longer in the config.
@@ -220,8 +247,9 @@ pub async fn run(
     watchdog.abort();
     // Every cycle flushed before it published, so a flush that fails here (a full disk)
     // loses nothing a reader saw: the sources are read again at the next start.
-    match store.flush() {
-        Ok(_) => tracing::info!("store flushed; stopped"),
+    drop(ctx);
+    match close_store(store).await {
+        Ok(()) => tracing::info!("store flushed and closed; stopped"),
         Err(e) => tracing::error!(
             "stopping without a final flush of the store ({e}); nothing published is lost, the sources are read again at the next start"
         ),
@@ -229,7 +257,7 @@ pub async fn run(
     Ok(())
 }
 
-/// Drops the store (sled releases its lock and files when the last handle goes) and opens
+/// Closes the store (sled releases its lock and files when the last handle goes) and opens
 /// it again, every 5 s until that works. Returns the new store, the context built on it,
 /// and whether a reopen is still wanted (never: it waits until one succeeds).
 async fn reopen_store(
@@ -238,7 +266,11 @@ async fn reopen_store(
     ctx: Context,
 ) -> Result<(Arc<Store>, Context, bool), RunError> {
     drop(ctx);
-    drop(store);
+    // After a store error a clean close may well fail (a full disk); the store is given up
+    // either way, and without a token the next open rebuilds the index.
+    if let Err(e) = close_store(store).await {
+        tracing::warn!("closing the failed store: {e}");
+    }
     loop {
         let attempt = {
             let config = config.clone();

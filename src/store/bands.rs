@@ -18,6 +18,8 @@
 //! order, so saturation comes out as it was), so it never disagrees with sled after a crash.
 
 const BUCKET_BITS: u32 = 18;
+/// Buckets of every band index (the index image stores this many bucket lengths).
+pub const BUCKETS: usize = 1 << BUCKET_BITS;
 /// Stories one band key may point at before it is saturated.
 pub const KEY_CAP: u32 = 8;
 
@@ -26,7 +28,7 @@ pub const KEY_CAP: u32 = 8;
 /// cost about 300 bytes a story; these, grown by an eighth, about 190. Two keys of one bucket
 /// share a tag with a chance of 1 in 65,536; a clash only adds a candidate, which the
 /// signature comparison then rejects.
-type Entry = [u16; 3];
+pub type Entry = [u16; 3];
 
 /// Slots from here up mark a saturated key in its bucket, the low 16 bits counting its
 /// stories: the mark sits where the key's entries were, so inserting a key costs one bucket
@@ -50,7 +52,7 @@ pub struct BandIndex {
 impl Default for BandIndex {
     fn default() -> Self {
         BandIndex {
-            buckets: vec![Vec::new(); 1 << BUCKET_BITS],
+            buckets: vec![Vec::new(); BUCKETS],
         }
     }
 }
@@ -168,6 +170,30 @@ impl BandIndex {
                 }
             }
         }
+    }
+
+    /// The buckets, for the index image.
+    pub(super) fn raw(&self) -> &[Vec<Entry>] {
+        &self.buckets
+    }
+
+    /// Takes back what [`BandIndex::raw`] handed out: [`BUCKETS`] buckets whose entries
+    /// each point at a slot below `slots` or mark a saturated key.
+    pub(super) fn from_raw(
+        buckets: Vec<Vec<Entry>>,
+        slots: usize,
+    ) -> Result<BandIndex, &'static str> {
+        if buckets.len() != BUCKETS {
+            return Err("the band index has the wrong number of buckets");
+        }
+        let valid = |e: &Entry| {
+            let slot = slot_of(e);
+            slot >= SATURATED || (slot as usize) < slots
+        };
+        if !buckets.iter().flatten().all(valid) {
+            return Err("a band entry points at no story slot");
+        }
+        Ok(BandIndex { buckets })
     }
 
     /// Band entries and saturated keys held, for tests and the benchmark.

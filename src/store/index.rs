@@ -12,7 +12,7 @@
 //! signatures and band entries are given back when it expires, so memory follows the live
 //! store rather than its history.
 
-use super::bands::BandIndex;
+use super::bands::{BandIndex, Entry};
 use super::dedup::{self, SigRef, Signature};
 use super::tables::{IdTable, KeyTable};
 use std::hash::{Hash, Hasher};
@@ -257,6 +257,37 @@ pub struct Index {
     /// Hash of (kind, key) → slots; the caller checks a hit against the story's record.
     keys: KeyTable,
     bands: BandIndex,
+    /// Set by every change after it was built, so `Store::close` knows whether the index
+    /// image it was loaded from still describes it.
+    changed: bool,
+}
+
+/// The index's parts as the index image stores them (see `image`), lent by [`Index::raw`].
+pub struct RawIndex<'a> {
+    pub ids: &'a [u128],
+    pub dates: &'a [u64],
+    pub seqs: &'a [u64],
+    pub sigs: &'a [Box<[u16]>],
+    pub free: &'a [u32],
+    pub next_seq: u64,
+    /// The id table's buckets, bits and length.
+    pub slots: (&'a [u32], u32, usize),
+    /// The key table's buckets, bits and length.
+    pub keys: (&'a [u64], u32, usize),
+    pub bands: &'a [Vec<Entry>],
+}
+
+/// The parts of an index read back from an image, for [`Index::from_raw`] to check.
+pub struct OwnedIndex {
+    pub ids: Vec<u128>,
+    pub dates: Vec<u64>,
+    pub seqs: Vec<u64>,
+    pub sigs: Vec<Box<[u16]>>,
+    pub free: Vec<u32>,
+    pub next_seq: u64,
+    pub slots: (Vec<u32>, u32, usize),
+    pub keys: (Vec<u64>, u32, usize),
+    pub bands: Vec<Vec<Entry>>,
 }
 
 /// The band keys of all of a story's signatures, each once.
@@ -325,10 +356,102 @@ impl Loaded {
 }
 
 impl Index {
+    /// Lends the parts out, for writing the index image.
+    pub fn raw(&self) -> RawIndex<'_> {
+        RawIndex {
+            ids: &self.ids,
+            dates: &self.dates,
+            seqs: &self.seqs,
+            sigs: &self.sigs,
+            free: &self.free,
+            next_seq: self.next_seq,
+            slots: self.slots.raw(),
+            keys: self.keys.raw(),
+            bands: self.bands.raw(),
+        }
+    }
+
+    /// Takes back parts read from an index image, after checking everything a later call
+    /// indexes by or loops on, so a damaged image is refused here instead of panicking
+    /// later: the per-slot vectors agree in length, free slots are exactly the empty ones,
+    /// every table and band entry points at a slot, every signature buffer unpacks whole.
+    /// Whether the parts describe the store is the image's token and checksum's business.
+    pub fn from_raw(raw: OwnedIndex) -> Result<Index, &'static str> {
+        let OwnedIndex {
+            ids,
+            dates,
+            seqs,
+            sigs,
+            free,
+            next_seq,
+            slots,
+            keys,
+            bands,
+        } = raw;
+        let n = ids.len();
+        if dates.len() != n || seqs.len() != n || sigs.len() != n {
+            return Err("the per-story vectors differ in length");
+        }
+        if u32::try_from(n).is_err() {
+            return Err("more story slots than a slot number holds");
+        }
+        let mut is_free = vec![false; n];
+        for &slot in &free {
+            let i = slot as usize;
+            if i >= n || ids[i] != 0 || is_free[i] {
+                return Err("a free slot is out of range, taken, or listed twice");
+            }
+            is_free[i] = true;
+        }
+        let live = n - free.len();
+        if ids.iter().filter(|&&id| id != 0).count() != live {
+            return Err("an empty slot is not in the free list");
+        }
+        for (i, words) in sigs.iter().enumerate() {
+            if is_free[i] && !words.is_empty() {
+                return Err("a free slot keeps signatures");
+            }
+            let mut rest = &words[..];
+            while !rest.is_empty() {
+                let Some((_, tail)) = SigRef::unpack(rest) else {
+                    return Err("a signature buffer does not unpack");
+                };
+                rest = tail;
+            }
+        }
+        if (0..n).any(|i| !is_free[i] && seqs[i] >= next_seq) {
+            return Err("a story's sequence number is not below the next one");
+        }
+        let slots = IdTable::from_raw(slots.0, slots.1, slots.2, &ids)?;
+        if slots.len() != live {
+            return Err("the id table does not hold every live story");
+        }
+        let keys = KeyTable::from_raw(keys.0, keys.1, keys.2, n)?;
+        let bands = BandIndex::from_raw(bands, n)?;
+        Ok(Index {
+            ids,
+            dates,
+            seqs,
+            sigs,
+            free,
+            next_seq,
+            slots,
+            keys,
+            bands,
+            changed: false,
+        })
+    }
+
+    /// Whether anything changed since the index was built or loaded (see `Store::close`).
+    pub fn changed(&self) -> bool {
+        self.changed
+    }
+
     /// Adds a record prepared by [`Loaded::prepare`], as [`Index::add`] with its sequence
     /// number would (records are loaded in sequence order, so band saturation comes out as
     /// it was when they were written).
     pub fn load(&mut self, loaded: Loaded) {
+        self.changed = true;
         let Loaded {
             seq,
             id,
@@ -379,6 +502,7 @@ impl Index {
     /// keys to it and replaces its signatures when it is already indexed. Returns its slot;
     /// None for an id `story_id` could not have made.
     pub fn add(&mut self, id: &str, seq: Option<u64>, record: &Record) -> Option<u32> {
+        self.changed = true;
         let num = parse_id(id)?;
         if num == 0 {
             return None;
@@ -421,6 +545,7 @@ impl Index {
     /// Replaces a story's signatures and moves its band entries accordingly (a story
     /// updated in place, or one that absorbed another).
     pub fn set_sigs(&mut self, slot: u32, sigs: &[Signature]) {
+        self.changed = true;
         let mut packed = Vec::with_capacity(sigs.len() * 120);
         for sig in sigs.iter().take(MAX_COPIES) {
             sig.pack(&mut packed);
@@ -442,6 +567,7 @@ impl Index {
 
     /// Adds one copy's signature to a story (see `Record::add_sig` for when).
     pub fn push_sig(&mut self, slot: u32, sig: &Signature) {
+        self.changed = true;
         let i = slot as usize;
         if unpack_all(&self.sigs[i]).count() >= MAX_COPIES {
             return;
@@ -458,10 +584,12 @@ impl Index {
     }
 
     pub fn add_key(&mut self, slot: u32, kind: Kind, key: &[u8]) {
+        self.changed = true;
         self.keys.insert(key_hash(kind, key), slot);
     }
 
     pub fn set_date(&mut self, slot: u32, date: u64) {
+        self.changed = true;
         if self.ids.get(slot as usize).is_some_and(|&id| id != 0) {
             self.dates[slot as usize] = date;
         }
@@ -520,6 +648,7 @@ impl Index {
     /// Forgets a story, those of its keys that still point at it, its signatures and band
     /// entries; its slot is reused.
     pub fn remove(&mut self, id: &str, record: Option<&Record>) {
+        self.changed = true;
         let Some(num) = parse_id(id) else { return };
         let Some(slot) = self.slots.remove(num, &self.ids) else {
             return;

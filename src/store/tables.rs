@@ -14,6 +14,10 @@ const NO_SLOT: u32 = u32::MAX;
 const NO_ENTRY: u64 = u64::MAX;
 /// Buckets of a fresh table; it doubles when it fills.
 const START_BITS: u32 = 4;
+/// The most an id table is filled (a fraction): see [`IdTable::insert`].
+const ID_LOAD: (usize, usize) = (1, 2);
+/// The most a key table is filled: see [`KeyTable::insert`].
+const KEY_LOAD: (usize, usize) = (3, 4);
 
 /// The bits of a story id that place it (ids are hashes, so any 64 of them are well mixed).
 fn id_hash(id: u128) -> u64 {
@@ -42,6 +46,44 @@ impl<E: Copy + PartialEq> Probe<E> {
 
     fn mask(&self) -> usize {
         self.buckets.len() - 1
+    }
+
+    /// Takes back a table handed out as its buckets, bits and length (an index image), after
+    /// checking what every probe relies on: a power-of-two array matching `bits`, `len`
+    /// counting its entries, and a load under `max_load`, so a run always ends at a free
+    /// bucket (a full table would make every miss loop forever). `valid` checks each entry.
+    fn from_raw(
+        buckets: Vec<E>,
+        bits: u32,
+        len: usize,
+        empty: E,
+        max_load: (usize, usize),
+        mut valid: impl FnMut(E) -> bool,
+    ) -> Result<Self, &'static str> {
+        if !(START_BITS..usize::BITS).contains(&bits) || buckets.len() != 1usize << bits {
+            return Err("a table's size does not match its bits");
+        }
+        if len.saturating_mul(max_load.1) > buckets.len().saturating_mul(max_load.0) {
+            return Err("a table is fuller than it can be");
+        }
+        let mut count = 0usize;
+        for &e in &buckets {
+            if e != empty {
+                if !valid(e) {
+                    return Err("a table entry points at no story slot");
+                }
+                count += 1;
+            }
+        }
+        if count != len {
+            return Err("a table's length does not count its entries");
+        }
+        Ok(Probe {
+            buckets,
+            bits,
+            len,
+            empty,
+        })
     }
 
     fn home(&self, hash: u64) -> usize {
@@ -122,6 +164,31 @@ impl IdTable {
         self.0.len
     }
 
+    /// Buckets, bits and length, for the index image.
+    pub(super) fn raw(&self) -> (&[u32], u32, usize) {
+        (&self.0.buckets, self.0.bits, self.0.len)
+    }
+
+    /// Takes back what [`IdTable::raw`] handed out, checked against `ids`: every entry is a
+    /// live slot (its id not 0), each once.
+    pub(super) fn from_raw(
+        buckets: Vec<u32>,
+        bits: u32,
+        len: usize,
+        ids: &[u128],
+    ) -> Result<IdTable, &'static str> {
+        let mut seen = vec![false; ids.len()];
+        let probe = Probe::from_raw(buckets, bits, len, NO_SLOT, ID_LOAD, |slot| {
+            let i = slot as usize;
+            let fresh = ids.get(i).is_some_and(|&id| id != 0) && !seen[i];
+            if fresh {
+                seen[i] = true;
+            }
+            fresh
+        })?;
+        Ok(IdTable(probe))
+    }
+
     fn position(&self, id: u128, ids: &[u128]) -> Option<(usize, u32)> {
         self.0
             .run(id_hash(id))
@@ -135,7 +202,7 @@ impl IdTable {
     /// Adds `slot`, whose id `ids[slot]` is not in the table yet. Half full at most: an
     /// entry is 4 bytes, and a miss compares ids in another vector for every entry it passes.
     pub fn insert(&mut self, slot: u32, ids: &[u128]) {
-        self.0.insert(slot, (1, 2), |s| id_hash(ids[s as usize]));
+        self.0.insert(slot, ID_LOAD, |s| id_hash(ids[s as usize]));
     }
 
     /// Takes `id` out; `ids` must still hold it. Returns its slot.
@@ -162,6 +229,26 @@ fn key_entry(hash: u64, slot: u32) -> u64 {
 }
 
 impl KeyTable {
+    /// Buckets, bits and length, for the index image.
+    pub(super) fn raw(&self) -> (&[u64], u32, usize) {
+        (&self.0.buckets, self.0.bits, self.0.len)
+    }
+
+    /// Takes back what [`KeyTable::raw`] handed out; every entry's slot must be below
+    /// `slots` (it may be a free one: a damaged record's keys outlive its story, and the
+    /// store checks every hit against the record).
+    pub(super) fn from_raw(
+        buckets: Vec<u64>,
+        bits: u32,
+        len: usize,
+        slots: usize,
+    ) -> Result<KeyTable, &'static str> {
+        let probe = Probe::from_raw(buckets, bits, len, NO_ENTRY, KEY_LOAD, |e| {
+            (e as u32 as usize) < slots
+        })?;
+        Ok(KeyTable(probe))
+    }
+
     /// Slots under `hash`'s tag, in table order.
     pub fn get(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
         let tag = hash >> 32;
@@ -183,7 +270,7 @@ impl KeyTable {
     pub fn insert(&mut self, hash: u64, slot: u32) {
         let entry = key_entry(hash, slot);
         if self.position(entry).is_none() {
-            self.0.insert(entry, (3, 4), |e| e);
+            self.0.insert(entry, KEY_LOAD, |e| e);
         }
     }
 

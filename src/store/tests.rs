@@ -396,3 +396,418 @@ fn long_stories_read_back_whole_and_a_cut_one_is_a_clean_error() {
         "the other still reads"
     );
 }
+
+// ---------------------------------------------------------------- index image
+
+#[path = "../../tests/support/wiregen.rs"]
+mod wiregen;
+
+/// One document of the invented newsroom stream as a feed item (its own source per ten
+/// documents, its own guid and link).
+fn wire_item(i: u64, doc: &wiregen::WireDoc) -> (String, Incoming) {
+    let source = format!("feed{}", i % 10);
+    let html: String = doc
+        .text
+        .split('\n')
+        .map(|p| format!("<p>{p}</p>"))
+        .collect();
+    let item = Item {
+        guid: Some(format!("{source}-{i}")),
+        link: url::Url::parse(&format!("https://{source}.example/meldung/{i}")).ok(),
+        title: doc.title.clone(),
+        content_html: Some(html),
+        ..Item::default()
+    };
+    (source, Incoming::new(item, None))
+}
+
+/// Ingests documents one delivery per document, dated `date`; their outcomes.
+fn ingest_docs(
+    store: &Store,
+    docs: &[(u64, wiregen::WireDoc)],
+    date: DateTime<Utc>,
+) -> Vec<Outcome> {
+    docs.iter()
+        .flat_map(|(i, doc)| {
+            let (source, incoming) = wire_item(*i, doc);
+            store
+                .ingest(&source, &[], vec![incoming], date)
+                .expect("ingest")
+                .outcomes
+        })
+        .collect()
+}
+
+/// What the index answers about `docs`, in story ids (slots differ between an index that
+/// lived through expiries and one rebuilt): for each, the story its guid and its link
+/// find, and the near-duplicate candidates of its signature.
+fn answers(
+    store: &Store,
+    docs: &[(u64, wiregen::WireDoc)],
+) -> Vec<(bool, Option<String>, Vec<String>)> {
+    docs.iter()
+        .map(|(i, doc)| {
+            let (source, incoming) = wire_item(*i, doc);
+            let item = &incoming.item;
+            let known = store.is_known(&source, item).expect("is_known");
+            let by_link = store
+                .story_by_link(item.link.as_ref().expect("link"))
+                .expect("by link")
+                .map(|s| s.id.to_string());
+            let sig = dedup::signature(&doc.title, &doc.text);
+            let index = store.index();
+            let mut near: Vec<String> = index
+                .candidates(&dedup::band_keys(sig.view()))
+                .into_iter()
+                .filter_map(|slot| index.id(slot))
+                .collect();
+            near.sort();
+            (known, by_link, near)
+        })
+        .collect()
+}
+
+/// Stories the answers found by link.
+fn seen_count(answers: &[(bool, Option<String>, Vec<String>)]) -> usize {
+    let ids: std::collections::HashSet<_> = answers.iter().filter_map(|a| a.1.as_ref()).collect();
+    ids.len()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+type Docs = Vec<(u64, wiregen::WireDoc)>;
+
+/// The invented documents of the image tests: 150 old ones (expired), 250 fresh ones, and
+/// 150 for later.
+fn image_docs() -> (Docs, Docs, Docs) {
+    let mut stream = wiregen::newsroom(0x1a6e, usize::MAX)
+        .zip(0u64..)
+        .map(|(d, i)| (i, d));
+    let old = stream.by_ref().take(150).collect();
+    let fresh = stream.by_ref().take(250).collect();
+    let later = stream.by_ref().take(150).collect();
+    (old, fresh, later)
+}
+
+/// A store of a few hundred invented stories with copies, merges and expired stories (so
+/// free slots), all dated from `now`; the documents it saw.
+fn busy_store(path: &Path, now: DateTime<Utc>) -> (Store, Docs) {
+    let (old, fresh, _) = image_docs();
+    let store = Store::open(path, NearDupConfig::default()).expect("open");
+    ingest_docs(&store, &old, now - chrono::Duration::days(30));
+    let outcomes = ingest_docs(&store, &fresh, now);
+    assert!(
+        outcomes.iter().any(|o| matches!(
+            o,
+            Outcome::Duplicate {
+                by: Match::NearDuplicate,
+                ..
+            }
+        )),
+        "the stream brings near-duplicate copies"
+    );
+    let removed = store
+        .expire(now - chrono::Duration::days(10))
+        .expect("expire");
+    assert!(removed > 50, "expired {removed}");
+    let (live, slots, _, _) = store.index_size();
+    assert!(slots > live, "free slots at the close: {slots} > {live}");
+    (store, old.into_iter().chain(fresh).collect())
+}
+
+/// [`busy_store`] closed with an index image; the documents it saw.
+fn imaged_store(path: &Path) -> Docs {
+    let (store, seen) = busy_store(path, Utc::now());
+    store.close_with(0).expect("close");
+    assert!(path.join(image::FILE_NAME).exists(), "image written");
+    seen
+}
+
+#[test]
+fn an_index_image_answers_as_the_index_it_was_written_from_and_as_a_rebuild() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store");
+    let now = Utc::now();
+    // The same store twice: one closed with an image and opened again, one that stays open
+    // (a daemon that never stopped).
+    let (store, seen) = busy_store(&path, now);
+    let before = answers(&store, &seen);
+    let size = store.index_size();
+    store.close_with(0).expect("close");
+    let (running, _) = busy_store(&dir.path().join("running"), now);
+    // A copy of the closed store opened without its image: rebuilt from the records.
+    let rebuilt_path = dir.path().join("rebuilt");
+    copy_dir(&path, &rebuilt_path);
+    std::fs::remove_file(rebuilt_path.join(image::FILE_NAME)).expect("remove image");
+
+    let imaged = Store::open(&path, NearDupConfig::default()).expect("open with image");
+    assert!(imaged.image_token.is_some(), "the image was used");
+    let rebuilt = Store::open(&rebuilt_path, NearDupConfig::default()).expect("open rebuilt");
+    assert!(rebuilt.image_token.is_none(), "no image without its file");
+
+    assert_eq!(imaged.index_size(), size, "the very index that was written");
+    assert_eq!(running.index_size(), size);
+    assert!(
+        answers(&imaged, &seen) == before,
+        "answers as before the close"
+    );
+    assert_eq!(imaged.story_count(), rebuilt.story_count());
+    assert_eq!(imaged.index_size().0, rebuilt.index_size().0);
+    // A rebuild finds the same stories by guid and link. Its near-duplicate candidates
+    // may be more: a band key saturated by stories since expired stays saturated in the
+    // running index (and so in its image) but not in a rebuild, which counts only the
+    // stories left.
+    for ((known, link, near), (r_known, r_link, r_near)) in
+        before.iter().zip(answers(&rebuilt, &seen))
+    {
+        assert_eq!((known, link), (&r_known, &r_link));
+        assert!(
+            near.iter().all(|id| r_near.contains(id)),
+            "{near:?} ⊄ {r_near:?}"
+        );
+    }
+    let newest = |store: &Store| -> Vec<String> {
+        store
+            .stories_newest_first()
+            .map(|s| s.expect("story").id.to_string())
+            .collect()
+    };
+    assert_eq!(newest(&imaged), newest(&rebuilt));
+
+    // Further deliveries come out as in the store that never closed, free slots reused.
+    let (_, _, later) = image_docs();
+    let a = ingest_docs(&imaged, &later, now);
+    assert_eq!(a, ingest_docs(&running, &later, now));
+    assert!(a.iter().any(|o| matches!(o, Outcome::New(_))));
+    assert_eq!(imaged.index_size(), running.index_size());
+    assert!(answers(&imaged, &later) == answers(&running, &later));
+    let b = ingest_docs(&rebuilt, &later, now);
+    assert_eq!(imaged.story_count(), rebuilt.story_count(), "{a:?}\n{b:?}");
+}
+
+#[test]
+fn an_image_is_not_used_after_a_crash_that_followed_a_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store");
+    imaged_store(&path);
+    let id = {
+        let store = Store::open(&path, NearDupConfig::default()).expect("open");
+        assert!(store.image_token.is_some(), "the image was used");
+        let id = new_story(
+            &store,
+            "late",
+            item(
+                "late-1",
+                "https://late.example/pflege",
+                "Bundesrat billigt Pflegereform",
+                TEXT,
+            ),
+        );
+        store.flush().expect("flush");
+        id
+        // Dropped without close: a crash.
+    };
+    let store = Store::open(&path, NearDupConfig::default()).expect("reopen");
+    assert!(store.image_token.is_none(), "the stale image was not used");
+    assert!(!path.join(image::FILE_NAME).exists(), "and was removed");
+    let known = item("late-1", "https://late.example/pflege", "x", "y");
+    assert!(store.is_known("late", &known.item).expect("is_known"));
+    let copy = one(
+        &store,
+        "other",
+        item(
+            "o-1",
+            "https://other.example/p",
+            "Pflegereform gebilligt",
+            &TEXT.replace("am Freitag", "am Freitagvormittag"),
+        ),
+    );
+    assert_eq!(
+        copy,
+        Outcome::Duplicate {
+            of: id,
+            by: Match::NearDuplicate
+        }
+    );
+}
+
+#[test]
+fn an_unchanged_store_closes_with_its_image_again_and_a_changed_one_writes_a_new_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store");
+    imaged_store(&path);
+    let image_path = path.join(image::FILE_NAME);
+    let written = std::fs::metadata(&image_path)
+        .expect("image")
+        .modified()
+        .expect("mtime");
+    let token = {
+        let store = Store::open(&path, NearDupConfig::default()).expect("open");
+        let token = store.image_token.expect("image used");
+        assert!(
+            image_path.exists(),
+            "kept while the store runs, to be armed again"
+        );
+        store.close_with(0).expect("close");
+        token
+    };
+    let id = {
+        let store = Store::open(&path, NearDupConfig::default()).expect("open");
+        assert_eq!(
+            store.image_token,
+            Some(token),
+            "the same image, armed again"
+        );
+        assert_eq!(
+            std::fs::metadata(&image_path)
+                .expect("image")
+                .modified()
+                .expect("mtime"),
+            written,
+            "not rewritten"
+        );
+        let id = new_story(
+            &store,
+            "late",
+            item(
+                "late-1",
+                "https://late.example/pflege",
+                "Pflegereform",
+                TEXT,
+            ),
+        );
+        store.close_with(0).expect("close");
+        id
+    };
+    let store = Store::open(&path, NearDupConfig::default()).expect("open");
+    let fresh = store.image_token.expect("a new image used");
+    assert_ne!(fresh, token);
+    let known = item("late-1", "https://late.example/pflege", "x", "y");
+    assert!(store.is_known("late", &known.item).expect("is_known"));
+    assert!(store.story(&id).expect("read").is_some());
+}
+
+#[test]
+fn a_small_store_closes_without_an_image() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store");
+    let store = Store::open(&path, NearDupConfig::default()).expect("open");
+    new_story(
+        &store,
+        "a",
+        item("g1", "https://a.example/1", "Pflegereform", TEXT),
+    );
+    store.close().expect("close");
+    assert!(!path.join(image::FILE_NAME).exists());
+    let store = Store::open(&path, NearDupConfig::default()).expect("open");
+    assert_eq!(store.story_count(), 1);
+}
+
+#[test]
+fn a_damaged_image_or_one_of_another_close_falls_back_to_the_rebuild() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store");
+    let seen = imaged_store(&path);
+    let before = {
+        let store = Store::open(&path, NearDupConfig::default()).expect("open");
+        let before = answers(&store, &seen);
+        store.close_with(0).expect("close");
+        before
+    };
+    let image_path = path.join(image::FILE_NAME);
+    let damages: [(&str, fn(&mut Vec<u8>)); 5] = [
+        ("cut in half", |b| b.truncate(b.len() / 2)),
+        ("last byte missing", |b| {
+            b.pop();
+        }),
+        ("a byte flipped in the middle", |b| {
+            let mid = b.len() / 2;
+            b[mid] ^= 0x40;
+        }),
+        ("another token", |b| b[12] ^= 1),
+        ("empty", |b| b.clear()),
+    ];
+    for (what, damage) in damages {
+        let mut bytes = std::fs::read(&image_path).expect("image");
+        damage(&mut bytes);
+        std::fs::write(&image_path, &bytes).expect("damage");
+        let store = Store::open(&path, NearDupConfig::default()).expect("open");
+        assert!(store.image_token.is_none(), "{what}: image not used");
+        assert!(!image_path.exists(), "{what}: damaged image removed");
+        let after = answers(&store, &seen);
+        assert_eq!(after.len(), before.len());
+        for (a, b) in after.iter().zip(&before) {
+            assert_eq!((&a.0, &a.1), (&b.0, &b.1), "{what}: found by guid and link");
+            assert!(
+                b.2.iter().all(|id| a.2.contains(id)),
+                "{what}: candidates kept"
+            );
+        }
+        // A fresh image for the next damage.
+        store.close_with(0).expect("close");
+    }
+    // The store's token gone (as after an older wirefeed or a crash): the file is not used.
+    {
+        let sled = Sled::open(&path).expect("sled");
+        let meta = sled.db.open_tree("meta").expect("meta");
+        meta.insert(IMAGE_TOKEN, &7u64.to_le_bytes())
+            .expect("token");
+        sled.db.flush().expect("flush");
+    }
+    let store = Store::open(&path, NearDupConfig::default()).expect("open");
+    assert!(store.image_token.is_none(), "a token of another close");
+    assert_eq!(store.story_count(), seen_count(&before));
+}
+
+#[test]
+fn a_schema_4_store_is_marked_5_and_a_newer_one_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store");
+    let mark = |schema: &[u8]| {
+        let sled = Sled::open(&path).expect("sled");
+        let meta = sled.db.open_tree("meta").expect("meta");
+        meta.insert("schema", schema).expect("schema");
+        sled.db.flush().expect("flush");
+    };
+    let id = {
+        let store = Store::open(&path, NearDupConfig::default()).expect("open");
+        let id = new_story(
+            &store,
+            "a",
+            item("g1", "https://a.example/1", "Pflegereform", TEXT),
+        );
+        store.close_with(0).expect("close");
+        id
+    };
+    mark(b"4");
+    {
+        let store = Store::open(&path, NearDupConfig::default()).expect("upgraded");
+        assert!(store.story(&id).expect("read").is_some());
+        let meta = store.sled().unwrap().db.open_tree("meta").expect("meta");
+        assert_eq!(
+            meta.get("schema").expect("schema").as_deref(),
+            Some(&b"5"[..])
+        );
+    }
+    mark(b"99");
+    match Store::open(&path, NearDupConfig::default()) {
+        Err(e @ StoreError::Schema { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains("schema 99, this version reads 5"), "{text}");
+            assert!(text.contains("upgrades 3 and 4 in place"), "{text}");
+        }
+        Err(other) => panic!("wrong error: {other}"),
+        Ok(_) => panic!("a newer store was opened"),
+    }
+}
