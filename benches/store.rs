@@ -14,7 +14,9 @@
 //! - `--feeds 1`: run the one-feed memory checks (165,000 tiny items; 1,000,000 items) (0: skip);
 //! - `WIREFEED_BENCH_KEEP=/dir` (environment only): keep each built store in `/dir/store-<size>`;
 //! - `--sample 20000`: documents the corpus properties are computed on;
-//! - `--layouts 100000`: documents the LSH layouts are compared on (0: skip).
+//! - `--layouts 100000`: documents the LSH layouts are compared on (0: skip);
+//! - `--open /path/to/store close|drop` (internal): one `Store::open` in its own process,
+//!   as the scaling table measures it after a clean close and after a crash.
 //!
 //! The corpus comes from `tests/support/wiregen.rs` (`newsroom`): templates with a shared
 //! bank of agency formulas, events reported by several different stories, template
@@ -431,15 +433,38 @@ fn one_size(size: usize, probe: usize) {
     candidates.sort_unstable();
     let mean = candidates.iter().map(|&c| c as f64).sum::<f64>() / candidates.len().max(1) as f64;
     let stories = store.story_count();
-    drop(store);
-    let disk = dir_size(&path);
+    // As the product stops: a clean close, which leaves the index image (from 20,000
+    // stories on).
     let t = Instant::now();
-    let store = Store::open(&path, NearDupConfig::default()).expect("reopen");
-    let open = t.elapsed();
-    drop(store);
+    store.close().expect("close");
+    let close = t.elapsed();
+    let image = std::fs::metadata(path.join("index.image")).map_or(0, |m| m.len());
+    let disk = dir_size(&path) - image;
+    // Each open in a process of its own, so its peak RSS is the open's: first with the
+    // image (closed again, which re-arms the unchanged image), then one dropped without a
+    // close (a crash), so the third rebuilds the index from the records.
+    let path_arg = path.to_string_lossy().into_owned();
+    let open_child = |how: &str| -> (f64, f64, bool) {
+        let lines = run_child(&["--open", &path_arg, how]);
+        let line = lines
+            .iter()
+            .find_map(|l| l.strip_prefix("OPEN "))
+            .expect("open child reports");
+        let f: Vec<&str> = line.split_whitespace().collect();
+        (
+            f[0].parse().expect("secs"),
+            f[1].parse().expect("MiB"),
+            f[2] == "image",
+        )
+    };
+    let (open, open_rss, used) = open_child("close");
+    assert_eq!(used, image > 0, "the image is used when there is one");
+    let _ = open_child("drop");
+    let (crash_open, crash_rss, used) = open_child("drop");
+    assert!(!used, "no image after a crash");
     let _ = next;
     println!(
-        "ROW {size} {stories} {:.1} {:.1} {:.2} {} {} {:.0} {:.0} {:.1} {:.1} {:.3} {:.1} {new}",
+        "ROW {size} {stories} {:.1} {:.1} {:.2} {} {} {:.0} {:.0} {:.1} {:.1} {:.3} {:.1} {new} {:.3} {:.2} {:.1} {:.0} {:.0}",
         probe_time.as_secs_f64() * 1e6 / probe as f64,
         probe_time.as_secs_f64() * 1e6 / new.max(1) as f64,
         mean,
@@ -449,8 +474,35 @@ fn one_size(size: usize, probe: usize) {
         mib(rss_built),
         disk as f64 / 1048576.0,
         feed_bytes as f64 / 1048576.0,
-        open.as_secs_f64(),
+        open,
         build.as_secs_f64(),
+        crash_open,
+        close.as_secs_f64(),
+        image as f64 / 1048576.0,
+        open_rss,
+        crash_rss,
+    );
+}
+
+/// Child process: opens the store at `path` and prints the seconds it took, the process'
+/// peak RSS in MiB and whether the index image was used; then closes it (`close`) or drops
+/// it as a crash would (`drop`).
+fn open_only(path: &std::path::Path, how: &str) {
+    let had_image = path.join("index.image").exists();
+    let t = Instant::now();
+    let store = Store::open(path, NearDupConfig::default()).expect("open");
+    let open = t.elapsed();
+    let rss = mib(status_kib("VmHWM:"));
+    // The image is removed at open unless it was used.
+    let used = had_image && path.join("index.image").exists();
+    match how {
+        "close" => store.close().expect("close"),
+        _ => drop(store),
+    }
+    println!(
+        "OPEN {:.3} {rss:.0} {}",
+        open.as_secs_f64(),
+        if used { "image" } else { "rebuilt" }
     );
 }
 
@@ -559,6 +611,12 @@ fn main() {
         one_size(size, probe);
         return;
     }
+    if let Some(i) = args.iter().position(|a| a == "--open") {
+        let path = args.get(i + 1).expect("--open PATH close|drop");
+        let how = args.get(i + 2).map_or("drop", String::as_str);
+        open_only(std::path::Path::new(path), how);
+        return;
+    }
     if let Some(i) = args.iter().position(|a| a == "--soak-child") {
         let total = args
             .get(i + 1)
@@ -591,7 +649,7 @@ fn main() {
     }
     println!("\nscaling: a store built through Store::ingest (deliveries of {DELIVERY} items), then {probe} more documents timed");
     println!(
-        "{:>9} | {:>9} | {:>8} | {:>9} | {:>22} | {:>8} | {:>8} | {:>9} | {:>9} | {:>8} | {:>7}",
+        "{:>9} | {:>9} | {:>8} | {:>9} | {:>22} | {:>8} | {:>8} | {:>9} | {:>9} | {:>8} | {:>7} | {:>7} | {:>8} | {:>15} | {:>7}",
         "stories",
         "in store",
         "µs/doc",
@@ -602,8 +660,13 @@ fn main() {
         "on disk",
         "feed MiB",
         "open s",
+        "crash s",
+        "close s",
+        "image",
+        "open peak RSS",
         "build s"
     );
+    println!("  (open s: Store::open after a clean close, from the index image from 20,000 stories on; crash s: after a crash, rebuilding the index from the records; open peak RSS: each open's own process, with image / rebuilt; on disk without the image)");
     for size in sizes {
         for line in run_child(&["--one", &size.to_string(), "--probe", &probe.to_string()]) {
             let Some(row) = line.strip_prefix("ROW ") else {
@@ -612,8 +675,8 @@ fn main() {
             };
             let f: Vec<&str> = row.split_whitespace().collect();
             println!(
-                "{:>9} | {:>9} | {:>8} | {:>9} | {:>22} | {:>7}M | {:>7}M | {:>8}M | {:>9} | {:>8} | {:>7}",
-                f[0], f[1], f[2], f[3], format!("{} / {} / {}", f[4], f[5], f[6]), f[7], f[8], f[9], f[10], f[11], f[12]
+                "{:>9} | {:>9} | {:>8} | {:>9} | {:>22} | {:>7}M | {:>7}M | {:>8}M | {:>9} | {:>8} | {:>7} | {:>7} | {:>7}M | {:>15} | {:>7}",
+                f[0], f[1], f[2], f[3], format!("{} / {} / {}", f[4], f[5], f[6]), f[7], f[8], f[9], f[10], f[11], f[14], f[15], f[16], format!("{}M / {}M", f[17], f[18]), f[12]
             );
         }
         std::io::stdout().flush().ok();

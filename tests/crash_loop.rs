@@ -1,7 +1,10 @@
 //! The crash loop: `run` killed with SIGKILL at random moments, 20 times in CI (set
 //! WIREFEED_CRASH_ROUNDS for more; scripts/crash-loop.sh runs 200), while its source grows
 //! by a few stories every round. After recovery every story is published exactly once, and
-//! the RSS, Atom and JSON outputs of the feed hold the same stories.
+//! the RSS, Atom and JSON outputs of the feed hold the same stories. Every third round it is
+//! stopped cleanly instead, leaving an index image (even of this small store), which the next
+//! round loads and then leaves stale by its writes before it is killed: a stale image must
+//! never be used.
 
 mod support;
 
@@ -80,14 +83,17 @@ fn random_sigkills_of_run_lose_and_duplicate_nothing_and_formats_agree() {
         "  - id: alle\n    title: Alle\n    limit: 5000",
     ));
     let mut rng = rand::rng();
+    let mut images = 0;
     for round in 0..rounds {
         total += rng.random_range(1..6);
         server.set("/feed.xml", Route::xml(stories(total)));
         // Every other round the store checkpoints at every flush (closes and reopens sled),
         // so some kills land inside a checkpoint.
         let checkpoint_bytes = if round % 2 == 0 { "1" } else { "67108864" };
+        let clean_stop = round % 3 == 1;
         let mut child = Command::new(env!("CARGO_BIN_EXE_wirefeed"))
             .env("WIREFEED_CHECKPOINT_BYTES", checkpoint_bytes)
+            .env("WIREFEED_IMAGE_MIN_STORIES", "1")
             .arg("--config")
             .arg(ws.config_path())
             .arg("run")
@@ -95,10 +101,24 @@ fn random_sigkills_of_run_lose_and_duplicate_nothing_and_formats_agree() {
             .stderr(Stdio::null())
             .spawn()
             .expect("start daemon");
+        if clean_stop {
+            // Late enough that the daemon handles the signal (before, SIGTERM just ends it).
+            std::thread::sleep(Duration::from_millis(rng.random_range(400..1500)));
+            // SAFETY: a signal to our own child by pid.
+            unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+            let _ = child.wait();
+            if ws.path().join("store").join("index.image").exists() {
+                images += 1;
+            }
+            continue;
+        }
         std::thread::sleep(Duration::from_millis(rng.random_range(20..900)));
         // SAFETY: a signal to our own child by pid.
         unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGKILL) };
         let _ = child.wait();
+    }
+    if rounds >= 3 {
+        assert!(images > 0, "no clean stop left an index image");
     }
     ws.once();
     let published = rss_titles(&ws);

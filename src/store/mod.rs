@@ -78,7 +78,8 @@ pub const SCHEMA_VERSION: u32 = 5;
 const MIGRATES_FROM: [u32; 2] = [3, 4];
 /// The `meta` key of the index image's token.
 const IMAGE_TOKEN: &str = "index_image";
-/// Live stories from which `Store::close` writes an index image. Below it a rebuild at open
+/// Live stories from which `Store::close` writes an index image
+/// (`WIREFEED_IMAGE_MIN_STORIES` in the environment overrides it). Below it a rebuild at open
 /// takes well under a second (100,000 stories: 1.3 s), and writing a file at every close of
 /// a small store run from cron would cost more than it saves.
 const IMAGE_MIN_STORIES: usize = 20_000;
@@ -330,7 +331,12 @@ impl Store {
     /// Consuming the store is what makes the image safe: no ingest can be halfway (ingest
     /// updates the index before its sled batch is applied), and no write can follow.
     pub fn close(self) -> Result<()> {
-        self.close_with(IMAGE_MIN_STORIES)
+        // Crash tests set a threshold of 1, so that even their small stores leave images.
+        let min_stories = std::env::var("WIREFEED_IMAGE_MIN_STORIES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(IMAGE_MIN_STORIES);
+        self.close_with(min_stories)
     }
 
     /// [`Store::close`] with the threshold given, so tests can image a small store.
