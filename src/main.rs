@@ -266,13 +266,21 @@ async fn run(config: Config, store: wirefeed::store::Store) -> anyhow::Result<()
 /// the running daemon through its command spool.
 fn by_hand_command(config: &Config, command: &editor::Command) -> ExitCode {
     let outcome = match daemon::open_store(config) {
-        Ok(store) => match editor::apply_here(config, &store, command, chrono::Utc::now()) {
-            Ok(outcome) => outcome,
-            Err(e) => {
+        Ok(store) => {
+            let applied = editor::apply_here(config, &store, command, chrono::Utc::now());
+            // Closed, not dropped: an unchanged index image stays usable by the next start.
+            if let Err(e) = store.close() {
                 eprintln!("wirefeed: {e}");
                 return ExitCode::from(1);
             }
-        },
+            match applied {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    eprintln!("wirefeed: {e}");
+                    return ExitCode::from(1);
+                }
+            }
+        }
         Err(wirefeed::store::StoreError::Locked { .. }) => {
             let dir = editor::spool_dir(config);
             let name = match editor::submit(&dir, command) {
@@ -314,7 +322,14 @@ fn by_hand_command(config: &Config, command: &editor::Command) -> ExitCode {
 fn status(config: &Config) -> ExitCode {
     let now = chrono::Utc::now();
     let snapshot = match daemon::open_store(config) {
-        Ok(store) => wirefeed::status::build_snapshot(config, &store, now),
+        Ok(store) => {
+            let snapshot = wirefeed::status::build_snapshot(config, &store, now);
+            // Closed, not dropped: the index image stays usable by the next start.
+            if let Err(e) = store.close() {
+                eprintln!("wirefeed: {e}");
+            }
+            snapshot
+        }
         Err(wirefeed::store::StoreError::Locked { .. }) => {
             match wirefeed::status::read_snapshot(&wirefeed::status::snapshot_path(config)) {
                 Ok(s) => s,

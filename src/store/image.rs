@@ -8,6 +8,11 @@
 //! after it, and this module only checks that the file is whole, carries that token and
 //! describes an index no later call can panic on.
 //!
+//! The image holds the index as the store ran, which is not always what a rebuild makes of
+//! the records: a band key saturated by stories since expired stays saturated (as in a
+//! daemon that never stopped), where a rebuild counts only the stories left; and slots keep
+//! their numbers, free ones included.
+//!
 //! Layout, all little-endian: [`MAGIC`], format version u32, token u64, then the counts
 //! (slots, signature words, free slots, next sequence number, id table bits and length, key
 //! table bits and length, band entries), then the sections: ids u128, dates u64, seqs u64,
@@ -199,32 +204,18 @@ pub fn read(path: &Path, token: u64) -> Result<Index, ImageError> {
         chunk: vec![0; CHUNK],
     };
     let header = src.header().map_err(io_err)?;
-    let Header {
-        magic,
-        version,
-        token: found,
-        slots,
-        words,
-        free,
-        next_seq,
-        id_bits,
-        id_len,
-        key_bits,
-        key_len,
-        entries,
-    } = header;
-    if &magic != MAGIC {
+    if &header.magic != MAGIC {
         return Err(ImageError::Magic {
             path: path.to_path_buf(),
         });
     }
-    if version != VERSION {
+    if header.version != VERSION {
         return Err(ImageError::Version {
             path: path.to_path_buf(),
-            found: version,
+            found: header.version,
         });
     }
-    if found != token {
+    if header.token != token {
         return Err(ImageError::Token {
             path: path.to_path_buf(),
         });
@@ -234,10 +225,11 @@ pub fn read(path: &Path, token: u64) -> Result<Index, ImageError> {
         reason,
     };
     // Table bits beyond 40 would be a terabyte: damage, refused before shifting by them.
-    if id_bits > 40 || key_bits > 40 {
+    if header.id_bits > 40 || header.key_bits > 40 {
         return Err(inconsistent("a table's bits are out of range"));
     }
-    let expected = expected_len(slots, words, free, id_bits, key_bits, entries)
+    let expected = header
+        .file_len()
         .ok_or_else(|| inconsistent("the counts overflow"))?;
     if expected != size {
         return Err(ImageError::Length {
@@ -246,20 +238,7 @@ pub fn read(path: &Path, token: u64) -> Result<Index, ImageError> {
             expected,
         });
     }
-    // Every count now fits in the file, so in memory.
-    let (slots, words, free) = (slots as usize, words as usize, free as usize);
-    let owned = src
-        .sections(
-            slots,
-            words,
-            free,
-            next_seq,
-            (id_bits, id_len),
-            (key_bits, key_len),
-            entries as usize,
-        )
-        .map_err(io_err)?;
-    let owned = match owned {
+    let owned = match src.sections(&header).map_err(io_err)? {
         Ok(owned) => owned,
         Err(reason) => return Err(inconsistent(reason)),
     };
@@ -271,29 +250,6 @@ pub fn read(path: &Path, token: u64) -> Result<Index, ImageError> {
         });
     }
     Index::from_raw(owned).map_err(inconsistent)
-}
-
-/// The file length the header's counts make, None when they overflow.
-fn expected_len(
-    slots: u64,
-    words: u64,
-    free: u64,
-    id_bits: u32,
-    key_bits: u32,
-    entries: u64,
-) -> Option<u64> {
-    let parts = [
-        slots.checked_mul(16 + 8 + 8 + 4)?,
-        words.checked_mul(2)?,
-        free.checked_mul(4)?,
-        (1u64 << id_bits) * 4,
-        (1u64 << key_bits) * 8,
-        BUCKETS as u64 * 4,
-        entries.checked_mul(6)?,
-    ];
-    parts
-        .iter()
-        .try_fold(HEADER_LEN + HASH_LEN, |sum, &p| sum.checked_add(p))
 }
 
 struct Header {
@@ -309,6 +265,24 @@ struct Header {
     key_bits: u32,
     key_len: u64,
     entries: u64,
+}
+
+impl Header {
+    /// The file length the counts make (table bits at most 40), None when they overflow.
+    fn file_len(&self) -> Option<u64> {
+        let parts = [
+            self.slots.checked_mul(16 + 8 + 8 + 4)?,
+            self.words.checked_mul(2)?,
+            self.free.checked_mul(4)?,
+            (1u64 << self.id_bits) * 4,
+            (1u64 << self.key_bits) * 8,
+            BUCKETS as u64 * 4,
+            self.entries.checked_mul(6)?,
+        ];
+        parts
+            .iter()
+            .try_fold(HEADER_LEN + HASH_LEN, |sum, &p| sum.checked_add(p))
+    }
 }
 
 /// The file being read, hashed as it is consumed (above the `BufReader`, so the trailing
@@ -371,24 +345,22 @@ impl Source {
         Ok(out)
     }
 
-    /// Every section after the header. The outer error is the file's, the inner one a
-    /// section that disagrees with the counts.
-    #[allow(clippy::too_many_arguments)]
-    fn sections(
-        &mut self,
-        slots: usize,
-        words: usize,
-        free: usize,
-        next_seq: u64,
-        (id_bits, id_len): (u32, u64),
-        (key_bits, key_len): (u32, u64),
-        entries: usize,
-    ) -> io::Result<Result<OwnedIndex, &'static str>> {
+    /// Every section after the header, whose counts the file's length has vouched for (so
+    /// every allocation here is bounded by the file). The outer error is the file's, the
+    /// inner one a section that disagrees with the counts.
+    fn sections(&mut self, header: &Header) -> io::Result<Result<OwnedIndex, &'static str>> {
+        let (Ok(id_len), Ok(key_len)) = (
+            usize::try_from(header.id_len),
+            usize::try_from(header.key_len),
+        ) else {
+            return Ok(Err("a table's length is out of range"));
+        };
+        let slots = header.slots as usize;
         let ids = self.vec(slots, u128::from_le_bytes)?;
         let dates = self.vec(slots, u64::from_le_bytes)?;
         let seqs = self.vec(slots, u64::from_le_bytes)?;
         let lens = self.vec(slots, u32::from_le_bytes)?;
-        if lens.iter().map(|&l| l as u64).sum::<u64>() != words as u64 {
+        if lens.iter().map(|&l| u64::from(l)).sum::<u64>() != header.words {
             return Ok(Err("the signature lengths do not add up to the words"));
         }
         let mut sigs = Vec::with_capacity(slots);
@@ -398,29 +370,26 @@ impl Source {
                     .into_boxed_slice(),
             );
         }
-        let free = self.vec(free, u32::from_le_bytes)?;
-        let id_buckets = self.vec(1 << id_bits, u32::from_le_bytes)?;
-        let key_buckets = self.vec(1 << key_bits, u64::from_le_bytes)?;
+        let free = self.vec(header.free as usize, u32::from_le_bytes)?;
+        let id_buckets = self.vec(1 << header.id_bits, u32::from_le_bytes)?;
+        let key_buckets = self.vec(1 << header.key_bits, u64::from_le_bytes)?;
         let band_lens = self.vec(BUCKETS, u32::from_le_bytes)?;
-        if band_lens.iter().map(|&l| l as u64).sum::<u64>() != entries as u64 {
+        if band_lens.iter().map(|&l| u64::from(l)).sum::<u64>() != header.entries {
             return Ok(Err("the band bucket lengths do not add up to the entries"));
         }
         let mut bands = Vec::with_capacity(BUCKETS);
         for len in band_lens {
             bands.push(self.vec(len as usize, entry)?);
         }
-        let (Ok(id_len), Ok(key_len)) = (usize::try_from(id_len), usize::try_from(key_len)) else {
-            return Ok(Err("a table's length is out of range"));
-        };
         Ok(Ok(OwnedIndex {
             ids,
             dates,
             seqs,
             sigs,
             free,
-            next_seq,
-            slots: (id_buckets, id_bits, id_len),
-            keys: (key_buckets, key_bits, key_len),
+            next_seq: header.next_seq,
+            slots: (id_buckets, header.id_bits, id_len),
+            keys: (key_buckets, header.key_bits, key_len),
             bands,
         }))
     }
@@ -510,12 +479,12 @@ mod tests {
                 }
             }
         };
-        // Every byte of the header and a spread of bytes everywhere else, each flipped,
+        // Every byte of the header and a spread of bytes everywhere else, each inverted,
         // once as found and once with the checksum made right.
         let positions = (0..HEADER_LEN as usize)
-            .chain((HEADER_LEN as usize..good.len()).step_by(good.len() / 211));
+            .chain((HEADER_LEN as usize..good.len()).step_by(good.len() / 101));
         for at in positions {
-            for flip in [0x01u8, 0xff] {
+            for flip in [0xffu8] {
                 let mut bytes = good.clone();
                 bytes[at] ^= flip;
                 check(&bytes, false, &format!("byte {at} ^ {flip:#x}"));

@@ -726,7 +726,8 @@ fn a_damaged_image_or_one_of_another_close_falls_back_to_the_rebuild() {
         before
     };
     let image_path = path.join(image::FILE_NAME);
-    let damages: [(&str, fn(&mut Vec<u8>)); 5] = [
+    type Damage = fn(&mut Vec<u8>);
+    let damages: [(&str, Damage); 5] = [
         ("cut in half", |b| b.truncate(b.len() / 2)),
         ("last byte missing", |b| {
             b.pop();
