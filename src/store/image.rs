@@ -484,13 +484,11 @@ mod tests {
         let positions = (0..HEADER_LEN as usize)
             .chain((HEADER_LEN as usize..good.len()).step_by(good.len() / 101));
         for at in positions {
-            for flip in [0xffu8] {
-                let mut bytes = good.clone();
-                bytes[at] ^= flip;
-                check(&bytes, false, &format!("byte {at} ^ {flip:#x}"));
-                rehash(&mut bytes);
-                check(&bytes, true, &format!("byte {at} ^ {flip:#x}, rehashed"));
-            }
+            let mut bytes = good.clone();
+            bytes[at] ^= 0xff;
+            check(&bytes, false, &format!("byte {at} inverted"));
+            rehash(&mut bytes);
+            check(&bytes, true, &format!("byte {at} inverted, rehashed"));
         }
         for len in [0, 7, HEADER_LEN as usize, good.len() / 2, good.len() - 1] {
             check(&good[..len], false, &format!("cut at {len}"));

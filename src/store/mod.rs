@@ -9,7 +9,8 @@
 //!   story appends to the tree's last leaves instead of paging in a random one of a tree
 //!   larger than sled's cache; open scans just the records' range. The lookup maps over them
 //!   (guid/link/fingerprint → story, date order, signatures, LSH bands) live in memory and
-//!   are rebuilt from these records at open, so a new story costs two sled inserts and a
+//!   are rebuilt from these records at open (or read from the index image a clean close
+//!   left, see [`Store::close`]), so a new story costs two sled inserts and a
 //!   near-duplicate check never reads the disk;
 //! - `sources`: source id → `SourceState`; `teasers`: teaser id → `TeaserRecord`;
 //! - `notes`: story id → `StoryNote` (its withdrawal and pins, so status and curation read
@@ -33,9 +34,10 @@
 //! keys, and one whose record was damaged is indexed again from the story when it comes
 //! back. Durability is `flush()`, called before publishing and before exit, never per item.
 //!
-//! Files: `image` (the index written at a clean close, read at open), `ingest` (a delivery matched and written in batches), `joining` (which matched
+//! Files: `ingest` (a delivery matched and written in batches), `joining` (which matched
 //! stories an item joins: the teaser rule), `keys` (sled keys and encodings), `index`,
-//! `tables` and `bands` (the in-memory maps), `dedup` (signatures and the near-duplicate
+//! `tables` and `bands` (the in-memory maps), `image` (the maps written at a clean close and
+//! read at the next open), `dedup` (signatures and the near-duplicate
 //! rule), `words` (wire copy as word hashes), `exact` (normalized links and fingerprints),
 //! `teasers`, `lifecycle` (versions, corrections and withdrawals decided at ingest), `notes`
 //! (withdrawals and pins; the editor's actions by hand), `tests`.
