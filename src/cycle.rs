@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 pub use crate::report::{CycleReport, SourceOutcome, SourceReport, StageTimes};
 
 /// Everything a cycle works with.
+#[derive(Clone)]
 pub struct Context {
     pub config: Arc<Config>,
     pub store: Arc<Store>,
@@ -51,25 +52,16 @@ pub async fn run(
         fetcher: &ctx.fetcher,
         store: &ctx.store,
     };
-    let mut polls =
+    let polls =
         futures_util::stream::iter(sources.iter().map(|source| poll_source(&poller, source)))
             // Fetched concurrently, stored in config order: which copy of a story is "first
             // seen" then does not depend on network timing, and a rebuilt store gives the
             // same result.
             .buffered(ctx.config.poll.concurrency);
-    let mut changed = force_publish;
-    let mut store_time = Duration::ZERO;
-    while let Some(polled) = polls.next().await {
-        let t = Instant::now();
-        let source_report = tokio::task::block_in_place(|| store_delivery(ctx, polled))?;
-        store_time += t.elapsed();
-        changed |= source_report.changed;
-        crate::report::log_source(&source_report);
-        if let Some(hook) = &ctx.on_source {
-            hook(&source_report);
-        }
-        report.sources.push(source_report);
-    }
+    let stored = store_pass(ctx, polls).await?;
+    let mut changed = force_publish || stored.changed;
+    let store_time = stored.busy;
+    report.sources = stored.reports;
     report.stage_times.fetch_parse = started.elapsed().saturating_sub(store_time);
     report.stage_times.store = store_time;
     let now = Utc::now();
@@ -121,6 +113,147 @@ pub async fn run(
         "cycle stages"
     );
     Ok(report)
+}
+
+/// What the store pass of a cycle did.
+struct Stored {
+    reports: Vec<SourceReport>,
+    changed: bool,
+    /// Time spent storing, not waiting for deliveries.
+    busy: Duration,
+}
+
+/// Stores the deliveries as they come, in their order, on a thread of its own, while the
+/// runtime goes on fetching and parsing the next sources: storing one source used to stop
+/// every fetch until it was done, so a cold cycle cost the fetch time plus the store time
+/// instead of the larger of the two. At most one delivery waits in between, so memory stays
+/// bounded by the fetch concurrency.
+async fn store_pass<'a>(
+    ctx: &Context,
+    polls: impl futures_util::Stream<Item = Polled<'a>>,
+) -> Result<Stored, CycleError> {
+    let mut pass = StorePass::start(ctx.clone());
+    let mut polls = std::pin::pin!(polls);
+    while let Some(polled) = polls.next().await {
+        if !pass.send(polled).await {
+            break; // the store thread stopped on an error, returned below
+        }
+    }
+    pass.finish().await
+}
+
+/// The store thread of one cycle. Dropped before it finished (the cycle was cancelled by a
+/// signal), it stores no further delivery and waits for the one in hand, so the flush at
+/// shutdown comes after the last write.
+struct StorePass {
+    deliveries: Option<tokio::sync::mpsc::Sender<Owned>>,
+    done: Option<tokio::sync::oneshot::Receiver<Result<Stored, CycleError>>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// A delivery handed to the store thread: [`Polled`] with its source config owned.
+struct Owned {
+    source: SourceConfig,
+    state: SourceState,
+    delivery: Delivery,
+    started: Instant,
+}
+
+impl StorePass {
+    fn start(ctx: Context) -> StorePass {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Owned>(1);
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("wirefeed-store".into())
+            .spawn(move || {
+                let mut stored = Stored {
+                    reports: Vec::new(),
+                    changed: false,
+                    busy: Duration::ZERO,
+                };
+                let mut run = || -> Result<(), CycleError> {
+                    while let Some(owned) = rx.blocking_recv() {
+                        if stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                            break;
+                        }
+                        let t = Instant::now();
+                        let polled = Polled {
+                            source: &owned.source,
+                            state: owned.state,
+                            delivery: owned.delivery,
+                            started: owned.started,
+                        };
+                        let source_report = store_delivery(&ctx, polled)?;
+                        stored.busy += t.elapsed();
+                        stored.changed |= source_report.changed;
+                        crate::report::log_source(&source_report);
+                        if let Some(hook) = &ctx.on_source {
+                            hook(&source_report);
+                        }
+                        stored.reports.push(source_report);
+                    }
+                    Ok(())
+                };
+                let result = run().map(|()| stored);
+                let _ = done_tx.send(result);
+            })
+            .expect("the store thread starts");
+        StorePass {
+            deliveries: Some(tx),
+            done: Some(done_rx),
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Hands a delivery over; false once the store thread has stopped.
+    async fn send(&mut self, polled: Polled<'_>) -> bool {
+        let owned = Owned {
+            source: polled.source.clone(),
+            state: polled.state,
+            delivery: polled.delivery,
+            started: polled.started,
+        };
+        match &self.deliveries {
+            Some(tx) => tx.send(owned).await.is_ok(),
+            None => false,
+        }
+    }
+
+    /// Waits for the store thread to store what it was given.
+    async fn finish(mut self) -> Result<Stored, CycleError> {
+        self.deliveries = None;
+        let done = self.done.take().expect("finish runs once");
+        let result = done.await;
+        let thread = self.thread.take().expect("finish runs once");
+        match result {
+            // It has sent its result: it is ending.
+            Ok(stored) => {
+                let _ = thread.join();
+                stored
+            }
+            // It ended without a result: it panicked, and so does the cycle, as it did when
+            // it stored on this thread.
+            Err(_) => match thread.join() {
+                Err(panic) => std::panic::resume_unwind(panic),
+                Ok(()) => unreachable!("the store thread always sends its result"),
+            },
+        }
+    }
+}
+
+impl Drop for StorePass {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.deliveries = None;
+        if let Some(thread) = self.thread.take() {
+            // At most the delivery in hand: the thread stores nothing after it.
+            let _ = thread.join();
+        }
+    }
 }
 
 /// Cheap check: is any stored story dated between the last publish and now?
