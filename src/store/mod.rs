@@ -220,6 +220,22 @@ struct Sled {
 }
 
 impl Sled {
+    /// [`Sled::open`], trying again every 20 ms up to `tries` times while the store is
+    /// locked: sled's background threads let go of the file lock shortly after the last
+    /// handle is dropped.
+    fn open_waiting(path: &Path, tries: u32) -> Result<Sled> {
+        let mut tried = 0;
+        loop {
+            match Sled::open(path) {
+                Err(StoreError::Locked { .. }) if tried < tries => {
+                    tried += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
+    }
+
     fn open(path: &Path) -> Result<Sled> {
         let db = sled::Config::new()
             .path(path)
@@ -269,7 +285,9 @@ impl Store {
     /// [`Store::close`]), else rebuilt from the index records.
     pub fn open(path: &Path, near_dup: NearDupConfig) -> Result<Store> {
         let started = std::time::Instant::now();
-        let sled = Sled::open(path)?;
+        // A store this process has just dropped may still be locked for a moment; another
+        // process's lock is reported after that moment.
+        let sled = Sled::open_waiting(path, 10)?;
         let meta = sled.db.open_tree("meta")?;
         match meta.get("schema")? {
             None => {
@@ -485,18 +503,7 @@ impl Store {
         }
         let started = std::time::Instant::now();
         drop(slot.take());
-        // sled's background threads let go of the file lock shortly after the last handle.
-        let mut tries = 0;
-        let reopened = loop {
-            match Sled::open(&self.path) {
-                Err(StoreError::Locked { .. }) if tries < 50 => {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                other => break other,
-            }
-        };
-        let sled = reopened?;
+        let sled = Sled::open_waiting(&self.path, 50)?;
         *slot = Some(Arc::new(sled));
         self.written.store(0, Ordering::Relaxed);
         tracing::debug!(
