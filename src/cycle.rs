@@ -116,6 +116,7 @@ pub async fn run(
 }
 
 /// What the store pass of a cycle did.
+#[derive(Default)]
 struct Stored {
     reports: Vec<SourceReport>,
     changed: bool,
@@ -128,9 +129,9 @@ struct Stored {
 /// every fetch until it was done, so a cold cycle cost the fetch time plus the store time
 /// instead of the larger of the two. At most one delivery waits in between, so memory stays
 /// bounded by the fetch concurrency.
-async fn store_pass<'a>(
+async fn store_pass(
     ctx: &Context,
-    polls: impl futures_util::Stream<Item = Polled<'a>>,
+    polls: impl futures_util::Stream<Item = Polled>,
 ) -> Result<Stored, CycleError> {
     let mut pass = StorePass::start(ctx.clone());
     let mut polls = std::pin::pin!(polls);
@@ -146,46 +147,28 @@ async fn store_pass<'a>(
 /// signal), it stores no further delivery and waits for the one in hand, so the flush at
 /// shutdown comes after the last write.
 struct StorePass {
-    deliveries: Option<tokio::sync::mpsc::Sender<Owned>>,
+    deliveries: Option<tokio::sync::mpsc::Sender<Polled>>,
     done: Option<tokio::sync::oneshot::Receiver<Result<Stored, CycleError>>>,
     stop: Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-/// A delivery handed to the store thread: [`Polled`] with its source config owned.
-struct Owned {
-    source: SourceConfig,
-    state: SourceState,
-    delivery: Delivery,
-    started: Instant,
-}
-
 impl StorePass {
     fn start(ctx: Context) -> StorePass {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Owned>(1);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Polled>(1);
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stopped = stop.clone();
         let thread = std::thread::Builder::new()
             .name("wirefeed-store".into())
             .spawn(move || {
-                let mut stored = Stored {
-                    reports: Vec::new(),
-                    changed: false,
-                    busy: Duration::ZERO,
-                };
+                let mut stored = Stored::default();
                 let mut run = || -> Result<(), CycleError> {
-                    while let Some(owned) = rx.blocking_recv() {
+                    while let Some(polled) = rx.blocking_recv() {
                         if stopped.load(std::sync::atomic::Ordering::Relaxed) {
                             break;
                         }
                         let t = Instant::now();
-                        let polled = Polled {
-                            source: &owned.source,
-                            state: owned.state,
-                            delivery: owned.delivery,
-                            started: owned.started,
-                        };
                         let source_report = store_delivery(&ctx, polled)?;
                         stored.busy += t.elapsed();
                         stored.changed |= source_report.changed;
@@ -210,15 +193,9 @@ impl StorePass {
     }
 
     /// Hands a delivery over; false once the store thread has stopped.
-    async fn send(&mut self, polled: Polled<'_>) -> bool {
-        let owned = Owned {
-            source: polled.source.clone(),
-            state: polled.state,
-            delivery: polled.delivery,
-            started: polled.started,
-        };
+    async fn send(&mut self, polled: Polled) -> bool {
         match &self.deliveries {
-            Some(tx) => tx.send(owned).await.is_ok(),
+            Some(tx) => tx.send(polled).await.is_ok(),
             None => false,
         }
     }
@@ -276,7 +253,7 @@ fn embargo_may_have_lifted(ctx: &Context, now: DateTime<Utc>) -> bool {
 /// Polls one source, then computes its items' dedup keys: pure CPU work, done here in
 /// parallel across sources so that the store's one-source-at-a-time pass only looks up
 /// and writes.
-async fn poll_source<'a>(poller: &Poller<'_>, source: &'a SourceConfig) -> Polled<'a> {
+async fn poll_source(poller: &Poller<'_>, source: &SourceConfig) -> Polled {
     let started = Instant::now();
     let state = poller.store.source_state(&source.id).unwrap_or_default();
     let mut delivery = poller.poll(source, &state).await;
@@ -300,7 +277,8 @@ async fn poll_source<'a>(poller: &Poller<'_>, source: &'a SourceConfig) -> Polle
         }
     }
     Polled {
-        source,
+        // Owned: the delivery goes to the store thread.
+        source: source.clone(),
         state,
         delivery,
         started,
@@ -308,8 +286,8 @@ async fn poll_source<'a>(poller: &Poller<'_>, source: &'a SourceConfig) -> Polle
 }
 
 /// A source's delivery with the poll state it was read against.
-struct Polled<'a> {
-    source: &'a SourceConfig,
+struct Polled {
+    source: SourceConfig,
     state: SourceState,
     delivery: Delivery,
     started: Instant,
@@ -317,7 +295,7 @@ struct Polled<'a> {
 
 /// Stores one source's delivery and then its new poll state, in that order: validators
 /// written before the stories they cover could skip those stories after a crash.
-fn store_delivery(ctx: &Context, polled: Polled<'_>) -> Result<SourceReport, CycleError> {
+fn store_delivery(ctx: &Context, polled: Polled) -> Result<SourceReport, CycleError> {
     let Polled {
         source,
         mut state,
@@ -360,7 +338,7 @@ fn store_delivery(ctx: &Context, polled: Polled<'_>) -> Result<SourceReport, Cyc
         ttl,
     };
     schedule::record_poll(&mut state, &poll, now);
-    let next = schedule::next_poll(now, &ctx.config.poll, source, &state, &mut rand::rng());
+    let next = schedule::next_poll(now, &ctx.config.poll, &source, &state, &mut rand::rng());
     state.next_poll = Some(next);
     state.late_versions += late_versions as u64;
     ctx.store.set_source_state(&source.id, &state)?;
