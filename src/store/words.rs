@@ -120,9 +120,26 @@ pub(super) fn is_boilerplate_line(line: &str) -> bool {
         Some((i, _)) => &line[..i],
         None => line,
     };
-    let lower = head.to_lowercase();
+    // Republished copy spaces words irregularly ("Lesen  Sie  auch:", no-break spaces).
+    let mut lower = String::with_capacity(head.len());
+    for word in head.split_whitespace() {
+        if !lower.is_empty() {
+            lower.push(' ');
+        }
+        lower.extend(word.chars().flat_map(char::to_lowercase));
+    }
     if PREFIXES.iter().any(|p| lower.starts_with(p)) {
         return true;
+    }
+    // A credit line "Anna Beispiel / dpa": a name or two, then the agency.
+    if let Some((who, agency)) = line.rsplit_once('/') {
+        let agency = agency.trim().to_ascii_lowercase();
+        if AGENCY_WORDS.contains(&word_hash_ascii(agency.as_bytes()))
+            && (1..=4).contains(&who.split_whitespace().count())
+            && !who.trim_end().ends_with(['.', '!', '?', ':'])
+        {
+            return true;
+        }
     }
     // A byline is a short line "Von Anna Beispiel[, Berlin]" without a sentence end.
     let words = line.split_whitespace().count();
@@ -246,5 +263,21 @@ mod tests {
         assert!(!is_boilerplate_line(
             "Der Bundesrat hat die Reform gebilligt."
         ));
+    }
+
+    #[test]
+    fn boilerplate_with_irregular_spaces_and_credit_lines_is_recognized() {
+        assert!(is_boilerplate_line(
+            "Lesen  Sie  auch:  Streit um die Rente"
+        ));
+        assert!(is_boilerplate_line(
+            "Lesen\u{a0}Sie auch: Streit um die Rente"
+        ));
+        assert!(is_boilerplate_line("Anna Beispiel / dpa"));
+        assert!(is_boilerplate_line("Anna Beispiel/AFP"));
+        assert!(!is_boilerplate_line(
+            "Hamburg/Kiel (dpa) - Der Sturm hat Bäume entwurzelt."
+        ));
+        assert!(!is_boilerplate_line("Die Quote liegt bei 3/4"));
     }
 }
