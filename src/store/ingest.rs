@@ -3,7 +3,7 @@
 
 use super::dedup::Signature;
 use super::index::{Kind, Record};
-use super::joining::{teaser_joins, StoryMatch};
+use super::joining::{joins, StoryMatch};
 use super::keys::{date_ms, encode_story, guid_key, record_key, record_value, story_id, story_key};
 use super::{dedup, lifecycle, IngestReport, Match, Outcome, Result, Store, BATCH_ITEMS};
 use crate::lifecycle::Mark;
@@ -344,9 +344,12 @@ impl Ingest<'_> {
 
     /// The story a near-duplicate belongs to, or None for a new story.
     ///
-    /// A full item (more than its lead, see [`dedup::is_teaser`]) joins every story it
-    /// matches: when there are several, they were copies of one story all along that no
-    /// copy had joined yet, and they are merged into the one seen first.
+    /// A full item (more than its lead, see [`dedup::is_teaser`]) joins every story whose
+    /// full copy it matches, and the stories made of teasers only that it matches: when
+    /// there are several, they were copies of one story all along that no copy had joined
+    /// yet, and they are merged into the one seen first. A story with full copies that it
+    /// matches only through a teaser copy is another story with the same opening; it is
+    /// neither joined nor merged (see `joining`).
     ///
     /// A teaser is weaker evidence: title and first sentence can open several stories
     /// (weather warnings, results, market reports share their opening and differ in places
@@ -354,9 +357,9 @@ impl Ingest<'_> {
     /// two whole clusters. So a teaser joins the story with full copies that it resembles
     /// most ([`StoryMatch::rank`], decided by the stories' contents, not by arrival), the
     /// stories made of teasers only that it matches (the same lead, waiting for their full
-    /// text), and another story whose full copy it matches only when no number in their
-    /// full copies tells the two apart. A story it reaches only through a teaser copy is not
-    /// merged.
+    /// text), and another story whose full copy it matches only when the numbers of the
+    /// two stories' full copies do not tell them apart. A story it reaches only through a
+    /// teaser copy is not merged.
     fn near_duplicate(&mut self, sig: &Signature, bands: &[u64]) -> Result<Option<Story>> {
         if bands.is_empty() {
             return Ok(None);
@@ -371,12 +374,8 @@ impl Ingest<'_> {
                     StoryMatch::of(sig, slot, index.sigs(slot), &self.store.near_dup)
                 })
                 .collect();
-            let join = if dedup::is_teaser(sig.view()) {
-                teaser_joins(&index, &matched)
-            } else {
-                matched.iter().map(|m| m.slot).collect()
-            };
-            join.into_iter()
+            joins(&index, sig, &matched)
+                .into_iter()
                 .filter_map(|slot| Some((index.seq_of(slot), index.id(slot)?)))
                 .collect()
         };
@@ -757,6 +756,21 @@ mod tests {
             ab[2] == ab[0],
             ba[2] == ba[1],
             "the choice follows arrival order"
+        );
+    }
+
+    #[test]
+    fn a_full_story_does_not_join_another_through_its_teaser() {
+        // The teaser joins the Plön warning; the Aurich warning opens with the same words,
+        // so it matches the teaser, but not the Plön warning's full text.
+        let a = ("https://a.example/kiel", TITLE, warning("Plön", 110, 6));
+        let teaser = ("https://c.example/teaser", TITLE, OPENING.to_string());
+        let b = ("https://b.example/emden", TITLE, warning("Aurich", 95, 4));
+        let s = stories(&[a, teaser, b]);
+        assert_eq!(s[0], s[1], "the teaser joins the one story there is");
+        assert_ne!(
+            s[2], s[0],
+            "the Aurich warning joined the Plön warning via its teaser"
         );
     }
 

@@ -1,14 +1,32 @@
-//! Which stored stories a near-duplicate item joins. A full item joins every story it
-//! matches (they were one story all along); a teaser (an item no longer than its lead)
-//! cannot tell two template stories with the same opening apart, so it joins the one it
-//! resembles most, chosen by the stories' contents rather than the order they came in, and
-//! merges nothing (see `Ingest::near_duplicate`).
+//! Which stored stories a near-duplicate item joins. Joining a story says "this item is a
+//! copy of it"; merging two stories says "they were one all along", and asks for more.
+//!
+//! A full item (more than its lead, see [`dedup::is_teaser`]) joins every story whose full
+//! copy it matches and every story made of teasers only that it matches (the same lead,
+//! waiting for its full text): they were one story. A story that has full copies but that
+//! the item matches only through one of its teasers is another story whose opening the
+//! item shares (two template stories, a follow-up): a whole text that matches none of a
+//! story's full copies does not join it, whatever its teasers say.
+//!
+//! A teaser cannot tell two template stories with the same opening apart, so it joins the
+//! one it resembles most, chosen by the stories' contents rather than the order they came
+//! in, and the stories made of teasers only that it matches. It merges another story whose
+//! full copy it matches only when the two stories agree on their numbers: every number any
+//! copy of a story carries is the story's (a copy only drops numbers), so two stories of
+//! which each has a number the other lacks are two events (see `Ingest::near_duplicate`).
 
-use super::dedup::{self, Signature};
+use super::dedup::{self, SigRef, Signature};
 use super::index::Index;
 
-/// The stories a teaser joins among those it matches (see `Ingest::near_duplicate`).
-pub(super) fn teaser_joins(index: &Index, matched: &[StoryMatch]) -> Vec<u32> {
+/// The stories an item with signature `item` joins among those it matches.
+pub(super) fn joins(index: &Index, item: &Signature, matched: &[StoryMatch]) -> Vec<u32> {
+    if !dedup::is_teaser(item.view()) {
+        return matched
+            .iter()
+            .filter(|m| m.full_copy || !m.anchored)
+            .map(|m| m.slot)
+            .collect();
+    }
     let mut join: Vec<u32> = matched
         .iter()
         .filter(|m| !m.anchored)
@@ -22,17 +40,37 @@ pub(super) fn teaser_joins(index: &Index, matched: &[StoryMatch]) -> Vec<u32> {
     if !host.full_copy {
         return join;
     }
-    let full = |slot: u32| index.sigs(slot).filter(|c| !dedup::is_teaser(*c));
+    let host_numbers = story_numbers(index, host.slot);
     for other in anchored.filter(|m| m.full_copy && m.slot != host.slot) {
-        // Two copies of one story agree on their numbers (a copy only drops some); two
-        // stories from one template do not.
-        let agree =
-            full(other.slot).any(|c| full(host.slot).any(|h| !dedup::numbers_conflict_ref(h, c)));
-        if agree {
+        if !numbers_conflict(&host_numbers, &story_numbers(index, other.slot)) {
             join.push(other.slot);
         }
     }
     join
+}
+
+/// Every number word of the story's full copies, sorted, without repeats; None when a
+/// copy's list was capped (it may miss numbers the story has: then no verdict).
+fn story_numbers(index: &Index, slot: u32) -> Option<Vec<u16>> {
+    let mut numbers = Vec::new();
+    for copy in index.sigs(slot).filter(|c| !dedup::is_teaser(*c)) {
+        if copy.numbers.len() >= dedup::MAX_NUMBERS {
+            return None;
+        }
+        numbers.extend_from_slice(copy.numbers);
+    }
+    numbers.sort_unstable();
+    numbers.dedup();
+    Some(numbers)
+}
+
+/// Whether each of two stories' number sets has a number the other lacks.
+fn numbers_conflict(a: &Option<Vec<u16>>, b: &Option<Vec<u16>>) -> bool {
+    let (Some(a), Some(b)) = (a, b) else {
+        return false;
+    };
+    let subset = |x: &[u16], y: &[u16]| x.iter().all(|n| y.binary_search(n).is_ok());
+    !subset(a, b) && !subset(b, a)
 }
 
 /// How a new item matches one stored story: what the choice in `near_duplicate` reads.
@@ -56,7 +94,7 @@ impl StoryMatch {
     pub(super) fn of<'a>(
         sig: &Signature,
         slot: u32,
-        copies: impl Iterator<Item = dedup::SigRef<'a>>,
+        copies: impl Iterator<Item = SigRef<'a>>,
         cfg: &dedup::NearDupConfig,
     ) -> Option<StoryMatch> {
         let mut m = StoryMatch {
