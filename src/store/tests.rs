@@ -772,7 +772,61 @@ fn a_damaged_image_or_one_of_another_close_falls_back_to_the_rebuild() {
 }
 
 #[test]
-fn a_schema_4_store_is_marked_5_and_a_newer_one_is_refused() {
+fn a_schema_5_store_with_deflated_stories_is_upgraded_and_reads_them() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store");
+    let (id, written) = {
+        let store = Store::open(&path, NearDupConfig::default()).expect("open");
+        let id = new_story(
+            &store,
+            "a",
+            item("g1", "https://a.example/pflege", "Pflegereform", TEXT),
+        );
+        let story = store.story(&id).expect("read").expect("story");
+        // What schema 5 wrote: a 1 and the story's JSON as a raw deflate stream.
+        let mut z = flate2::write::DeflateEncoder::new(vec![1u8], flate2::Compression::fast());
+        z.write_all(&encode(&story)).expect("deflate");
+        let deflated = z.finish().expect("deflate");
+        let seq = store.index().seq(&id).expect("indexed");
+        let stories = &store.sled().unwrap().stories;
+        stories
+            .insert(story_key(seq), deflated)
+            .expect("deflated story");
+        let meta = store.sled().unwrap().db.open_tree("meta").expect("meta");
+        meta.insert("schema", &b"5"[..]).expect("schema 5");
+        store.flush().expect("flush");
+        (id, story)
+    };
+    let store = Store::open(&path, NearDupConfig::default()).expect("upgraded");
+    let story = store.story(&id).expect("read").expect("story kept");
+    assert_eq!(encode(&story), encode(&written));
+    let meta = store.sled().unwrap().db.open_tree("meta").expect("meta");
+    assert_eq!(
+        meta.get("schema").expect("schema").as_deref(),
+        Some(SCHEMA_VERSION.to_string().as_bytes())
+    );
+    // A copy rewrites the story, now with zstd, and it still reads.
+    let copy = one(
+        &store,
+        "b",
+        item("b1", "https://b.example/1", "Pflegereform", TEXT),
+    );
+    assert!(matches!(copy, Outcome::Duplicate { .. }), "{copy:?}");
+    let seq = store.index().seq(&id).expect("indexed");
+    let stored = store
+        .sled()
+        .unwrap()
+        .stories
+        .get(story_key(seq))
+        .expect("get");
+    assert_eq!(stored.expect("value")[0], 2, "rewritten as zstd");
+    let story = store.story(&id).expect("read").expect("story");
+    assert_eq!(story.sources, vec!["a".to_string(), "b".to_string()]);
+}
+
+#[test]
+fn a_schema_4_store_is_marked_current_and_a_newer_one_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("store");
     let mark = |schema: &[u8]| {
@@ -798,15 +852,15 @@ fn a_schema_4_store_is_marked_5_and_a_newer_one_is_refused() {
         let meta = store.sled().unwrap().db.open_tree("meta").expect("meta");
         assert_eq!(
             meta.get("schema").expect("schema").as_deref(),
-            Some(&b"5"[..])
+            Some(SCHEMA_VERSION.to_string().as_bytes())
         );
     }
     mark(b"99");
     match Store::open(&path, NearDupConfig::default()) {
         Err(e @ StoreError::Schema { .. }) => {
             let text = e.to_string();
-            assert!(text.contains("schema 99, this version reads 5"), "{text}");
-            assert!(text.contains("upgrades 3 and 4 in place"), "{text}");
+            assert!(text.contains("schema 99, this version reads 6"), "{text}");
+            assert!(text.contains("upgrades 3 to 5 in place"), "{text}");
         }
         Err(other) => panic!("wrong error: {other}"),
         Ok(_) => panic!("a newer store was opened"),
