@@ -15,7 +15,11 @@
 //! once the last story counted in it leaves, so memory follows the live store.
 //!
 //! The index is rebuilt from the stored index records when the store opens (in sequence
-//! order, so saturation comes out as it was), so it never disagrees with sled after a crash.
+//! order), so it never disagrees with sled after a crash. A rebuild counts only the live
+//! stories, though: a key that saturated and then lost all but a few of its stories to
+//! expiry stays saturated in a running index (and in the index image it writes), where a
+//! rebuild holds those few as entries. The running index then misses those stories as
+//! candidates through that key only; their other keys still find them.
 
 const BUCKET_BITS: u32 = 18;
 /// Buckets of every band index (the index image stores this many bucket lengths).

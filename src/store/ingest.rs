@@ -170,13 +170,10 @@ impl Ingest<'_> {
         self.pending_records.insert(StoryId::new(id), record);
     }
 
+    /// Keeps a changed story for the batch; it is encoded when the batch is committed, once
+    /// however often the batch changed it, and beside the next decisions (see
+    /// [`encode_stories`]).
     fn write_story(&mut self, story: Story) {
-        let seq = self.store.index().seq(&story.id);
-        if let Some(seq) = seq {
-            let value = encode_story(&story);
-            self.store.wrote(value.len());
-            self.batch.insert(&story_key(seq)[..], value);
-        }
         self.pending_stories.insert(story.id.clone(), story);
     }
 
@@ -640,7 +637,18 @@ impl Ingest<'_> {
         if self.batch_items == 0 && self.pending_records.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::take(&mut self.batch);
+        let mut batch = std::mem::take(&mut self.batch);
+        let stories: Vec<(u64, &Story)> = {
+            let index = self.store.index();
+            self.pending_stories
+                .values()
+                .filter_map(|story| Some((index.seq(&story.id)?, story)))
+                .collect()
+        };
+        for (seq, value) in encode_stories(&stories) {
+            self.store.wrote(value.len());
+            batch.insert(&story_key(seq)[..], value);
+        }
         self.store
             .apply_with_notes(batch, std::mem::take(&mut self.notes))?;
         self.pending_stories.clear();
@@ -649,6 +657,45 @@ impl Ingest<'_> {
         Ok(())
     }
 }
+
+/// The stored values of a batch's stories, encoded on up to [`ENCODE_THREADS`] threads:
+/// JSON plus zstd is a fifth of a cold cycle's store pass, and the pass is one thread while
+/// the machine's other cores mostly wait for it.
+fn encode_stories(stories: &[(u64, &Story)]) -> Vec<(u64, Vec<u8>)> {
+    let encode = |part: &[(u64, &Story)]| -> Vec<(u64, Vec<u8>)> {
+        part.iter()
+            .map(|&(seq, story)| (seq, encode_story(story)))
+            .collect()
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(ENCODE_THREADS);
+    // A thread costs some tens of µs to start, a story a few µs to encode.
+    if threads < 2 || stories.len() < 64 {
+        return encode(stories);
+    }
+    let chunk = stories.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut parts = stories.chunks(chunk);
+        let first = parts.next().unwrap_or_default();
+        let others: Vec<_> = parts
+            .map(|part| scope.spawn(move || encode(part)))
+            .collect();
+        let mut out = encode(first);
+        for other in others {
+            // A panic in JSON or zstd is a bug; it is the same bug on this thread.
+            out.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+        }
+        out
+    })
+}
+
+/// Threads that encode one batch's stories (see [`encode_stories`]).
+const ENCODE_THREADS: usize = 4;
 
 /// An index record rebuilt from a stored story (its own keys and those of the copies it
 /// records), with the signature of the text it was just seen with.

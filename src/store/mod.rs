@@ -76,9 +76,10 @@ use std::sync::Arc;
 /// Bumped when the on-disk layout changes incompatibly. 5: the index image's token in
 /// `meta`, which every open clears before writing anything (an older wirefeed would write
 /// under a token still set, and the next open would trust an image that no longer matched).
-pub const SCHEMA_VERSION: u32 = 5;
+/// 6: stories written with zstd, which a wirefeed of schema 5 cannot read.
+pub const SCHEMA_VERSION: u32 = 6;
 /// The older schemas a store is upgraded from in place at open (see `Store::open`).
-const MIGRATES_FROM: [u32; 2] = [3, 4];
+const MIGRATES_FROM: [u32; 3] = [3, 4, 5];
 /// The `meta` key of the index image's token.
 const IMAGE_TOKEN: &str = "index_image";
 /// Live stories from which `Store::close` writes an index image
@@ -100,7 +101,7 @@ pub enum StoreError {
     Locked { path: PathBuf },
     #[error("store {path} cannot be opened: {source}")]
     Open { path: PathBuf, source: sled::Error },
-    #[error("store {path} was written by an incompatible wirefeed (schema {found}, this version reads {SCHEMA_VERSION} and upgrades 3 and 4 in place: since schema 3 it keeps the near-duplicate signature of every copy, since 4 stores stories deflated, since 5 keeps an index image); if it was written by a newer wirefeed, run that one; otherwise move it aside (or delete it) and run wirefeed again: it rebuilds the store from the sources, with the same story ids")]
+    #[error("store {path} was written by an incompatible wirefeed (schema {found}, this version reads {SCHEMA_VERSION} and upgrades 3 to 5 in place: since schema 3 it keeps the near-duplicate signature of every copy, since 4 stores stories compressed, since 5 keeps an index image, since 6 compresses stories with zstd); if it was written by a newer wirefeed, run that one; otherwise move it aside (or delete it) and run wirefeed again: it rebuilds the store from the sources, with the same story ids")]
     Schema { path: PathBuf, found: String },
     #[error("store: {0}")]
     Sled(#[from] sled::Error),
@@ -295,9 +296,10 @@ impl Store {
                 meta.insert("schema", SCHEMA_VERSION.to_string().as_bytes())?;
             }
             Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => {}
-            // Schema 3 differs only in its stories being plain JSON, which still read, and 4
-            // only in having no image token: the store is marked 5 and goes on (an older
-            // wirefeed then refuses it instead of misreading it or writing under a token).
+            // Schema 3 differs only in its stories being plain JSON, 4 and 5 in theirs being
+            // deflated (all of which still read), and 4 in having no image token: the store
+            // is marked 6 and goes on (an older wirefeed then refuses it instead of
+            // misreading its zstd stories or writing under a token).
             Some(v)
                 if MIGRATES_FROM
                     .iter()

@@ -261,47 +261,40 @@ fn a_story_whose_index_record_is_damaged_is_recognised_by_id_and_indexed_again()
     );
 }
 
-#[test]
-fn a_schema_3_store_is_upgraded_in_place_and_keeps_its_stories() {
+/// Writes a story, stores it again as an older schema wrote it (`old_value` of its JSON)
+/// under that schema's number, reopens, and checks the upgrade: the story reads as it was,
+/// the store is marked current, and a copy merges into it and rewrites it with zstd.
+fn upgrade_keeps_stories(schema: &[u8], old_value: impl Fn(&[u8]) -> Vec<u8>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("store");
-    let id = {
+    let (id, written) = {
         let store = Store::open(&path, NearDupConfig::default()).expect("open");
         let id = new_story(
             &store,
             "a",
             item("g1", "https://a.example/pflege", "Pflegereform", TEXT),
         );
-        // What schema 3 wrote: the story as plain JSON.
         let story = store.story(&id).expect("read").expect("story");
         let seq = store.index().seq(&id).expect("indexed");
-        let stored = store
-            .sled()
-            .unwrap()
-            .stories
-            .get(story_key(seq))
-            .expect("get")
-            .expect("value");
+        let stories = &store.sled().unwrap().stories;
+        let stored = stories.get(story_key(seq)).expect("get").expect("value");
         assert!(
             stored.len() < encode(&story).len(),
-            "stored deflated: {} bytes for {} of JSON",
+            "stored compressed: {} bytes for {} of JSON",
             stored.len(),
             encode(&story).len()
         );
-        store
-            .sled()
-            .unwrap()
-            .stories
-            .insert(story_key(seq), encode(&story))
-            .expect("plain story");
+        stories
+            .insert(story_key(seq), old_value(&encode(&story)))
+            .expect("old story");
         let meta = store.sled().unwrap().db.open_tree("meta").expect("meta");
-        meta.insert("schema", &b"3"[..]).expect("schema 3");
+        meta.insert("schema", schema).expect("old schema");
         store.flush().expect("flush");
-        id
+        (id, story)
     };
     let store = Store::open(&path, NearDupConfig::default()).expect("upgraded");
     let story = store.story(&id).expect("read").expect("story kept");
-    assert_eq!(story.title, "Pflegereform");
+    assert_eq!(encode(&story), encode(&written));
     let meta = store.sled().unwrap().db.open_tree("meta").expect("meta");
     assert_eq!(
         meta.get("schema").expect("schema").as_deref(),
@@ -315,10 +308,37 @@ fn a_schema_3_store_is_upgraded_in_place_and_keeps_its_stories() {
     assert_eq!(
         copy,
         Outcome::Duplicate {
-            of: id,
+            of: id.clone(),
             by: Match::Fingerprint
         }
     );
+    let seq = store.index().seq(&id).expect("indexed");
+    let stored = store
+        .sled()
+        .unwrap()
+        .stories
+        .get(story_key(seq))
+        .expect("get");
+    assert_eq!(stored.expect("value")[0], 2, "rewritten with zstd");
+    let story = store.story(&id).expect("read").expect("story");
+    assert_eq!(story.sources, ["a", "b"]);
+}
+
+#[test]
+fn a_schema_3_store_is_upgraded_in_place_and_keeps_its_stories() {
+    // Schema 3 wrote the story as plain JSON.
+    upgrade_keeps_stories(b"3", <[u8]>::to_vec);
+}
+
+#[test]
+fn a_schema_5_store_with_deflated_stories_is_upgraded_and_reads_them() {
+    use std::io::Write;
+    // Schema 4 and 5 wrote a 1 and the JSON as a raw deflate stream.
+    upgrade_keeps_stories(b"5", |json| {
+        let mut z = flate2::write::DeflateEncoder::new(vec![1u8], flate2::Compression::fast());
+        z.write_all(json).expect("deflate");
+        z.finish().expect("deflate")
+    });
 }
 
 #[test]
@@ -772,7 +792,7 @@ fn a_damaged_image_or_one_of_another_close_falls_back_to_the_rebuild() {
 }
 
 #[test]
-fn a_schema_4_store_is_marked_5_and_a_newer_one_is_refused() {
+fn a_schema_4_store_is_marked_current_and_a_newer_one_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("store");
     let mark = |schema: &[u8]| {
@@ -798,15 +818,15 @@ fn a_schema_4_store_is_marked_5_and_a_newer_one_is_refused() {
         let meta = store.sled().unwrap().db.open_tree("meta").expect("meta");
         assert_eq!(
             meta.get("schema").expect("schema").as_deref(),
-            Some(&b"5"[..])
+            Some(SCHEMA_VERSION.to_string().as_bytes())
         );
     }
     mark(b"99");
     match Store::open(&path, NearDupConfig::default()) {
         Err(e @ StoreError::Schema { .. }) => {
             let text = e.to_string();
-            assert!(text.contains("schema 99, this version reads 5"), "{text}");
-            assert!(text.contains("upgrades 3 and 4 in place"), "{text}");
+            assert!(text.contains("schema 99, this version reads 6"), "{text}");
+            assert!(text.contains("upgrades 3 to 5 in place"), "{text}");
         }
         Err(other) => panic!("wrong error: {other}"),
         Ok(_) => panic!("a newer store was opened"),
