@@ -341,12 +341,9 @@ impl Ingest<'_> {
 
     /// The story a near-duplicate belongs to, or None for a new story.
     ///
-    /// A full item (more than its lead, see [`dedup::is_teaser`]) joins every story whose
-    /// full copy it matches, and the stories made of teasers only that it matches: when
-    /// there are several, they were copies of one story all along that no copy had joined
-    /// yet, and they are merged into the one seen first. A story with full copies that it
-    /// matches only through a teaser copy is another story with the same opening; it is
-    /// neither joined nor merged (see `joining`).
+    /// A full item (more than its lead, see [`dedup::is_teaser`]) joins every story it
+    /// matches: when there are several, they were copies of one story all along that no
+    /// copy had joined yet, and they are merged into the one seen first.
     ///
     /// A teaser is weaker evidence: title and first sentence can open several stories
     /// (weather warnings, results, market reports share their opening and differ in places
@@ -803,21 +800,6 @@ mod tests {
             ab[2] == ab[0],
             ba[2] == ba[1],
             "the choice follows arrival order"
-        );
-    }
-
-    #[test]
-    fn a_full_story_does_not_join_another_through_its_teaser() {
-        // The teaser joins the Plön warning; the Aurich warning opens with the same words,
-        // so it matches the teaser, but not the Plön warning's full text.
-        let a = ("https://a.example/kiel", TITLE, warning("Plön", 110, 6));
-        let teaser = ("https://c.example/teaser", TITLE, OPENING.to_string());
-        let b = ("https://b.example/emden", TITLE, warning("Aurich", 95, 4));
-        let s = stories(&[a, teaser, b]);
-        assert_eq!(s[0], s[1], "the teaser joins the one story there is");
-        assert_ne!(
-            s[2], s[0],
-            "the Aurich warning joined the Plön warning via its teaser"
         );
     }
 

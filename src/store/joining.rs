@@ -1,19 +1,16 @@
 //! Which stored stories a near-duplicate item joins. Joining a story says "this item is a
 //! copy of it"; merging two stories says "they were one all along", and asks for more.
 //!
-//! A full item (more than its lead, see [`dedup::is_teaser`]) joins every story whose full
-//! copy it matches and every story made of teasers only that it matches (the same lead,
-//! waiting for its full text): they were one story. A story that has full copies but that
-//! the item matches only through one of its teasers is another story whose opening the
-//! item shares (two template stories, a follow-up): a whole text that matches none of a
-//! story's full copies does not join it, whatever its teasers say.
+//! A full item (more than its lead, see [`dedup::is_teaser`]) joins every story it matches:
+//! when there are several, they were copies of one story all along.
 //!
 //! A teaser cannot tell two template stories with the same opening apart, so it joins the
 //! one it resembles most, chosen by the stories' contents rather than the order they came
 //! in, and the stories made of teasers only that it matches. It merges another story whose
 //! full copy it matches only when the two stories agree on their numbers: every number any
-//! copy of a story carries is the story's (a copy only drops numbers), so two stories of
-//! which each has a number the other lacks are two events (see `Ingest::near_duplicate`).
+//! full copy of a story carries is the story's (a copy only drops numbers), so two stories
+//! of which each has a number the other lacks are two events, even when one copy of each
+//! happens to carry none (see `Ingest::near_duplicate`).
 
 use super::dedup::{self, SigRef, Signature};
 use super::index::Index;
@@ -21,11 +18,7 @@ use super::index::Index;
 /// The stories an item with signature `item` joins among those it matches.
 pub(super) fn joins(index: &Index, item: &Signature, matched: &[StoryMatch]) -> Vec<u32> {
     if !dedup::is_teaser(item.view()) {
-        return matched
-            .iter()
-            .filter(|m| m.full_copy || !m.anchored)
-            .map(|m| m.slot)
-            .collect();
+        return matched.iter().map(|m| m.slot).collect();
     }
     let mut join: Vec<u32> = matched
         .iter()

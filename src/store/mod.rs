@@ -19,11 +19,11 @@
 //!   image describes the store (see [`Store::close`]).
 //!
 //! Every copy counts: a new item is compared with the signatures of every copy of every
-//! candidate story, not only the copy kept, and when a full item matches full copies of two
+//! candidate story, not only the copy kept, and when a full item matches copies of two
 //! stories those were one story all along and are merged. A teaser (an item no longer than
 //! its lead) cannot tell two template stories with the same opening apart, so it goes to
-//! the one it resembles most and merges another only when the two stories' numbers agree;
-//! a full item never joins a story through a teaser alone (see `joining`). So the stories
+//! the one it resembles most and merges another only when the two stories' numbers agree
+//! (see `joining`). So the stories
 //! come out the same whatever the order of sources or arrival (`tests/dedup_order.rs`).
 //!
 //! Crash safety: sled batches are atomic per tree, not across trees. A story and its index
