@@ -441,18 +441,18 @@ pub fn numbers_conflict(a: &Signature, b: &Signature) -> bool {
     numbers_conflict_of(a.view(), b.view())
 }
 
-/// [`numbers_conflict`] on borrowed signatures.
-pub fn numbers_conflict_ref(a: SigRef<'_>, b: SigRef<'_>) -> bool {
-    numbers_conflict_of(a, b)
-}
-
 fn numbers_conflict_of(a: SigRef<'_>, b: SigRef<'_>) -> bool {
     // A capped list may miss numbers the story has; then no verdict.
     if a.numbers.len() >= MAX_NUMBERS || b.numbers.len() >= MAX_NUMBERS {
         return false;
     }
+    number_sets_conflict(a.numbers, b.numbers)
+}
+
+/// Whether each of two sorted, complete sets of number hashes has one the other lacks.
+pub(super) fn number_sets_conflict(a: &[u16], b: &[u16]) -> bool {
     let subset = |x: &[u16], y: &[u16]| x.iter().all(|n| y.binary_search(n).is_ok());
-    !subset(a.numbers, b.numbers) && !subset(b.numbers, a.numbers)
+    !subset(a, b) && !subset(b, a)
 }
 
 /// Fraction of MinHash slots that agree (the Jaccard estimate), None for mismatched layouts.

@@ -35,7 +35,12 @@ pub(super) fn joins(index: &Index, item: &Signature, matched: &[StoryMatch]) -> 
     }
     let host_numbers = story_numbers(index, host.slot);
     for other in anchored.filter(|m| m.full_copy && m.slot != host.slot) {
-        if !numbers_conflict(&host_numbers, &story_numbers(index, other.slot)) {
+        let other_numbers = story_numbers(index, other.slot);
+        let conflict = match (&host_numbers, &other_numbers) {
+            (Some(a), Some(b)) => dedup::number_sets_conflict(a, b),
+            _ => false,
+        };
+        if !conflict {
             join.push(other.slot);
         }
     }
@@ -55,15 +60,6 @@ fn story_numbers(index: &Index, slot: u32) -> Option<Vec<u16>> {
     numbers.sort_unstable();
     numbers.dedup();
     Some(numbers)
-}
-
-/// Whether each of two stories' number sets has a number the other lacks.
-fn numbers_conflict(a: &Option<Vec<u16>>, b: &Option<Vec<u16>>) -> bool {
-    let (Some(a), Some(b)) = (a, b) else {
-        return false;
-    };
-    let subset = |x: &[u16], y: &[u16]| x.iter().all(|n| y.binary_search(n).is_ok());
-    !subset(a, b) && !subset(b, a)
 }
 
 /// How a new item matches one stored story: what the choice in `near_duplicate` reads.

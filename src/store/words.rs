@@ -132,11 +132,13 @@ pub(super) fn is_boilerplate_line(line: &str) -> bool {
         return true;
     }
     // A credit line "Anna Beispiel / dpa": a name or two, then the agency.
+    // The cheap tests first: most lines with a slash are sentences ("Hamburg/Kiel (dpa) -").
     if let Some((who, agency)) = line.rsplit_once('/') {
-        let agency = agency.trim().to_ascii_lowercase();
-        if AGENCY_WORDS.contains(&word_hash_ascii(agency.as_bytes()))
+        let agency = agency.trim();
+        if agency.len() <= 16
             && (1..=4).contains(&who.split_whitespace().count())
             && !who.trim_end().ends_with(['.', '!', '?', ':'])
+            && AGENCY_WORDS.contains(&word_hash_ascii(agency.to_ascii_lowercase().as_bytes()))
         {
             return true;
         }
