@@ -423,7 +423,7 @@ mod tests {
                     &format!("Der Gemeinderat von Beispielstadt {n} hat am Montag {n} neue Bänke für den Park am Fluss beschlossen, teilte die Verwaltung mit."),
                 )],
             };
-            index.add(&format!("{n:032x}"), None, &record);
+            index.add(&format!("{n:032x}"), None, &record, None);
         }
         index.remove(&format!("{:032x}", 7), None);
         index

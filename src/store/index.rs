@@ -501,7 +501,16 @@ impl Index {
     /// Indexes a story under `seq` (a new sequence number when None), or adds the record's
     /// keys to it and replaces its signatures when it is already indexed. Returns its slot;
     /// None for an id `story_id` could not have made.
-    pub fn add(&mut self, id: &str, seq: Option<u64>, record: &Record) -> Option<u32> {
+    ///
+    /// `bands`: the band keys of the record's one signature, when the caller has them
+    /// (`Incoming::prepare` computed them off the store's thread).
+    pub fn add(
+        &mut self,
+        id: &str,
+        seq: Option<u64>,
+        record: &Record,
+        bands: Option<&[u64]>,
+    ) -> Option<u32> {
         self.changed = true;
         let num = parse_id(id)?;
         if num == 0 {
@@ -538,7 +547,16 @@ impl Index {
         for (kind, key) in record.keys() {
             self.keys.insert(key_hash(kind, key), slot);
         }
-        self.set_sigs(slot, &record.sigs);
+        match bands {
+            Some(bands) if record.sigs.len() == 1 => {
+                debug_assert_eq!(bands, dedup::band_keys(record.sigs[0].view()));
+                let mut packed = Vec::with_capacity(120);
+                record.sigs[0].pack(&mut packed);
+                self.changed = true;
+                self.replace_sigs(slot, packed.into_boxed_slice(), bands);
+            }
+            _ => self.set_sigs(slot, &record.sigs),
+        }
         Some(slot)
     }
 
@@ -565,16 +583,19 @@ impl Index {
         self.bands.insert(slot, bands);
     }
 
-    /// Adds one copy's signature to a story (see `Record::add_sig` for when).
-    pub fn push_sig(&mut self, slot: u32, sig: &Signature) {
+    /// Adds one copy's signature, whose band keys are `bands`, to a story (see
+    /// `Record::add_sig` for when).
+    pub fn push_sig(&mut self, slot: u32, sig: &Signature, bands: &[u64]) {
         self.changed = true;
         let i = slot as usize;
         if unpack_all(&self.sigs[i]).count() >= MAX_COPIES {
             return;
         }
         let old = band_union(unpack_all(&self.sigs[i]));
-        let fresh: Vec<u64> = band_union(std::iter::once(sig.view()))
-            .into_iter()
+        debug_assert_eq!(bands, dedup::band_keys(sig.view()));
+        let fresh: Vec<u64> = bands
+            .iter()
+            .copied()
             .filter(|k| old.binary_search(k).is_err())
             .collect();
         let mut packed = self.sigs[i].to_vec();
@@ -779,7 +800,7 @@ mod tests {
         let id = "00000000000000000000000000000001";
         let r = record();
         let bands = dedup::band_keys(r.sigs[1].view());
-        let slot = index.add(id, None, &r).unwrap();
+        let slot = index.add(id, None, &r, None).unwrap();
         assert_eq!(index.seq(id), Some(0));
         assert_eq!(
             index.lookup(Kind::Link, b"example.org/b"),
@@ -796,7 +817,7 @@ mod tests {
         assert!(index.newest_first().is_empty());
         assert_eq!(index.size(), (0, 1, 0, 0));
         let other = "00000000000000000000000000000002";
-        assert_eq!(index.add(other, None, &r), Some(slot), "slot reused");
+        assert_eq!(index.add(other, None, &r, None), Some(slot), "slot reused");
         assert_eq!(index.seq(other), Some(1), "sequence numbers are not reused");
         assert_eq!(index.size().2, entries);
     }

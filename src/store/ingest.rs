@@ -156,8 +156,8 @@ impl Ingest<'_> {
     }
 
     /// Writes a record and points its keys, signatures and bands at the story in memory.
-    fn put_record(&mut self, id: &str, record: Record) {
-        self.store.index().add(id, None, &record);
+    fn put_record(&mut self, id: &str, record: Record, bands: Option<&[u64]>) {
+        self.store.index().add(id, None, &record, bands);
         self.write_record(id, record);
     }
 
@@ -184,7 +184,7 @@ impl Ingest<'_> {
         &mut self,
         id: &str,
         keys: &[(Kind, &[u8])],
-        sig: Option<&Signature>,
+        sig: Option<(&Signature, &[u64])>,
     ) -> Result<()> {
         let Some(mut record) = self.record(id)? else {
             return Ok(());
@@ -193,7 +193,7 @@ impl Ingest<'_> {
         for &(kind, key) in keys {
             changed |= record.add(kind, key);
         }
-        let sig = sig.filter(|s| s.shingles > 0 && record.add_sig(s));
+        let sig = sig.filter(|(s, _)| s.shingles > 0 && record.add_sig(s));
         changed |= sig.is_some();
         // The key may have pointed at another story before; it points here from now on,
         // as the sled trees' last write did.
@@ -203,8 +203,8 @@ impl Ingest<'_> {
                 for &(kind, key) in keys {
                     index.add_key(slot, kind, key);
                 }
-                if let Some(sig) = sig {
-                    index.push_sig(slot, sig);
+                if let Some((sig, bands)) = sig {
+                    index.push_sig(slot, sig, bands);
                 }
             }
         }
@@ -242,7 +242,8 @@ impl Ingest<'_> {
                     if story.source == self.source && story.guid == item.guid {
                         return self.update_if_changed(story, item, full_text, print, sig, &mark);
                     }
-                    let copy = self.duplicate(story, &item, guid_key, None, &sig, Match::Link)?;
+                    let copy =
+                        self.duplicate(story, &item, guid_key, None, (&sig, &bands), Match::Link)?;
                     return self.kill_by_copy(copy, &item, &mark);
                 }
             }
@@ -250,16 +251,28 @@ impl Ingest<'_> {
         // 3. The same content.
         if let Some(id) = self.lookup(Kind::Print, print.as_bytes())? {
             if let Some(story) = self.load(&id)? {
-                let copy =
-                    self.duplicate(story, &item, guid_key, link_key, &sig, Match::Fingerprint)?;
+                let copy = self.duplicate(
+                    story,
+                    &item,
+                    guid_key,
+                    link_key,
+                    (&sig, &bands),
+                    Match::Fingerprint,
+                )?;
                 return self.kill_by_copy(copy, &item, &mark);
             }
         }
         // 4. The same wire story with small edits, compared with every copy of every
         // candidate story.
         if let Some(story) = self.near_duplicate(&sig, &bands)? {
-            let copy =
-                self.duplicate(story, &item, guid_key, link_key, &sig, Match::NearDuplicate)?;
+            let copy = self.duplicate(
+                story,
+                &item,
+                guid_key,
+                link_key,
+                (&sig, &bands),
+                Match::NearDuplicate,
+            )?;
             return self.kill_by_copy(copy, &item, &mark);
         }
         // A new story; its id is derived from the story itself so a rebuilt store (or a
@@ -278,7 +291,7 @@ impl Ingest<'_> {
                 if self.record(&id)?.is_none() {
                     // Its record was damaged: index it again from the story itself.
                     let record = story_record(&existing, sig.clone());
-                    self.put_record(&id, record);
+                    self.put_record(&id, record, None);
                 }
                 return self.update_if_changed(existing, item, full_text, print, sig, &mark);
             }
@@ -332,7 +345,7 @@ impl Ingest<'_> {
             },
         };
         // Indexed at once so later items of this call find it.
-        self.put_record(&id, record);
+        self.put_record(&id, record, Some(&bands));
         if story.withdrawal().is_some() {
             self.store.note_withdrawal(&story, &mut self.notes)?;
         }
@@ -587,7 +600,7 @@ impl Ingest<'_> {
         item: &Item,
         guid_key: Option<Vec<u8>>,
         link_key: Option<String>,
-        sig: &Signature,
+        sig: (&Signature, &[u64]),
         by: Match,
     ) -> Result<Outcome> {
         let id = story.id.clone();
