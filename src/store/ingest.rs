@@ -1,7 +1,7 @@
 //! Ingest: one source's delivery matched against the store (guid, link, fingerprint,
 //! near duplicate) and written in bounded, atomic batches.
 
-use super::codec::{encode_story, StoryDict};
+use super::codec::{decode_story, encode_story, StoryDict};
 use super::dedup::Signature;
 use super::index::{Kind, Record};
 use super::joining::{joins, StoryMatch};
@@ -94,6 +94,7 @@ pub(super) fn run(
         now,
         pending_stories: HashMap::new(),
         pending_records: HashMap::new(),
+        sightings: HashMap::new(),
         report: IngestReport::default(),
         batch: sled::Batch::default(),
         batch_items: 0,
@@ -127,6 +128,9 @@ struct Ingest<'s> {
     now: DateTime<Utc>,
     pending_stories: HashMap<StoryId, Story>,
     pending_records: HashMap<StoryId, Record>,
+    /// Copies seen of stored stories this batch does not rewrite otherwise: applied when
+    /// the batch is written (see [`Sighting`]).
+    sightings: HashMap<StoryId, Vec<Sighting>>,
     report: IngestReport,
     /// Stories and index records together, so a crash keeps both or neither.
     batch: sled::Batch,
@@ -148,11 +152,24 @@ impl Ingest<'_> {
         self.store.find_with(kind, key, &self.pending_records)
     }
 
+    /// The story as this call has made it so far: a pending one, or the stored one with the
+    /// copies seen of it applied.
     fn load(&self, id: &str) -> Result<Option<Story>> {
         if let Some(s) = self.pending_stories.get(id) {
             return Ok(Some(s.clone()));
         }
-        self.store.story(id)
+        let mut story = self.store.story(id)?;
+        if let (Some(story), Some(seen)) = (&mut story, self.sightings.get(id)) {
+            for sighting in seen {
+                sighting.apply(story, self.source, self.tags);
+            }
+        }
+        Ok(story)
+    }
+
+    /// Whether a story of this id is indexed (stored, or new in this call).
+    fn indexed(&self, id: &str) -> bool {
+        self.store.index().slot(id).is_some()
     }
 
     /// Writes a record and points its keys, signatures and bands at the story in memory.
@@ -175,6 +192,8 @@ impl Ingest<'_> {
     /// however often the batch changed it, and beside the next decisions (see
     /// [`encode_stories`]).
     fn write_story(&mut self, story: Story) {
+        // A story written came from `load`, which applied its sightings.
+        self.sightings.remove(&story.id);
         self.pending_stories.insert(story.id.clone(), story);
     }
 
@@ -243,16 +262,16 @@ impl Ingest<'_> {
                         return self.update_if_changed(story, item, full_text, print, sig, &mark);
                     }
                     let copy =
-                        self.duplicate(story, &item, guid_key, None, (&sig, &bands), Match::Link)?;
+                        self.duplicate(id, &item, guid_key, None, (&sig, &bands), Match::Link)?;
                     return self.kill_by_copy(copy, &item, &mark);
                 }
             }
         }
         // 3. The same content.
         if let Some(id) = self.lookup(Kind::Print, print.as_bytes())? {
-            if let Some(story) = self.load(&id)? {
+            if self.indexed(&id) {
                 let copy = self.duplicate(
-                    story,
+                    id,
                     &item,
                     guid_key,
                     link_key,
@@ -264,9 +283,9 @@ impl Ingest<'_> {
         }
         // 4. The same wire story with small edits, compared with every copy of every
         // candidate story.
-        if let Some(story) = self.near_duplicate(&sig, &bands)? {
+        if let Some(id) = self.near_duplicate(&sig, &bands)? {
             let copy = self.duplicate(
-                story,
+                id,
                 &item,
                 guid_key,
                 link_key,
@@ -368,7 +387,7 @@ impl Ingest<'_> {
     /// text), and another story whose full copy it matches only when the numbers of the
     /// two stories' full copies do not tell them apart. A story it reaches only through a
     /// teaser copy is not merged.
-    fn near_duplicate(&mut self, sig: &Signature, bands: &[u64]) -> Result<Option<Story>> {
+    fn near_duplicate(&mut self, sig: &Signature, bands: &[u64]) -> Result<Option<StoryId>> {
         if bands.is_empty() {
             return Ok(None);
         }
@@ -394,7 +413,7 @@ impl Ingest<'_> {
         for (_, other) in &joined[1..] {
             self.merge(&keeper, other)?;
         }
-        self.load(&keeper)
+        Ok(self.indexed(&keeper).then(|| StoryId::new(keeper)))
     }
 
     /// Folds story `other` into `keeper`: its links become alternates, its sources, guids,
@@ -469,6 +488,7 @@ impl Ingest<'_> {
         }
         self.pending_stories.remove(other);
         self.pending_records.remove(other);
+        self.sightings.remove(other);
         self.write_record(keeper, record);
         self.write_story(story);
         self.report.merged += 1;
@@ -594,41 +614,29 @@ impl Ingest<'_> {
         Ok(copy)
     }
 
+    /// Records `item` as a copy of story `id`: its keys and signature now, its link, source
+    /// and guid in the story when the batch is written (see [`Sighting`]).
     fn duplicate(
         &mut self,
-        mut story: Story,
+        id: StoryId,
         item: &Item,
         guid_key: Option<Vec<u8>>,
         link_key: Option<String>,
         sig: (&Signature, &[u64]),
         by: Match,
     ) -> Result<Outcome> {
-        let id = story.id.clone();
-        let mut changed = false;
-        if let Some(link) = &item.link {
-            if story.link.as_ref() != Some(link) && !story.alternates.contains(link) {
-                story.alternates.push(link.clone());
-                changed = true;
+        let sighting = Sighting {
+            link: item.link.clone(),
+            guid: item.guid.clone(),
+        };
+        match self.pending_stories.get_mut(&id) {
+            Some(story) => {
+                sighting.apply(story, self.source, self.tags);
             }
-        }
-        if !story.sources.iter().any(|s| s == self.source) {
-            story.sources.push(self.source.to_string());
-            for tag in self.tags {
-                if !story.tags.contains(tag) {
-                    story.tags.push(tag.clone());
-                }
-            }
-            changed = true;
+            None => self.sightings.entry(id.clone()).or_default().push(sighting),
         }
         let mut keys: Vec<(Kind, &[u8])> = Vec::with_capacity(2);
         if let Some(gk) = &guid_key {
-            if let Some(guid) = &item.guid {
-                let seen = (self.source.to_string(), guid.clone());
-                if story.source != self.source && !story.seen_guids.contains(&seen) {
-                    story.seen_guids.push(seen);
-                    changed = true;
-                }
-            }
             keys.push((Kind::Guid, gk));
         }
         if let Some(lk) = &link_key {
@@ -637,9 +645,6 @@ impl Ingest<'_> {
         // Every copy's signature joins the story, so a later copy is compared with all of
         // them (a chain of edits merges whatever the order).
         self.add_keys(&id, &keys, Some(sig))?;
-        if changed {
-            self.write_story(story);
-        }
         Ok(Outcome::Duplicate { of: id, by })
     }
 
@@ -650,17 +655,42 @@ impl Ingest<'_> {
         }
         self.store.train_story_dict(self.pending_stories.values())?;
         let mut batch = std::mem::take(&mut self.batch);
-        let stories: Vec<(u64, &Story)> = {
+        // Sightings of stories the batch rewrites anyway go into them here; the other
+        // stories are read, changed and encoded beside the batch's own.
+        let mut sighted = Vec::new();
+        for (id, seen) in std::mem::take(&mut self.sightings) {
+            match self.pending_stories.get_mut(&id) {
+                Some(story) => {
+                    for sighting in &seen {
+                        sighting.apply(story, self.source, self.tags);
+                    }
+                }
+                None => sighted.push((id, seen)),
+            }
+        }
+        let jobs: Vec<Job> = {
             let index = self.store.index();
-            self.pending_stories
+            let written = self
+                .pending_stories
                 .values()
-                .filter_map(|story| Some((index.seq(&story.id)?, story)))
-                .collect()
+                .filter_map(|story| Some(Job::Write(index.seq(&story.id)?, story)));
+            let sighted = sighted
+                .iter()
+                .filter_map(|(id, seen)| Some(Job::Sighted(index.seq(id)?, seen)));
+            written.chain(sighted).collect()
         };
-        for (seq, value) in encode_stories(&stories, self.store.story_dict()) {
+        let sled = self.store.sled()?;
+        let context = JobContext {
+            stories: &sled.stories,
+            dict: self.store.story_dict(),
+            source: self.source,
+            tags: self.tags,
+        };
+        for (seq, value) in run_jobs(&jobs, &context)? {
             self.store.wrote(value.len());
             batch.insert(&story_key(seq)[..], value);
         }
+        drop(sled);
         self.store
             .apply_with_notes(batch, std::mem::take(&mut self.notes))?;
         self.pending_stories.clear();
@@ -670,39 +700,110 @@ impl Ingest<'_> {
     }
 }
 
-/// The stored values of a batch's stories, encoded on up to [`ENCODE_THREADS`] threads:
-/// JSON plus zstd is a fifth of a cold cycle's store pass, and the pass is one thread while
-/// the machine's other cores mostly wait for it.
-fn encode_stories(stories: &[(u64, &Story)], dict: Option<&StoryDict>) -> Vec<(u64, Vec<u8>)> {
-    let encode = |part: &[(u64, &Story)]| -> Vec<(u64, Vec<u8>)> {
-        part.iter()
-            .map(|&(seq, story)| (seq, encode_story(story, dict)))
-            .collect()
+/// A copy of a stored story seen in this call: the story gains the copy's link as an
+/// alternate, its source (and the source's tags) and its guid. Kept until the batch is
+/// written, so that a copy costs no read of its story on the store's thread: the batch
+/// reads each sighted story once, beside encoding the others (see [`run_jobs`]).
+#[derive(Debug)]
+struct Sighting {
+    link: Option<url::Url>,
+    guid: Option<String>,
+}
+
+impl Sighting {
+    /// Adds the copy to `story`; whether that changed it.
+    fn apply(&self, story: &mut Story, source: &str, tags: &[String]) -> bool {
+        let mut changed = false;
+        if let Some(link) = &self.link {
+            if story.link.as_ref() != Some(link) && !story.alternates.contains(link) {
+                story.alternates.push(link.clone());
+                changed = true;
+            }
+        }
+        if !story.sources.iter().any(|s| s == source) {
+            story.sources.push(source.to_string());
+            for tag in tags {
+                if !story.tags.contains(tag) {
+                    story.tags.push(tag.clone());
+                }
+            }
+            changed = true;
+        }
+        if let Some(guid) = &self.guid {
+            let seen = |(s, g): &(String, String)| s == source && g == guid;
+            if story.source != source && !story.seen_guids.iter().any(seen) {
+                story.seen_guids.push((source.to_string(), guid.clone()));
+                changed = true;
+            }
+        }
+        changed
+    }
+}
+
+/// One stored value a batch writes: a story it holds, or a stored story changed by the
+/// copies seen of it.
+enum Job<'a> {
+    Write(u64, &'a Story),
+    Sighted(u64, &'a [Sighting]),
+}
+
+/// What the jobs of one batch share.
+struct JobContext<'a> {
+    stories: &'a sled::Tree,
+    dict: Option<&'a StoryDict>,
+    source: &'a str,
+    tags: &'a [String],
+}
+
+/// The stored values of a batch's stories, on up to [`ENCODE_THREADS`] threads: JSON plus
+/// zstd (and, for sighted stories, reading and unpacking them) was most of a cold cycle's
+/// store pass, and the pass is one thread while the machine's other cores mostly wait for
+/// it. A sighted story that no copy changed, or that is gone, is not written.
+fn run_jobs(jobs: &[Job], cx: &JobContext) -> Result<Vec<(u64, Vec<u8>)>> {
+    let run = |part: &[Job]| -> Result<Vec<(u64, Vec<u8>)>> {
+        let mut out = Vec::with_capacity(part.len());
+        for job in part {
+            match *job {
+                Job::Write(seq, story) => out.push((seq, encode_story(story, cx.dict))),
+                Job::Sighted(seq, seen) => {
+                    let Some(value) = cx.stories.get(story_key(seq))? else {
+                        continue;
+                    };
+                    let mut story = decode_story(&value, cx.dict)?;
+                    let mut changed = false;
+                    for sighting in seen {
+                        changed |= sighting.apply(&mut story, cx.source, cx.tags);
+                    }
+                    if changed {
+                        out.push((seq, encode_story(&story, cx.dict)));
+                    }
+                }
+            }
+        }
+        Ok(out)
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(ENCODE_THREADS);
     // A thread costs some tens of µs to start, a story a few µs to encode.
-    if threads < 2 || stories.len() < 64 {
-        return encode(stories);
+    if threads < 2 || jobs.len() < 64 {
+        return run(jobs);
     }
-    let chunk = stories.len().div_ceil(threads);
+    let chunk = jobs.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let mut parts = stories.chunks(chunk);
+        let mut parts = jobs.chunks(chunk);
         let first = parts.next().unwrap_or_default();
-        let others: Vec<_> = parts
-            .map(|part| scope.spawn(move || encode(part)))
-            .collect();
-        let mut out = encode(first);
+        let others: Vec<_> = parts.map(|part| scope.spawn(move || run(part))).collect();
+        let mut out = run(first)?;
         for other in others {
             // A panic in JSON or zstd is a bug; it is the same bug on this thread.
             out.extend(
                 other
                     .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e))?,
             );
         }
-        out
+        Ok(out)
     })
 }
 

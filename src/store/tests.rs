@@ -388,6 +388,57 @@ fn newsroom_items(n: usize) -> Vec<Incoming> {
 }
 
 #[test]
+fn copies_in_a_later_delivery_are_recorded_in_their_stories_and_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store");
+    let n = 150;
+    let ids: Vec<StoryId>;
+    {
+        let store = Store::open(&path, NearDupConfig::default()).expect("open");
+        let report = store
+            .ingest("a", &[], newsroom_items(n), Utc::now())
+            .expect("ingest");
+        ids = report
+            .outcomes
+            .iter()
+            .map(|o| match o {
+                Outcome::New(id) => id.clone(),
+                other => panic!("not new: {other:?}"),
+            })
+            .collect();
+        // Source b republishes every story under its own guid and link, the first one twice.
+        let copy = |i: usize, n: usize| {
+            let mut incoming = newsroom_items(i + 1).pop().expect("item");
+            incoming.item.guid = Some(format!("b-{i}-{n}"));
+            incoming.item.link = url::Url::parse(&format!("https://b.example/{i}/{n}")).ok();
+            incoming
+        };
+        let mut copies: Vec<Incoming> = (0..n).map(|i| copy(i, 0)).collect();
+        copies.push(copy(0, 1));
+        let report = store
+            .ingest("b", &["agentur".to_string()], copies, Utc::now())
+            .expect("ingest");
+        assert_eq!(report.duplicates, n + 1, "{report:?}");
+        store.flush().expect("flush");
+    }
+    let store = Store::open(&path, NearDupConfig::default()).expect("reopen");
+    for (i, id) in ids.iter().enumerate() {
+        let story = store.story(id).expect("read").expect("story");
+        assert_eq!(story.sources, ["a", "b"], "story {i}");
+        assert_eq!(story.tags, ["agentur"], "story {i}");
+        let mut links = vec![format!("https://b.example/{i}/0")];
+        let mut guids = vec![("b".to_string(), format!("b-{i}-0"))];
+        if i == 0 {
+            links.push("https://b.example/0/1".to_string());
+            guids.push(("b".to_string(), "b-0-1".to_string()));
+        }
+        let alternates: Vec<String> = story.alternates.iter().map(|u| u.to_string()).collect();
+        assert_eq!(alternates, links, "story {i}");
+        assert_eq!(story.seen_guids, guids, "story {i}");
+    }
+}
+
+#[test]
 fn the_store_trains_its_dictionary_once_and_its_stories_read_after_reopening() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("store");
