@@ -304,6 +304,12 @@ fn layouts(docs: usize) {
         Layout {
             full_bands: 10,
             full_rows: 4,
+            lead_bands: 14,
+            lead_rows: 2,
+        },
+        Layout {
+            full_bands: 10,
+            full_rows: 4,
             lead_bands: 12,
             lead_rows: 2,
         },
