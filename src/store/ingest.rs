@@ -1,10 +1,11 @@
 //! Ingest: one source's delivery matched against the store (guid, link, fingerprint,
 //! near duplicate) and written in bounded, atomic batches.
 
+use super::codec::{encode_story, StoryDict};
 use super::dedup::Signature;
 use super::index::{Kind, Record};
 use super::joining::{joins, StoryMatch};
-use super::keys::{date_ms, encode_story, guid_key, record_key, record_value, story_id, story_key};
+use super::keys::{date_ms, guid_key, record_key, record_value, story_id, story_key};
 use super::{dedup, lifecycle, IngestReport, Match, Outcome, Result, Store, BATCH_ITEMS};
 use crate::lifecycle::Mark;
 use crate::model::{Item, Story, StoryId, StoryStatus};
@@ -627,6 +628,7 @@ impl Ingest<'_> {
         if self.batch_items == 0 && self.pending_records.is_empty() {
             return Ok(());
         }
+        self.store.train_story_dict(self.pending_stories.values())?;
         let mut batch = std::mem::take(&mut self.batch);
         let stories: Vec<(u64, &Story)> = {
             let index = self.store.index();
@@ -635,7 +637,7 @@ impl Ingest<'_> {
                 .filter_map(|story| Some((index.seq(&story.id)?, story)))
                 .collect()
         };
-        for (seq, value) in encode_stories(&stories) {
+        for (seq, value) in encode_stories(&stories, self.store.story_dict()) {
             self.store.wrote(value.len());
             batch.insert(&story_key(seq)[..], value);
         }
@@ -651,10 +653,10 @@ impl Ingest<'_> {
 /// The stored values of a batch's stories, encoded on up to [`ENCODE_THREADS`] threads:
 /// JSON plus zstd is a fifth of a cold cycle's store pass, and the pass is one thread while
 /// the machine's other cores mostly wait for it.
-fn encode_stories(stories: &[(u64, &Story)]) -> Vec<(u64, Vec<u8>)> {
+fn encode_stories(stories: &[(u64, &Story)], dict: Option<&StoryDict>) -> Vec<(u64, Vec<u8>)> {
     let encode = |part: &[(u64, &Story)]| -> Vec<(u64, Vec<u8>)> {
         part.iter()
-            .map(|&(seq, story)| (seq, encode_story(story)))
+            .map(|&(seq, story)| (seq, encode_story(story, dict)))
             .collect()
     };
     let threads = std::thread::available_parallelism()

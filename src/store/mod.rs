@@ -15,8 +15,9 @@
 //! - `sources`: source id → `SourceState`; `teasers`: teaser id → `TeaserRecord`;
 //! - `notes`: story id → `StoryNote` (its withdrawal and pins, so status and curation read
 //!   them without scanning every story);
-//! - `meta`: the schema version, and `index_image` (a token) while a clean close's index
-//!   image describes the store (see [`Store::close`]).
+//! - `meta`: the schema version, `index_image` (a token) while a clean close's index
+//!   image describes the store (see [`Store::close`]), and `story_dict`, the zstd
+//!   dictionary the store trained on its first stories (see `codec`).
 //!
 //! Every copy counts: a new item is compared with the signatures of every copy of every
 //! candidate story, not only the copy kept, and when a full item matches copies of two
@@ -36,7 +37,8 @@
 //! back. Durability is `flush()`, called before publishing and before exit, never per item.
 //!
 //! Files: `ingest` (a delivery matched and written in batches), `joining` (which matched
-//! stories an item joins: the teaser rule), `keys` (sled keys and encodings), `index`,
+//! stories an item joins: the teaser rule), `keys` (sled keys and encodings), `codec` (a
+//! story's stored bytes: JSON, zstd, the store's dictionary), `index`,
 //! `tables` and `bands` (the in-memory maps), `image` (the maps written at a clean close and
 //! read at the next open), `dedup` (signatures and the near-duplicate
 //! rule), `words` (wire copy as word hashes), `exact` (normalized links and fingerprints),
@@ -44,6 +46,7 @@
 //! (withdrawals and pins; the editor's actions by hand), `tests`.
 
 mod bands;
+mod codec;
 pub mod dedup;
 mod exact;
 mod image;
@@ -64,6 +67,7 @@ pub use notes::{HandDone, HandError, Pin, StoryNote};
 
 use crate::model::{Item, Story, StoryId, TeaserRecord};
 use chrono::{DateTime, Utc};
+use codec::StoryDict;
 use dedup::NearDupConfig;
 use index::{Index, Kind, Loaded, Record};
 use keys::{date_ms, decode, encode, guid_key, record_key, story_key, ID_LEN, RECORD_SPACE};
@@ -76,12 +80,15 @@ use std::sync::Arc;
 /// Bumped when the on-disk layout changes incompatibly. 5: the index image's token in
 /// `meta`, which every open clears before writing anything (an older wirefeed would write
 /// under a token still set, and the next open would trust an image that no longer matched).
-/// 6: stories written with zstd, which a wirefeed of schema 5 cannot read.
-pub const SCHEMA_VERSION: u32 = 6;
+/// 6: stories written with zstd, which a wirefeed of schema 5 cannot read. 7: stories
+/// compressed with the store's own dictionary, which a wirefeed of schema 6 cannot read.
+pub const SCHEMA_VERSION: u32 = 7;
 /// The older schemas a store is upgraded from in place at open (see `Store::open`).
-const MIGRATES_FROM: [u32; 3] = [3, 4, 5];
+const MIGRATES_FROM: [u32; 4] = [3, 4, 5, 6];
 /// The `meta` key of the index image's token.
 const IMAGE_TOKEN: &str = "index_image";
+/// The `meta` key of the store's compression dictionary (see `codec`).
+const STORY_DICT: &str = "story_dict";
 /// Live stories from which `Store::close` writes an index image
 /// (`WIREFEED_IMAGE_MIN_STORIES` in the environment overrides it). Below it a rebuild at open
 /// takes well under a second (100,000 stories: 1.3 s), and writing a file at every close of
@@ -101,7 +108,7 @@ pub enum StoreError {
     Locked { path: PathBuf },
     #[error("store {path} cannot be opened: {source}")]
     Open { path: PathBuf, source: sled::Error },
-    #[error("store {path} was written by an incompatible wirefeed (schema {found}, this version reads {SCHEMA_VERSION} and upgrades 3 to 5 in place: since schema 3 it keeps the near-duplicate signature of every copy, since 4 stores stories compressed, since 5 keeps an index image, since 6 compresses stories with zstd); if it was written by a newer wirefeed, run that one; otherwise move it aside (or delete it) and run wirefeed again: it rebuilds the store from the sources, with the same story ids")]
+    #[error("store {path} was written by an incompatible wirefeed (schema {found}, this version reads {SCHEMA_VERSION} and upgrades 3 to 6 in place: since schema 3 it keeps the near-duplicate signature of every copy, since 4 stores stories compressed, since 5 keeps an index image, since 6 compresses stories with zstd, since 7 with a dictionary the store trains on its own stories); if it was written by a newer wirefeed, run that one; otherwise move it aside (or delete it) and run wirefeed again: it rebuilds the store from the sources, with the same story ids")]
     Schema { path: PathBuf, found: String },
     #[error("store: {0}")]
     Sled(#[from] sled::Error),
@@ -279,6 +286,11 @@ pub struct Store {
     /// Set by every story or record handed to sled (see [`Store::wrote`]): with the index's
     /// own flag, whether the image still describes the store at close.
     stories_written: std::sync::atomic::AtomicBool,
+    /// The dictionary stories are compressed with, once the store has trained one.
+    story_dict: std::sync::OnceLock<StoryDict>,
+    /// Live stories from which to try training the dictionary (again, if zstd found too
+    /// little to learn the last time).
+    dict_next_try: std::sync::atomic::AtomicUsize,
 }
 
 impl Store {
@@ -297,9 +309,9 @@ impl Store {
             }
             Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => {}
             // Schema 3 differs only in its stories being plain JSON, 4 and 5 in theirs being
-            // deflated (all of which still read), and 4 in having no image token: the store
-            // is marked 6 and goes on (an older wirefeed then refuses it instead of
-            // misreading its zstd stories or writing under a token).
+            // deflated (all of which still read), 6 in having no dictionary yet, and 4 in
+            // having no image token: the store is marked 7 and goes on (an older wirefeed
+            // then refuses it instead of misreading its stories or writing under a token).
             Some(v)
                 if MIGRATES_FROM
                     .iter()
@@ -312,6 +324,21 @@ impl Store {
                     path: path.to_path_buf(),
                     found: String::from_utf8_lossy(&v).into_owned(),
                 })
+            }
+        }
+        let story_dict = std::sync::OnceLock::new();
+        if let Some(bytes) = meta.get(STORY_DICT)? {
+            match StoryDict::new(bytes.to_vec()) {
+                Some(dict) => {
+                    let _ = story_dict.set(dict);
+                }
+                // Its stories then fail to read one by one, each with the reason; the rest
+                // of the store goes on.
+                None => tracing::error!(
+                    "store {}: the compression dictionary in its meta tree is damaged; \
+                     stories written with it cannot be read",
+                    path.display()
+                ),
             }
         }
         let sled_opened = started.elapsed();
@@ -342,6 +369,8 @@ impl Store {
             index: std::sync::Mutex::new(index),
             image_token,
             stories_written: std::sync::atomic::AtomicBool::new(false),
+            story_dict,
+            dict_next_try: std::sync::atomic::AtomicUsize::new(codec::DICT_MIN_STORIES),
         })
     }
 
@@ -425,6 +454,58 @@ impl Store {
     fn wrote(&self, bytes: usize) {
         self.written.fetch_add(bytes as u64, Ordering::Relaxed);
         self.stories_written.store(true, Ordering::Relaxed);
+    }
+
+    /// The dictionary stories are written with, if the store has one.
+    fn story_dict(&self) -> Option<&StoryDict> {
+        self.story_dict.get()
+    }
+
+    /// Trains the store's compression dictionary once it holds enough stories (see
+    /// `codec`): on the stories of the batch about to be written (`pending`) and the oldest
+    /// stored ones. The dictionary is in `meta` and flushed before any story is written with
+    /// it, so no crash leaves a story the store cannot unpack.
+    fn train_story_dict<'a>(&self, pending: impl Iterator<Item = &'a Story>) -> Result<()> {
+        if self.story_dict.get().is_some() {
+            return Ok(());
+        }
+        let live = self.index().live();
+        if live < self.dict_next_try.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let sled = self.sled()?;
+        let pending: Vec<&Story> = pending.take(codec::DICT_SAMPLES).collect();
+        let mut stored = Vec::with_capacity(codec::DICT_SAMPLES - pending.len());
+        for entry in sled.stories.scan_prefix([keys::STORY_SPACE]) {
+            if stored.len() + pending.len() >= codec::DICT_SAMPLES {
+                break;
+            }
+            let (_, value) = entry?;
+            // A story that does not read is no sample; reading it reports it elsewhere.
+            if let Ok(story) = codec::decode_story(&value, None) {
+                stored.push(story);
+            }
+        }
+        let samples = pending.len() + stored.len();
+        let Some(dict) = StoryDict::train(pending.into_iter().chain(&stored)) else {
+            // Too little to learn from (stories all alike, or tiny): stories stay packed
+            // without a dictionary, and training waits for twice as many.
+            self.dict_next_try.store(live * 2, Ordering::Relaxed);
+            tracing::debug!(samples, "store: no compression dictionary learned yet");
+            return Ok(());
+        };
+        let meta = sled.db.open_tree("meta")?;
+        meta.insert(STORY_DICT, dict.bytes())?;
+        sled.db.flush()?;
+        tracing::info!(
+            samples,
+            bytes = dict.bytes().len(),
+            ms = started.elapsed().as_millis() as u64,
+            "store: compression dictionary trained on its stories; new stories are written with it"
+        );
+        let _ = self.story_dict.set(dict);
+        Ok(())
     }
 
     fn index(&self) -> std::sync::MutexGuard<'_, Index> {
@@ -543,7 +624,7 @@ impl Store {
         self.sled()?
             .stories
             .get(story_key(seq))?
-            .map(|v| keys::decode_story(&v))
+            .map(|v| codec::decode_story(&v, self.story_dict.get()))
             .transpose()
     }
 

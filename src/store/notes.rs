@@ -9,7 +9,8 @@
 //! cannot leave a withdrawn story that `status` and the pages do not list, nor a note of
 //! a withdrawal that never happened.
 
-use super::keys::{decode, encode, encode_story, story_key};
+use super::codec::encode_story;
+use super::keys::{decode, encode, story_key};
 use super::{Result, Store};
 use crate::model::{Story, StoryId, StoryStatus, Withdrawal, WithdrawnBy};
 use chrono::{DateTime, Utc};
@@ -195,7 +196,7 @@ impl Store {
     fn write_story_now(&self, story: &Story, note: &StoryNote) -> Result<()> {
         let mut stories = sled::Batch::default();
         if let Some(seq) = self.index().seq(&story.id) {
-            stories.insert(&story_key(seq)[..], encode_story(story));
+            stories.insert(&story_key(seq)[..], encode_story(story, self.story_dict()));
         }
         let mut notes = NotesBatch::default();
         notes.put(note);

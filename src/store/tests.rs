@@ -342,6 +342,129 @@ fn a_schema_5_store_with_deflated_stories_is_upgraded_and_reads_them() {
 }
 
 #[test]
+fn a_schema_6_store_with_zstd_stories_is_upgraded_and_reads_them() {
+    // Schema 6 wrote a 2 and the JSON as one zstd frame, with no dictionary.
+    upgrade_keeps_stories(b"6", |json| {
+        let mut value = vec![2u8];
+        value.extend(zstd::bulk::compress(json, 1).expect("zstd"));
+        value
+    });
+}
+
+/// `n` invented stories of one newsroom: shared phrasing, other places and numbers.
+fn newsroom_items(n: usize) -> Vec<Incoming> {
+    let places = [
+        "Kiel", "Erfurt", "Passau", "Gera", "Celle", "Jena", "Hof", "Suhl",
+    ];
+    let topics = [
+        "Brückensanierung",
+        "Haushalt",
+        "Stadtfest",
+        "Busverkehr",
+        "Schulbau",
+    ];
+    (0..n)
+        .map(|i| {
+            let place = places[i % places.len()];
+            let topic = topics[i / places.len() % topics.len()];
+            let text = format!(
+                "{place} (dpa) - Der Stadtrat von {place} hat am Dienstag über {topic} \
+                 beraten und {} Millionen Euro freigegeben. Das teilte ein Sprecher der \
+                 Stadt mit. Nach Angaben der Verwaltung beginnen die Arbeiten im {}. Quartal; \
+                 betroffen seien rund {} Anwohner. Die Opposition kritisierte den Beschluss \
+                 als übereilt.",
+                i % 97 + 2,
+                i % 4 + 1,
+                i * 37 % 9000 + 100,
+            );
+            item(
+                &format!("g{i}"),
+                &format!("https://stadt.example/meldung/{i}"),
+                &format!("{topic} in {place}: Beschluss Nummer {i}"),
+                &text,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_store_trains_its_dictionary_once_and_its_stories_read_after_reopening() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("store");
+    let first_id;
+    let last_id;
+    let written;
+    {
+        let store = Store::open(&path, NearDupConfig::default()).expect("open");
+        let items = newsroom_items(codec::DICT_MIN_STORIES + 300);
+        let report = store
+            .ingest("stadt", &[], items, Utc::now())
+            .expect("ingest");
+        assert_eq!(report.new, codec::DICT_MIN_STORIES + 300, "{report:?}");
+        let ids: Vec<StoryId> = report
+            .outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Outcome::New(id) => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        first_id = ids[0].clone();
+        last_id = ids[ids.len() - 1].clone();
+        let dict = store.story_dict().expect("a dictionary was trained");
+        let meta = store.sled().unwrap().db.open_tree("meta").expect("meta");
+        assert_eq!(
+            meta.get(STORY_DICT).expect("meta").as_deref(),
+            Some(dict.bytes())
+        );
+        // Stories of the first batches were written before it, the last ones with it.
+        let stories = &store.sled().unwrap().stories;
+        let marker = |id: &StoryId| {
+            let seq = store.index().seq(id).expect("indexed");
+            stories.get(story_key(seq)).expect("get").expect("value")[0]
+        };
+        assert_eq!(marker(&first_id), 2, "written before the dictionary");
+        assert_eq!(marker(&last_id), 3, "written with the dictionary");
+        written = store.story(&last_id).expect("read").expect("story");
+        // Dropped without a close, as in a crash.
+    }
+    let store = Store::open(&path, NearDupConfig::default()).expect("reopen");
+    assert_eq!(store.story(&last_id).expect("read"), Some(written));
+    assert!(store.story(&first_id).expect("read").is_some());
+    // The dictionary is kept, not trained again: a story changed now is written with it.
+    let dict = store
+        .story_dict()
+        .expect("dictionary loaded")
+        .bytes()
+        .to_vec();
+    let copy = one(
+        &store,
+        "b",
+        item(
+            "b1",
+            "https://b.example/1",
+            "Spiegel einer Meldung",
+            "Kurzer Text, der keiner Meldung gleicht.",
+        ),
+    );
+    assert!(matches!(copy, Outcome::New(_)));
+    assert_eq!(store.story_dict().expect("still").bytes(), &dict[..]);
+
+    // Without its dictionary the store says why a story does not read.
+    drop(store);
+    {
+        let sled = Sled::open_waiting(&path, 50).expect("sled");
+        let meta = sled.db.open_tree("meta").expect("meta");
+        meta.remove(STORY_DICT).expect("remove");
+        sled.db.flush().expect("flush");
+    }
+    let store = Store::open(&path, NearDupConfig::default()).expect("reopen");
+    let err = store.story(&last_id).expect_err("unreadable without it");
+    assert!(err.to_string().contains("dictionary"), "{err}");
+    assert!(store.story(&first_id).expect("read").is_some());
+}
+
+#[test]
 fn a_store_of_the_old_layout_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("store");
@@ -825,8 +948,8 @@ fn a_schema_4_store_is_marked_current_and_a_newer_one_is_refused() {
     match Store::open(&path, NearDupConfig::default()) {
         Err(e @ StoreError::Schema { .. }) => {
             let text = e.to_string();
-            assert!(text.contains("schema 99, this version reads 6"), "{text}");
-            assert!(text.contains("upgrades 3 to 5 in place"), "{text}");
+            assert!(text.contains("schema 99, this version reads 7"), "{text}");
+            assert!(text.contains("upgrades 3 to 6 in place"), "{text}");
         }
         Err(other) => panic!("wrong error: {other}"),
         Ok(_) => panic!("a newer store was opened"),
