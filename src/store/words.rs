@@ -159,9 +159,7 @@ pub(super) fn story_part(line: &str) -> Option<Cow<'_, str>> {
     let mut line = line;
     if is_boilerplate_line(line) {
         // A note is a line of a few words; a long one is a note with the story after it.
-        if line.split_whitespace().nth(NOTE_WORDS).is_none() {
-            return None;
-        }
+        line.split_whitespace().nth(NOTE_WORDS)?;
         let end = line.find(['.', '!', '?'])?;
         line = &line[end + 1..];
     }
