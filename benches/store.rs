@@ -296,6 +296,24 @@ fn layouts(docs: usize) {
             lead_rows: 3,
         },
         Layout {
+            full_bands: 10,
+            full_rows: 4,
+            lead_bands: 16,
+            lead_rows: 2,
+        },
+        Layout {
+            full_bands: 10,
+            full_rows: 4,
+            lead_bands: 14,
+            lead_rows: 2,
+        },
+        Layout {
+            full_bands: 10,
+            full_rows: 4,
+            lead_bands: 12,
+            lead_rows: 2,
+        },
+        Layout {
             full_bands: 12,
             full_rows: 5,
             lead_bands: 16,

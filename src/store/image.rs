@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 pub const FILE_NAME: &str = "index.image";
 const MAGIC: &[u8; 8] = b"WFINDEX\0";
 /// Bumped when the layout or the meaning of any part of the index changes.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 /// Magic, version, token, the four counts of the slots, the two tables' bits and lengths,
 /// and the band entries.
 const HEADER_LEN: u64 = 8 + 4 + 8 + 4 * 8 + 2 * (4 + 8) + 8;

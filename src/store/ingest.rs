@@ -374,19 +374,12 @@ impl Ingest<'_> {
 
     /// The story a near-duplicate belongs to, or None for a new story.
     ///
-    /// A full item (more than its lead, see [`dedup::is_teaser`]) joins every story it
-    /// matches: when there are several, they were copies of one story all along that no
-    /// copy had joined yet, and they are merged into the one seen first.
-    ///
-    /// A teaser is weaker evidence: title and first sentence can open several stories
-    /// (weather warnings, results, market reports share their opening and differ in places
-    /// and numbers further down), and merging every story it matches let one teaser join
-    /// two whole clusters. So a teaser joins the story with full copies that it resembles
-    /// most ([`StoryMatch::rank`], decided by the stories' contents, not by arrival), the
-    /// stories made of teasers only that it matches (the same lead, waiting for their full
-    /// text), and another story whose full copy it matches only when the numbers of the
-    /// two stories' full copies do not tell them apart. A story it reaches only through a
-    /// teaser copy is not merged.
+    /// The item joins the stories that `joining::joins` picks among those it matches; when
+    /// there are several, they were copies of one story all along and are merged into the
+    /// one seen first. A teaser's match alone never merges two stories with full copies:
+    /// their full copies must agree too (see `joining`), so a teaser that opens two
+    /// template stories, or a full item reaching a story only through such a teaser, leaves
+    /// the stories apart.
     fn near_duplicate(&mut self, sig: &Signature, bands: &[u64]) -> Result<Option<StoryId>> {
         if bands.is_empty() {
             return Ok(None);
@@ -401,7 +394,7 @@ impl Ingest<'_> {
                     StoryMatch::of(sig, slot, index.sigs(slot), &self.store.near_dup)
                 })
                 .collect();
-            joins(&index, sig, &matched)
+            joins(&index, sig, &matched, &self.store.near_dup)
                 .into_iter()
                 .filter_map(|slot| Some((index.seq_of(slot), index.id(slot)?)))
                 .collect()

@@ -1,24 +1,49 @@
 //! Which stored stories a near-duplicate item joins. Joining a story says "this item is a
 //! copy of it"; merging two stories says "they were one all along", and asks for more.
 //!
-//! A full item (more than its lead, see [`dedup::is_teaser`]) joins every story it matches:
-//! when there are several, they were copies of one story all along.
+//! A teaser (title and first sentence or two, see [`dedup::is_teaser`]) cannot tell two
+//! stories with the same opening apart: template stories (weather warnings, results, market
+//! reports) share it, and so do two cuts of one story (its first paragraph, a copy with a
+//! paragraph dropped). So a teaser's match never makes two stories with full copies one on
+//! its own; it needs the full copies themselves to agree, looser than for a match
+//! ([`dedup::NearDupConfig::loosened`]): two cuts of one story keep most of each other,
+//! two template stories differ in most sentences or in their numbers.
 //!
-//! A teaser cannot tell two template stories with the same opening apart, so it joins the
-//! one it resembles most, chosen by the stories' contents rather than the order they came
-//! in, and the stories made of teasers only that it matches. It merges another story whose
-//! full copy it matches only when the two stories agree on their numbers: every number any
-//! full copy of a story carries is the story's (a copy only drops numbers), so two stories
-//! of which each has a number the other lacks are two events, even when one copy of each
-//! happens to carry none (see `Ingest::near_duplicate`).
+//! * A full item joins every story whose full copy it matches, every story made of teasers
+//!   only that it matches, and a story it matches only through a teaser when one of that
+//!   story's full copies agrees with it.
+//! * A teaser joins the story with full copies that it resembles most (decided by the
+//!   stories' contents, not the order they came in), every other one it matches whose full
+//!   copies agree with that one's, and the stories made of teasers only that it matches.
+//!
+//! Each decision rests on pairs of copies, not on which copy came first, so the clusters do
+//! not depend on arrival order where a teaser's choice is clear (see `tests/dedup_order.rs`).
+//! Where one teaser opens two stories that do not agree, it goes with whichever it
+//! resembles most among those already stored: one copy in the wrong story at worst, never
+//! two stories merged.
 
 use super::dedup::{self, SigRef, Signature};
 use super::index::Index;
 
 /// The stories an item with signature `item` joins among those it matches.
-pub(super) fn joins(index: &Index, item: &Signature, matched: &[StoryMatch]) -> Vec<u32> {
+pub(super) fn joins(
+    index: &Index,
+    item: &Signature,
+    matched: &[StoryMatch],
+    cfg: &dedup::NearDupConfig,
+) -> Vec<u32> {
+    let loose = cfg.loosened();
     if !dedup::is_teaser(item.view()) {
-        return matched.iter().map(|m| m.slot).collect();
+        return matched
+            .iter()
+            .filter(|m| {
+                m.full_copy
+                    || !m.anchored
+                    || full_copies(index, m.slot)
+                        .any(|c| dedup::is_near_duplicate_ref(item.view(), c, &loose))
+            })
+            .map(|m| m.slot)
+            .collect();
     }
     let mut join: Vec<u32> = matched
         .iter()
@@ -30,36 +55,20 @@ pub(super) fn joins(index: &Index, item: &Signature, matched: &[StoryMatch]) -> 
         return join;
     };
     join.push(host.slot);
-    if !host.full_copy {
-        return join;
-    }
-    let host_numbers = story_numbers(index, host.slot);
-    for other in anchored.filter(|m| m.full_copy && m.slot != host.slot) {
-        let other_numbers = story_numbers(index, other.slot);
-        let conflict = match (&host_numbers, &other_numbers) {
-            (Some(a), Some(b)) => dedup::number_sets_conflict(a, b),
-            _ => false,
-        };
-        if !conflict {
+    for other in anchored.filter(|m| m.slot != host.slot) {
+        let agree = full_copies(index, host.slot).any(|a| {
+            full_copies(index, other.slot).any(|b| dedup::is_near_duplicate_ref(a, b, &loose))
+        });
+        if agree {
             join.push(other.slot);
         }
     }
     join
 }
 
-/// Every number word of the story's full copies, sorted, without repeats; None when a
-/// copy's list was capped (it may miss numbers the story has: then no verdict).
-fn story_numbers(index: &Index, slot: u32) -> Option<Vec<u16>> {
-    let mut numbers = Vec::new();
-    for copy in index.sigs(slot).filter(|c| !dedup::is_teaser(*c)) {
-        if copy.numbers.len() >= dedup::MAX_NUMBERS {
-            return None;
-        }
-        numbers.extend_from_slice(copy.numbers);
-    }
-    numbers.sort_unstable();
-    numbers.dedup();
-    Some(numbers)
+/// The full (non-teaser) copies of the story at `slot`.
+fn full_copies(index: &Index, slot: u32) -> impl Iterator<Item = SigRef<'_>> {
+    index.sigs(slot).filter(|c| !dedup::is_teaser(*c))
 }
 
 /// How a new item matches one stored story: what the choice in `near_duplicate` reads.
@@ -128,5 +137,78 @@ impl StoryMatch {
             .cmp(&other.full_copy)
             .then(self.score.total_cmp(&other.score))
             .then_with(|| other.tie.cmp(&self.tie))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::dedup::NearDupConfig;
+    use super::super::{Incoming, Store};
+    use crate::model::Item;
+
+    const TITLE: &str = "Unwetterwarnung für den Norden";
+    const OPENING: &str = "Der Deutsche Wetterdienst hat für weite Teile des Nordens eine \
+        Unwetterwarnung herausgegeben, die ab dem späten Abend gilt.";
+
+    /// A warning of the template: the same title and opening, other places and numbers.
+    fn warning(place: &str, kmh: u32, until: u32) -> String {
+        format!(
+            "{OPENING} Im Landkreis {place} werden Sturmböen bis {kmh} Kilometer pro Stunde \
+             erwartet. Die Warnung gilt vorerst bis {until} Uhr. Die Behörden in {place} \
+             raten, Aufenthalte im Freien zu vermeiden und lose Gegenstände zu sichern. \
+             Der Bahnverkehr rund um {place} kann nach Angaben der Bahn beeinträchtigt sein."
+        )
+    }
+
+    /// The story of each link after ingesting the items one delivery each, in order.
+    fn stories(items: &[(&str, String)]) -> Vec<String> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("store"), NearDupConfig::default()).expect("open");
+        let now = chrono::Utc::now();
+        for (link, text) in items {
+            let item = Item {
+                guid: Some(link.to_string()),
+                link: url::Url::parse(link).ok(),
+                title: TITLE.to_string(),
+                content_html: Some(format!("<p>{text}</p>")),
+                ..Item::default()
+            };
+            store
+                .ingest("feed", &[], vec![Incoming::new(item, None)], now)
+                .expect("ingest");
+        }
+        items
+            .iter()
+            .map(|(link, _)| {
+                let url = url::Url::parse(link).expect("url");
+                let story = store.story_by_link(&url).expect("lookup");
+                story.map(|s| s.id.to_string()).unwrap_or_default()
+            })
+            .collect()
+    }
+
+    /// Before: a full story arriving after a teaser had joined another story with the same
+    /// opening matched that story through the teaser and merged with it; arriving before
+    /// the teaser, it stayed apart.
+    #[test]
+    fn a_story_reached_only_through_a_teaser_of_another_stays_apart_in_any_order() {
+        let a = ("https://a.example/kiel", warning("Plön", 110, 6));
+        let b = ("https://b.example/emden", warning("Aurich", 95, 4));
+        let teaser = ("https://c.example/teaser", OPENING.to_string());
+        for order in [[0, 2, 1], [1, 2, 0], [2, 0, 1], [0, 1, 2]] {
+            let items: Vec<(&str, String)> = order
+                .iter()
+                .map(|&i| [&a, &b, &teaser][i])
+                .map(|(l, t)| (*l, t.clone()))
+                .collect();
+            let s = stories(&items);
+            let story_of = |link: &str| &s[items.iter().position(|(l, _)| *l == link).expect("in")];
+            assert_ne!(story_of(a.0), story_of(b.0), "order {order:?}: {s:?}");
+            let t = story_of(teaser.0);
+            assert!(
+                t == story_of(a.0) || t == story_of(b.0),
+                "order {order:?}: {s:?}"
+            );
+        }
     }
 }

@@ -2,6 +2,8 @@
 //! tags a republisher adds or drops (datelines, agency tags, bylines, reading tips) left out,
 //! so the signature sees only the story.
 
+use std::borrow::Cow;
+
 /// `None` at every word boundary.
 ///
 /// Digit groups ("1.500", "2,5") stay one word so a republisher writing "1500" matches.
@@ -148,6 +150,62 @@ pub(super) fn is_boilerplate_line(line: &str) -> bool {
     lower.starts_with("von ") && words <= 8 && !line.ends_with(['.', '!', '?', ':', '"', '“'])
 }
 
+/// What a line holds of the story: None for a boilerplate line (see
+/// [`is_boilerplate_line`]), else the line without the reading tips, credits and copyright
+/// notes run into it, as when a republisher's paragraphs are joined into one line ("Foto:
+/// Anna Beispiel/dpa Der Bundesrat hat …", "… gebilligt. Lesen Sie auch: …"). A note in a
+/// long line runs to the next sentence end or to the end of the line.
+pub(super) fn story_part(line: &str) -> Option<Cow<'_, str>> {
+    let mut line = line;
+    if is_boilerplate_line(line) {
+        // A note is a line of a few words; a long one is a note with the story after it.
+        line.split_whitespace().nth(NOTE_WORDS)?;
+        let end = line.find(['.', '!', '?'])?;
+        line = &line[end + 1..];
+    }
+    Some(drop_inline_boilerplate(line))
+}
+
+/// Words a boilerplate line may have; a longer line starting like one holds the story too.
+const NOTE_WORDS: usize = 30;
+
+fn drop_inline_boilerplate(line: &str) -> Cow<'_, str> {
+    let mut out: Option<String> = None;
+    // Bytes of `line` already copied to `out` or skipped.
+    let mut done = 0;
+    let mut from = 0;
+    while let Some(off) = line[from..].find(SENTENCE_END) {
+        let end = from + off + line[from + off..].chars().next().map_or(1, char::len_utf8);
+        let rest = &line[end..];
+        let note = rest.trim_start();
+        let starts_note = note.len() < rest.len()
+            && note
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || c == '©' || c == '(')
+            && is_boilerplate_line(note);
+        if !starts_note {
+            from = end;
+            continue;
+        }
+        let note_len = note.find(['.', '!', '?']).map_or(note.len(), |j| j + 1);
+        let o = out.get_or_insert_with(|| String::with_capacity(line.len()));
+        o.push_str(&line[done..end]);
+        o.push(' ');
+        done = line.len() - note.len() + note_len;
+        from = done;
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(&line[done..]);
+            Cow::Owned(o)
+        }
+        None => Cow::Borrowed(line),
+    }
+}
+
+const SENTENCE_END: [char; 7] = ['.', '!', '?', '"', '“', '»', '«'];
+
 /// Agency tags that republishers add or drop ("Berlin (dpa) -", "© dpa-infocom").
 const AGENCY_WORDS: [u64; 13] = [
     word_hash_ascii(b"dpa"),
@@ -265,6 +323,27 @@ mod tests {
         assert!(!is_boilerplate_line(
             "Der Bundesrat hat die Reform gebilligt."
         ));
+    }
+
+    #[test]
+    fn notes_run_into_a_line_are_left_out_and_the_story_kept() {
+        let story = "Der Bundesrat hat die Reform gebilligt. Sie gilt ab Juli.";
+        assert_eq!(story_part(story).as_deref(), Some(story));
+        assert_eq!(story_part("Lesen Sie auch: Streit um die Rente"), None);
+        // Paragraphs joined into one line: a reading tip after the story, a photo credit
+        // before it.
+        let tip = format!("{story} Lesen Sie auch: Streit um die Rente");
+        assert_eq!(words(&story_part(&tip).unwrap_or_default()), words(story));
+        let tip =
+            "Der Bundesrat hat die Reform gebilligt. Mehr zum Thema: Rente. Sie gilt ab Juli.";
+        assert_eq!(words(&story_part(tip).unwrap_or_default()), words(story));
+        let credit = format!(
+            "Foto: Anna Beispiel/dpa. {story} Die Länder hatten lange gestritten, bis \
+             sich eine Mehrheit fand, die dem Entwurf am Ende ohne weitere Änderungen \
+             zustimmte, wie es aus Kreisen der Länderkammer hieß."
+        );
+        let kept = story_part(&credit).unwrap_or_default();
+        assert!(kept.starts_with(" Der Bundesrat"), "{kept}");
     }
 
     #[test]
