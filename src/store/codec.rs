@@ -160,40 +160,44 @@ fn bad(why: &str) -> std::io::Error {
 /// The bytes of one zstd frame; an error for a damaged or cut one, or one claiming more
 /// than [`MAX_STORY_BYTES`].
 fn decompress(frame: &[u8]) -> std::io::Result<Vec<u8>> {
-    let size = frame_size(frame)?;
-    let mut out = Vec::with_capacity(size);
-    DECOMPRESS.with(|z| {
-        let mut z = z.borrow_mut();
-        let z = z
-            .as_mut()
-            .ok_or_else(|| std::io::Error::other("zstd decompression context unavailable"))?;
-        let n = z.decompress_to_buffer(frame, &mut out)?;
-        if n == size {
-            Ok(out)
-        } else {
-            Err(bad("zstd frame shorter than its content size"))
-        }
+    unpack_checked(frame, |out| {
+        DECOMPRESS.with(|z| {
+            let mut z = z.borrow_mut();
+            let z = z.as_mut().ok_or_else(no_context)?;
+            z.decompress_to_buffer(frame, out)
+        })
     })
 }
 
 /// [`decompress`] of a frame compressed with `dict`.
 fn decompress_with(frame: &[u8], dict: &StoryDict) -> std::io::Result<Vec<u8>> {
+    unpack_checked(frame, |out| {
+        DICT_DECOMPRESS.with(|z| {
+            let mut z = z.borrow_mut();
+            let z = z.as_mut().ok_or_else(no_context)?;
+            z.decompress_using_ddict(out, frame, &dict.decompress)
+                .map_err(|code| bad(zstd::zstd_safe::get_error_name(code)))
+        })
+    })
+}
+
+/// Unpacks a frame into a buffer of the size it claims (checked first) and holds it to
+/// that size: a frame that unpacks to less was cut.
+fn unpack_checked(
+    frame: &[u8],
+    unpack: impl FnOnce(&mut Vec<u8>) -> std::io::Result<usize>,
+) -> std::io::Result<Vec<u8>> {
     let size = frame_size(frame)?;
     let mut out = Vec::with_capacity(size);
-    DICT_DECOMPRESS.with(|z| {
-        let mut z = z.borrow_mut();
-        let z = z
-            .as_mut()
-            .ok_or_else(|| std::io::Error::other("zstd decompression context unavailable"))?;
-        let n = z
-            .decompress_using_ddict(&mut out, frame, &dict.decompress)
-            .map_err(|code| bad(zstd::zstd_safe::get_error_name(code)))?;
-        if n == size {
-            Ok(out)
-        } else {
-            Err(bad("zstd frame shorter than its content size"))
-        }
-    })
+    if unpack(&mut out)? == size {
+        Ok(out)
+    } else {
+        Err(bad("zstd frame shorter than its content size"))
+    }
+}
+
+fn no_context() -> std::io::Error {
+    std::io::Error::other("zstd decompression context unavailable")
 }
 
 /// The bytes of a raw deflate stream (a story written by schema 4 or 5); an error for a

@@ -926,4 +926,28 @@ mod tests {
         let s = stories(&[a, teaser, copy]);
         assert!(s[0] == s[1] && s[1] == s[2], "{s:?}");
     }
+
+    /// Before: a full story arriving after a teaser had joined another story with the same
+    /// opening matched that story through the teaser and merged with it; arriving before
+    /// the teaser, it stayed apart.
+    #[test]
+    fn a_story_reached_only_through_a_teaser_of_another_stays_apart_in_any_order() {
+        let a = ("https://a.example/kiel", TITLE, warning("Plön", 110, 6));
+        let b = ("https://b.example/emden", TITLE, warning("Aurich", 95, 4));
+        let teaser = ("https://c.example/teaser", TITLE, OPENING.to_string());
+        for order in [[0, 2, 1], [1, 2, 0], [2, 0, 1], [0, 1, 2]] {
+            let items: Vec<(&str, &str, String)> = order
+                .iter()
+                .map(|&i| [&a, &b, &teaser][i].clone())
+                .collect();
+            let s = stories(&items);
+            let story_of = |link: &str| &s[items.iter().position(|i| i.0 == link).expect("in")];
+            assert_ne!(story_of(a.0), story_of(b.0), "order {order:?}: {s:?}");
+            let t = story_of(teaser.0);
+            assert!(
+                t == story_of(a.0) || t == story_of(b.0),
+                "order {order:?}: {s:?}"
+            );
+        }
+    }
 }

@@ -624,7 +624,7 @@ impl Store {
         self.sled()?
             .stories
             .get(story_key(seq))?
-            .map(|v| codec::decode_story(&v, self.story_dict.get()))
+            .map(|v| codec::decode_story(&v, self.story_dict()))
             .transpose()
     }
 
