@@ -163,13 +163,27 @@ impl BandIndex {
 
     /// Slots sharing at least one unsaturated band key, each once, in first-match order.
     pub fn candidates(&self, keys: &[u64], out: &mut Vec<u32>) {
+        let mut weights = Vec::new();
+        self.gather(keys, 1, out, &mut weights);
+    }
+
+    /// Adds the slots sharing one of `keys` to `out`, each once, and `weight` to its entry
+    /// in `weights` (parallel to `out`) for every key it shares.
+    pub fn gather(&self, keys: &[u64], weight: u16, out: &mut Vec<u32>, weights: &mut Vec<u16>) {
         for &key in keys {
             let (bucket, tag) = split(key);
             for e in &self.buckets[bucket] {
                 if e[0] == tag {
                     let slot = slot_of(e);
-                    if slot < SATURATED && !out.contains(&slot) {
-                        out.push(slot);
+                    if slot >= SATURATED {
+                        continue;
+                    }
+                    match out.iter().position(|&s| s == slot) {
+                        Some(i) => weights[i] = weights[i].saturating_add(weight),
+                        None => {
+                            out.push(slot);
+                            weights.push(weight);
+                        }
                     }
                 }
             }
