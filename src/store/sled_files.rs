@@ -13,8 +13,14 @@
 //! as after any crash. A whole `.generating` file (a kill between its sync and its rename)
 //! reads like a renamed one and is left to sled.
 //!
-//! Files are removed only under the store's lock (sled's own: an exclusive `flock` on `db`),
-//! so a snapshot another wirefeed is writing at that moment is never touched.
+//! Likewise `conf`, which sled writes in two writes at a store's very first open, before its
+//! `db` file exists: a kill between them leaves a `conf` sled cannot parse, and with no `db`
+//! the store holds nothing yet, so sled simply writes `conf` again.
+//!
+//! A snapshot file is removed only under the store's lock (sled's own: an exclusive `flock`
+//! on `db`), so one another wirefeed is writing at that moment is never touched. `conf` has
+//! no lock to take before `db` exists; a `conf` removed while another wirefeed creates the
+//! same store costs nothing either, sled writes the same settings at the next open.
 
 use super::StoreError;
 use std::fs::{File, TryLockError};
@@ -24,9 +30,11 @@ use std::path::Path;
 /// Length and checksum that end a snapshot file: the uncompressed length (8 bytes), then
 /// the CRC-32 of what precedes them (4 bytes, little-endian), as sled 0.34 writes them.
 const SNAPSHOT_TRAILER: usize = 12;
+/// The checksum that ends sled's `conf` file.
+const CONF_TRAILER: usize = 4;
 
-/// Removes the snapshot files a kill left unfinished in the store at `path`, each with a
-/// warning naming it. `Locked` when another handle holds
+/// Removes the snapshot files a kill left unfinished in the store at `path` (and a `conf`
+/// cut at its first open), each with a warning naming it. `Locked` when another handle holds
 /// the store: then nothing is touched.
 pub(super) fn remove_unfinished(path: &Path) -> Result<(), StoreError> {
     let io_error = |e: std::io::Error| StoreError::Open {
@@ -35,8 +43,7 @@ pub(super) fn remove_unfinished(path: &Path) -> Result<(), StoreError> {
     };
     let db = match File::open(path.join("db")) {
         Ok(db) => db,
-        // A new store: sled has written no snapshot yet.
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound => return remove_cut_conf(path),
         Err(e) => return Err(io_error(e)),
     };
     match db.try_lock() {
@@ -74,6 +81,37 @@ pub(super) fn remove_unfinished(path: &Path) -> Result<(), StoreError> {
     }
     // The lock goes with `db`, before sled takes it again.
     drop(db);
+    Ok(())
+}
+
+/// The store's first open was killed while sled wrote `conf`: no `db` yet, so nothing is
+/// stored and sled writes `conf` again once it is gone.
+fn remove_cut_conf(path: &Path) -> Result<(), StoreError> {
+    let conf = path.join("conf");
+    let bytes = match std::fs::read(&conf) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(StoreError::Open {
+                path: path.to_path_buf(),
+                source: sled::Error::Io(e),
+            })
+        }
+    };
+    // Sled itself writes a `conf` of 8 bytes or fewer again.
+    if bytes.len() <= 8 || is_whole(&bytes, CONF_TRAILER) {
+        return Ok(());
+    }
+    std::fs::remove_file(&conf).map_err(|source| StoreError::Unfinished {
+        file: conf.clone(),
+        source,
+    })?;
+    tracing::warn!(
+        store = %path.display(),
+        bytes = bytes.len(),
+        "removed the settings file sled had not finished writing when wirefeed was killed at \
+         the store's first open (the store held nothing yet); sled writes it again"
+    );
     Ok(())
 }
 
@@ -218,17 +256,29 @@ mod tests {
     }
 
     #[test]
+    fn a_kill_while_sled_wrote_the_settings_of_a_new_store_leaves_a_store_that_opens() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let whole = store_with_stories(dir.path(), 1).join("conf");
+        let whole = std::fs::read(whole).expect("conf");
+        let path = dir.path().join("new");
+        std::fs::create_dir_all(&path).expect("mkdir");
+        // The settings written, their checksum not (seen under gdb), and no `db` yet.
+        std::fs::write(path.join("conf"), &whole[..whole.len() - CONF_TRAILER]).expect("write");
+        let store = Store::open(&path, NearDupConfig::default()).expect("the store opens");
+        assert_eq!(store.story_count(), 0);
+        drop(store);
+        assert_eq!(std::fs::read(path.join("conf")).expect("conf"), whole);
+    }
+
+    #[test]
     fn sleds_checksum_is_crc32() {
-        // The trailer of the snapshots sled wrote: a change of checksum would be caught here
+        // The trailer of a `conf` sled wrote: a change of checksum would be caught here
         // rather than by removing whole files.
         let dir = tempfile::tempdir().expect("tempdir");
         let path = store_with_stories(dir.path(), 1);
-        let names = snapshot_files(&path);
-        assert!(
-            !names.is_empty(),
-            "sled wrote a snapshot at the second open"
-        );
-        for name in names {
+        let conf = std::fs::read(path.join("conf")).expect("conf");
+        assert!(is_whole(&conf, CONF_TRAILER));
+        for name in snapshot_files(&path) {
             let snapshot = std::fs::read(path.join(&name)).expect("snapshot");
             assert!(is_whole(&snapshot, SNAPSHOT_TRAILER), "{name}");
         }
