@@ -200,6 +200,16 @@ impl BandIndex {
         Ok(BandIndex { buckets })
     }
 
+    /// Bytes held: the bucket headers and each bucket's allocation, slack included.
+    pub fn memory(&self) -> usize {
+        self.buckets.capacity() * std::mem::size_of::<Vec<Entry>>()
+            + self
+                .buckets
+                .iter()
+                .map(|b| super::index::malloc_chunk(b.capacity() * std::mem::size_of::<Entry>()))
+                .sum::<usize>()
+    }
+
     /// Band entries and saturated keys held, for tests and the benchmark.
     pub fn size(&self) -> (usize, usize) {
         let mut entries = 0;

@@ -61,6 +61,7 @@ mod teasers;
 mod words;
 
 pub use bands::KEY_CAP;
+pub use index::Memory as IndexMemory;
 pub use ingest::Incoming;
 pub use keys::story_id;
 pub use notes::{HandDone, HandError, Pin, StoryNote};
@@ -610,6 +611,11 @@ impl Store {
     /// of memory.
     pub fn index_size(&self) -> (usize, usize, usize, usize) {
         self.index().size()
+    }
+
+    /// The in-memory index's bytes by part, for the benchmark.
+    pub fn index_memory(&self) -> IndexMemory {
+        self.index().memory()
     }
 
     /// Stories in the store (from the in-memory index: every story has its record).
