@@ -45,6 +45,7 @@
 //! `teasers`, `lifecycle` (versions, corrections and withdrawals decided at ingest), `notes`
 //! (withdrawals and pins; the editor's actions by hand), `tests`.
 
+mod arena;
 mod bands;
 mod codec;
 pub mod dedup;
