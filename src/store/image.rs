@@ -17,7 +17,7 @@
 //! (slots, signature words, free slots, next sequence number, id table bits and length, key
 //! table bits and length, band entries), then the sections: ids u128, dates u64, seqs u64,
 //! signature lengths u32 and every signature word u16, free slots u32, id table buckets u32,
-//! key table buckets u64, band bucket lengths u32 and band entries 3 × u16; last a blake3
+//! key table buckets u64, band bucket lengths u32 and band entries of 5 bytes; last a blake3
 //! hash of everything before it. The counts fix the file's length, so a damaged count is
 //! refused before anything is allocated for it.
 
@@ -31,9 +31,9 @@ use std::path::{Path, PathBuf};
 pub const FILE_NAME: &str = "index.image";
 const MAGIC: &[u8; 8] = b"WFINDEX\0";
 /// Bumped when the layout or the meaning of any part of the index changes. 3: signatures
-/// in their compact form (the full sketch narrowed to 8 bits) and band keys of the narrowed
-/// values; an image of 2 is refused (the store then rebuilds the index from its records,
-/// once, and closes with an image of 3).
+/// in their compact form (the full sketch narrowed to 8 bits), band keys of the narrowed
+/// values, band entries of 5 bytes; an image of 2 is refused (the store then rebuilds the
+/// index from its records, once, and closes with an image of 3).
 const VERSION: u32 = 3;
 /// Magic, version, token, the four counts of the slots, the two tables' bits and lengths,
 /// and the band entries.
@@ -158,9 +158,7 @@ fn write_file(index: &Index, token: u64, tmp: &Path) -> io::Result<u64> {
         out.write_all(&(bucket.len() as u32).to_le_bytes())?;
     }
     for e in raw.bands.iter().flatten() {
-        for half in e {
-            out.write_all(&half.to_le_bytes())?;
-        }
+        out.write_all(e)?;
     }
     let mut hashing = out.into_inner().map_err(io::IntoInnerError::into_error)?;
     let hash = hashing.hasher.finalize();
@@ -281,7 +279,7 @@ impl Header {
             (1u64 << self.id_bits) * 4,
             (1u64 << self.key_bits) * 8,
             BUCKETS as u64 * 4,
-            self.entries.checked_mul(6)?,
+            self.entries.checked_mul(5)?,
         ];
         parts
             .iter()
@@ -377,7 +375,7 @@ impl Source {
         }
         let mut bands = Vec::with_capacity(BUCKETS);
         for len in band_lens {
-            bands.push(self.vec(len as usize, entry)?);
+            bands.push(self.vec(len as usize, |e: Entry| e)?);
         }
         Ok(Ok(OwnedIndex {
             ids,
@@ -391,14 +389,6 @@ impl Source {
             bands,
         }))
     }
-}
-
-fn entry(b: [u8; 6]) -> Entry {
-    [
-        u16::from_le_bytes([b[0], b[1]]),
-        u16::from_le_bytes([b[2], b[3]]),
-        u16::from_le_bytes([b[4], b[5]]),
-    ]
 }
 
 #[cfg(test)]
