@@ -765,6 +765,7 @@ impl Index {
             copies: self.sigs.live_words().map(|s| unpack_all(s).count()).sum(),
             ids: self.slots.memory(),
             keys: self.keys.memory(),
+            key_entries: self.keys.len(),
             bands: self.bands.memory(),
         }
     }
@@ -787,6 +788,8 @@ pub struct Memory {
     pub ids: usize,
     /// The key table (guid, link and fingerprint hashes → slots).
     pub keys: usize,
+    /// Entries in the key table (its buckets double past three quarters full).
+    pub key_entries: usize,
     /// The band index: bucket headers, entries and their slack.
     pub bands: usize,
 }

@@ -291,7 +291,6 @@ impl KeyTable {
         }
     }
 
-    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.0.len
     }
