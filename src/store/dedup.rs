@@ -69,7 +69,9 @@ const SHINGLE: usize = 3;
 /// Words of [`Signature::names`].
 pub const NAME_WORDS: usize = 8;
 /// Title names kept per signature (see [`Signature::names`]).
-const MAX_KEYS: usize = 6;
+const MAX_KEYS: usize = 5;
+/// The bit of the names' second half that marks a text cut off mid-sentence.
+const CUT_BIT: u64 = 1 << 63;
 
 /// Near-duplicate signature of one story: a MinHash sketch of all shingles, the exact
 /// (hashed) shingle set of the lead and the number words.
@@ -96,7 +98,8 @@ pub struct Signature {
     /// weekdays, months and times of day of the text, the capitalised words of title and
     /// text as a 64-bit filter, and the title's names, those of its capitalised words that
     /// the text has inside a sentence ("Unwetter im Harz", "Kranwerk streicht Stellen"), as
-    /// positions in that filter. A copy keeps these or drops them with a cut; see
+    /// positions in that filter; and whether the text stops mid-sentence
+    /// ([`is_cut_text`]). A copy keeps these or drops them with a cut; see
     /// [`names_conflict`].
     #[serde(default)]
     pub names: Vec<u16>,
@@ -230,11 +233,15 @@ pub fn signature(title: &str, text: &str) -> Signature {
     title_names.push_line(title, false);
     let mut text_names = NameWords::default();
     let title_words = words.len();
+    let mut cut = false;
     for line in text.lines() {
         let Some(line) = story_part(line) else {
             continue;
         };
         let line = line.as_ref();
+        if !line.trim().is_empty() {
+            cut = is_cut(line);
+        }
         text_names.push_line(strip_dateline(line), true);
         let mut line_numbers = push_words(strip_dateline(line), &mut words);
         // A text cut off mid-number ("2,5 Milliarden" → "2,…") ends in a number that is
@@ -280,14 +287,14 @@ pub fn signature(title: &str, text: &str) -> Signature {
         full: full.iter().map(|&v| (v >> 16) as u16).collect(),
         lead,
         numbers,
-        names: names(&title_names, &text_names),
+        names: names(&title_names, &text_names, cut),
     }
 }
 
 /// [`Signature::names`] from the title's and the text's [`NameWords`]: the filter (4 words),
-/// then the when bits (25), the number of title names (3) and their filter positions (6
-/// bits each), low bits first.
-fn names(title: &NameWords, text: &NameWords) -> Vec<u16> {
+/// then the when bits (25), the number of title names (3), their filter positions (6 bits
+/// each) and whether the text stops mid-sentence (the top bit), low bits first.
+fn names(title: &NameWords, text: &NameWords, cut: bool) -> Vec<u16> {
     let position = |h: u64| (mix64(h) >> 58) as u32;
     let mut filter = 0u64;
     for &(h, _) in title.words.iter().chain(&text.words) {
@@ -304,6 +311,9 @@ fn names(title: &NameWords, text: &NameWords) -> Vec<u16> {
         }
     }
     let mut meta = u64::from(text.when) | (keys.len() as u64) << 25;
+    if cut {
+        meta |= CUT_BIT;
+    }
     for (i, p) in keys.iter().enumerate() {
         meta |= u64::from(*p) << (28 + 6 * i);
     }
@@ -311,6 +321,13 @@ fn names(title: &NameWords, text: &NameWords) -> Vec<u16> {
         .iter()
         .flat_map(|v| (0..4).map(move |i| (v >> (16 * i)) as u16))
         .collect()
+}
+
+/// Whether the story's text stops mid-sentence (a truncated teaser, "…", "[…]"): it may have
+/// lost numbers and names that the full story has after the cut. False for a signature
+/// stored before names.
+pub fn is_cut_text(sig: SigRef<'_>) -> bool {
+    sig.names.len() == NAME_WORDS && sig.names[NAME_WORDS - 1] & 0x8000 != 0
 }
 
 /// The parts of [`Signature::names`]: (filter, when bits, title name positions); None for
@@ -561,6 +578,12 @@ fn numbers_conflict_of(a: SigRef<'_>, b: SigRef<'_>) -> bool {
         return false;
     }
     number_sets_conflict(a.numbers, b.numbers)
+}
+
+/// Whether two stories contradict each other in their numbers ([`numbers_conflict`]) or in
+/// when and who ([`names_conflict`]): however alike their wording, they report two events.
+pub(super) fn conflict_ref(a: SigRef<'_>, b: SigRef<'_>) -> bool {
+    numbers_conflict_of(a, b) || names_conflict_of(a, b)
 }
 
 /// Whether each story says when or who in a word the other lacks: a weekday, month or time
