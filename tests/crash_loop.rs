@@ -142,3 +142,169 @@ fn random_sigkills_of_run_lose_and_duplicate_nothing_and_formats_agree() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// The moment that broke the loop about once in seven CI runs: `run` killed while sled wrote
+/// the snapshot it writes at every open (so at every checkpoint). The kill left
+/// `snap.<lsn>.generating` empty (seen under gdb, killed just after its creation), and sled
+/// refused the store at every open from then on ("empty/corrupt snapshot file found").
+#[test]
+fn a_kill_while_sled_writes_its_snapshot_leaves_a_store_that_opens_with_every_story() {
+    let server = TestServer::start();
+    let sources = format!(
+        "  - id: a\n    url: {}\n    interval: 1s",
+        server.url("/feed.xml")
+    );
+    let ws = Workspace::new(&config(
+        &sources,
+        "  - id: alle\n    title: Alle\n    limit: 5000",
+    ));
+    // Two runs, so that sled has a finished snapshot and has written past it.
+    server.set("/feed.xml", Route::xml(stories(4)));
+    ws.once();
+    server.set("/feed.xml", Route::xml(stories(7)));
+    ws.once();
+    let store = ws.path().join("store");
+    let newest = std::fs::read_dir(&store)
+        .expect("store")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| u64::from_str_radix(n.strip_prefix("snap.")?, 16).ok())
+        .max()
+        .expect("a finished snapshot");
+    let killed = store.join(format!("snap.{:016X}.generating", newest + 1));
+    std::fs::write(&killed, b"").expect("the file a kill left");
+    server.set("/feed.xml", Route::xml(stories(9)));
+    let out = ws.once();
+    assert!(
+        stderr(&out).contains("sled had not finished writing"),
+        "the removal is logged: {}",
+        stderr(&out)
+    );
+    assert!(!killed.exists());
+    let published = rss_titles(&ws);
+    assert_eq!(published.len(), 9, "every story once: {published:?}");
+    let got: BTreeSet<String> = published.into_iter().collect();
+    let expected: BTreeSet<String> = (0..9)
+        .map(|i| format!("Meldung {i} aus dem Kreis Beispiel"))
+        .collect();
+    assert_eq!(got, expected);
+}
+
+/// The same moment hit on purpose: each round kills `run` the instant sled creates its next
+/// snapshot file (inotify on the store folder), at its open or at a checkpoint, so the
+/// three writes that follow are cut at different points. Without the fix 5 of 5 runs of
+/// this test ended with a store sled refused; the random kills above met that moment about
+/// once in seven CI runs.
+#[test]
+fn kills_aimed_at_sleds_snapshot_write_lose_and_duplicate_nothing() {
+    let rounds: usize = std::env::var("WIREFEED_CRASH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(8, |r: usize| r.div_ceil(2));
+    let server = TestServer::start();
+    let mut total = 3;
+    server.set("/feed.xml", Route::xml(stories(total)));
+    let sources = format!(
+        "  - id: a\n    url: {}\n    interval: 1s",
+        server.url("/feed.xml")
+    );
+    let ws = Workspace::new(&config(
+        &sources,
+        "  - id: alle\n    title: Alle\n    limit: 5000",
+    ));
+    let store = ws.path().join("store");
+    // sled takes a folder that exists; the watch needs it before the first open.
+    std::fs::create_dir_all(&store).expect("store folder");
+    let mut rng = rand::rng();
+    let mut aimed = 0;
+    for _ in 0..rounds {
+        total += rng.random_range(1..4);
+        server.set("/feed.xml", Route::xml(stories(total)));
+        let watch = SnapshotWatch::new(&store);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wirefeed"))
+            .env("WIREFEED_CHECKPOINT_BYTES", "1")
+            .arg("--config")
+            .arg(ws.config_path())
+            .arg("run")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start daemon");
+        // An open with nothing new in the log writes no snapshot: then the round's first
+        // checkpoint does, or the kill comes anyway.
+        if watch.created(Duration::from_secs(3)) {
+            aimed += 1;
+        }
+        // SAFETY: a signal to our own child by pid.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGKILL) };
+        let _ = child.wait();
+    }
+    assert!(aimed > 0, "no kill met sled writing a snapshot");
+    ws.once();
+    let published = rss_titles(&ws);
+    let unique: BTreeSet<&String> = published.iter().collect();
+    assert_eq!(unique.len(), published.len(), "a story published twice");
+    let expected: BTreeSet<String> = (0..total)
+        .map(|i| format!("Meldung {i} aus dem Kreis Beispiel"))
+        .collect();
+    let got: BTreeSet<String> = published.into_iter().collect();
+    assert_eq!(got, expected, "every story once after {aimed} aimed kills");
+}
+
+/// Tells when a `snap.*.generating` file is created in a folder (Linux inotify).
+struct SnapshotWatch {
+    fd: libc::c_int,
+}
+
+impl SnapshotWatch {
+    fn new(dir: &std::path::Path) -> SnapshotWatch {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = std::ffi::CString::new(dir.as_os_str().as_bytes()).expect("no NUL in a path");
+        // SAFETY: plain syscalls on a descriptor this watch owns.
+        let fd = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
+        assert!(fd >= 0, "inotify: {}", std::io::Error::last_os_error());
+        // SAFETY: as above; `dir` outlives the call.
+        let wd = unsafe { libc::inotify_add_watch(fd, dir.as_ptr(), libc::IN_CREATE) };
+        assert!(wd >= 0, "inotify: {}", std::io::Error::last_os_error());
+        SnapshotWatch { fd }
+    }
+
+    /// Waits up to `limit` for the creation of a snapshot file; whether it came.
+    fn created(&self, limit: Duration) -> bool {
+        const HEADER: usize = std::mem::size_of::<libc::inotify_event>();
+        let started = std::time::Instant::now();
+        let mut buf = [0u8; 4096];
+        loop {
+            // SAFETY: reads into a buffer of the length given.
+            let n = unsafe { libc::read(self.fd, buf.as_mut_ptr().cast(), buf.len()) };
+            let mut at = 0;
+            while n > 0 && at + HEADER <= n as usize {
+                // SAFETY: the kernel wrote a whole event header at `at`; unaligned read.
+                let event: libc::inotify_event =
+                    unsafe { std::ptr::read_unaligned(buf.as_ptr().add(at).cast()) };
+                let name = &buf[at + HEADER..at + HEADER + event.len as usize];
+                let name = name.split(|&b| b == 0).next().unwrap_or_default();
+                if name.starts_with(b"snap.") && name.ends_with(b".generating") {
+                    return true;
+                }
+                at += HEADER + event.len as usize;
+            }
+            let Some(left) = limit.checked_sub(started.elapsed()) else {
+                return false;
+            };
+            let mut ready = libc::pollfd {
+                fd: self.fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one pollfd, owned here.
+            unsafe { libc::poll(&mut ready, 1, left.as_millis().max(1) as libc::c_int) };
+        }
+    }
+}
+
+impl Drop for SnapshotWatch {
+    fn drop(&mut self) {
+        // SAFETY: the descriptor is this watch's own.
+        unsafe { libc::close(self.fd) };
+    }
+}

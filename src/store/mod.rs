@@ -43,7 +43,8 @@
 //! read at the next open), `dedup` (signatures and the near-duplicate
 //! rule), `words` (wire copy as word hashes), `exact` (normalized links and fingerprints),
 //! `teasers`, `lifecycle` (versions, corrections and withdrawals decided at ingest), `notes`
-//! (withdrawals and pins; the editor's actions by hand), `tests`.
+//! (withdrawals and pins; the editor's actions by hand), `sled_files` (what a kill left
+//! half-written among sled's own files, removed before it opens them), `tests`.
 
 mod bands;
 mod codec;
@@ -56,6 +57,7 @@ mod joining;
 mod keys;
 mod lifecycle;
 mod notes;
+mod sled_files;
 mod tables;
 mod teasers;
 mod words;
@@ -114,6 +116,11 @@ pub enum StoreError {
     Sled(#[from] sled::Error),
     #[error("store {path} is closed: opening it again at a checkpoint failed (see the error before this one); `wirefeed run` opens it again by itself, a `once` run should simply be started again")]
     Closed { path: PathBuf },
+    #[error("store: cannot remove {file}, which sled did not finish writing when wirefeed was killed and for which it refuses the store: {source}; remove that file by hand (sled recovers without it) and start wirefeed again")]
+    Unfinished {
+        file: PathBuf,
+        source: std::io::Error,
+    },
     #[error("store: damaged record in {tree}: {source}")]
     Record {
         tree: &'static str,
@@ -246,6 +253,9 @@ impl Sled {
     }
 
     fn open(path: &Path) -> Result<Sled> {
+        // A kill while sled wrote a snapshot (at every open, so at every checkpoint) leaves a
+        // file it would refuse the store for from then on.
+        sled_files::remove_unfinished(path)?;
         let db = sled::Config::new()
             .path(path)
             .cache_capacity(16 * 1024 * 1024)
