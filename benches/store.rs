@@ -441,6 +441,18 @@ fn one_size(size: usize, probe: usize) {
     store.flush().expect("flush");
     let build = t.elapsed();
     let rss_built = status_kib("VmRSS:");
+    // How much of that RSS is memory the allocator holds free (fragmentation, per-thread
+    // arenas) rather than live data: what glibc gives back when asked.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: malloc_trim only releases free memory; no pointer is touched.
+        unsafe { libc::malloc_trim(0) };
+        println!(
+            "  RSS after building {size}: {:.0} MiB, {:.0} MiB after malloc_trim",
+            mib(rss_built),
+            mib(status_kib("VmRSS:"))
+        );
+    }
     let probe_docs: Vec<(u64, WireDoc)> =
         stream.by_ref().take(probe).map(|(d, i)| (i, d)).collect();
     let t = Instant::now();
@@ -451,6 +463,7 @@ fn one_size(size: usize, probe: usize) {
     candidates.sort_unstable();
     let mean = candidates.iter().map(|&c| c as f64).sum::<f64>() / candidates.len().max(1) as f64;
     let stories = store.story_count();
+    let memory = store.index_memory();
     // As the product stops: a clean close, which leaves the index image (from 20,000
     // stories on).
     let t = Instant::now();
@@ -481,6 +494,21 @@ fn one_size(size: usize, probe: usize) {
     let (crash_open, crash_rss, used) = open_child("drop");
     assert!(!used, "no image after a crash");
     let _ = next;
+    let per = |bytes: usize| bytes as f64 / memory.live.max(1) as f64;
+    println!(
+        "  index at {size}: {:.0} bytes per live story ({:.1} MiB for {} stories, {:.2} signatures each): slots {:.0}, signatures {:.0} (packed {:.0}), id table {:.0}, key table {:.0} ({:.2} keys each), bands {:.0}",
+        per(memory.total()),
+        memory.total() as f64 / 1048576.0,
+        memory.live,
+        memory.copies as f64 / memory.live.max(1) as f64,
+        per(memory.slots),
+        per(memory.signatures),
+        per(memory.signature_bytes),
+        per(memory.ids),
+        per(memory.keys),
+        memory.key_entries as f64 / memory.live.max(1) as f64,
+        per(memory.bands),
+    );
     println!(
         "ROW {size} {stories} {:.1} {:.1} {:.2} {} {} {:.0} {:.0} {:.1} {:.1} {:.3} {:.1} {new} {:.3} {:.2} {:.1} {:.0} {:.0}",
         probe_time.as_secs_f64() * 1e6 / probe as f64,

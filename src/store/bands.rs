@@ -1,7 +1,7 @@
 //! The near-duplicate candidate index: LSH band keys → story slots, held in memory, with a
 //! cap on the stories one key may gather.
 //!
-//! A key costs 6 bytes in one of 2^18 buckets picked by the key's top bits; a bucket is
+//! A key costs 5 bytes in one of 2^18 buckets picked by the key's top bits; a bucket is
 //! scanned linearly. Each (key, story) pair is held once, however many copies of the story
 //! share the key, so a key's entries count distinct stories.
 //!
@@ -27,25 +27,43 @@ pub const BUCKETS: usize = 1 << BUCKET_BITS;
 /// Stories one band key may point at before it is saturated.
 pub const KEY_CAP: u32 = 8;
 
-/// One band entry in 6 bytes: 16 bits of the key below the bucket's bits, and the slot. At a
-/// million stories (some 30 band entries each) the 8-byte entries in vectors grown by doubling
-/// cost about 300 bytes a story; these, grown by an eighth, about 190. Two keys of one bucket
-/// share a tag with a chance of 1 in 65,536; a clash only adds a candidate, which the
-/// signature comparison then rejects.
-pub type Entry = [u16; 3];
+/// One band entry in 5 bytes (little-endian): 14 bits of the key below the bucket's bits
+/// above 26 bits of slot. At a million stories (some 25 band entries each) the 8-byte
+/// entries in vectors grown by doubling cost about 300 bytes a story; 6-byte ones (a 16-bit
+/// tag beside a 32-bit slot), grown by an eighth, about 150; these about 130. Two keys of
+/// one bucket share a tag with a chance of 1 in 16,384: at a million stories a bucket holds
+/// some 100 entries, so a story's ~25 keys meet about 0.15 clashes, each only an extra
+/// candidate, which the signature comparison then rejects.
+pub type Entry = [u8; 5];
+
+const TAG_BITS: u32 = 14;
+const SLOT_BITS: u32 = 26;
+const SLOT_MASK: u64 = (1 << SLOT_BITS) - 1;
 
 /// Slots from here up mark a saturated key in its bucket, the low 16 bits counting its
 /// stories: the mark sits where the key's entries were, so inserting a key costs one bucket
 /// scan and no look-up elsewhere (a separate map of saturated keys was a third cache miss
-/// per key, and inserting band entries most of `Store::open`).
-const SATURATED: u32 = 0xffff_0000;
+/// per key, and inserting band entries most of `Store::open`). Slots below it (some 67
+/// million stories) are indexed; a store with more live stories indexes the rest for their
+/// exact keys only.
+const SATURATED: u32 = 0x3ff_0000;
 
 fn entry(tag: u16, slot: u32) -> Entry {
-    [tag, slot as u16, (slot >> 16) as u16]
+    let v = u64::from(tag) << SLOT_BITS | (u64::from(slot) & SLOT_MASK);
+    let b = v.to_le_bytes();
+    [b[0], b[1], b[2], b[3], b[4]]
+}
+
+fn unpack(e: &Entry) -> u64 {
+    u64::from_le_bytes([e[0], e[1], e[2], e[3], e[4], 0, 0, 0])
+}
+
+fn tag_of(e: &Entry) -> u16 {
+    (unpack(e) >> SLOT_BITS) as u16
 }
 
 fn slot_of(e: &Entry) -> u32 {
-    u32::from(e[1]) | u32::from(e[2]) << 16
+    (unpack(e) & SLOT_MASK) as u32
 }
 
 /// Band key → story slots, for candidate lookup.
@@ -63,7 +81,7 @@ impl Default for BandIndex {
 
 fn split(key: u64) -> (usize, u16) {
     let bucket = (key >> (64 - BUCKET_BITS)) as usize;
-    let tag = (key >> (64 - BUCKET_BITS - 16)) as u16;
+    let tag = ((key >> (64 - BUCKET_BITS - TAG_BITS)) & ((1 << TAG_BITS) - 1)) as u16;
     (bucket, tag)
 }
 
@@ -72,7 +90,7 @@ impl BandIndex {
     /// already has are left out (see `Index::attach`).
     pub fn insert(&mut self, slot: u32, keys: &[u64]) {
         if slot >= SATURATED {
-            return; // four billion stories: not indexed for near duplicates
+            return; // some 67 million live stories: not indexed for near duplicates
         }
         self.prefetch(keys);
         for &key in keys {
@@ -81,7 +99,7 @@ impl BandIndex {
             let mut sharing = 0;
             let mut mark = None;
             for (i, e) in entries.iter().enumerate() {
-                if e[0] == tag {
+                if tag_of(e) == tag {
                     let s = slot_of(e);
                     if s >= SATURATED {
                         mark = Some(i);
@@ -103,7 +121,7 @@ impl BandIndex {
                 continue;
             }
             if sharing >= KEY_CAP {
-                entries.retain(|e| e[0] != tag);
+                entries.retain(|e| tag_of(e) != tag);
                 entries.push(entry(tag, SATURATED | (sharing + 1)));
             } else {
                 if entries.len() == entries.capacity() {
@@ -143,7 +161,7 @@ impl BandIndex {
             let entries = &mut self.buckets[bucket];
             let found = entries
                 .iter()
-                .position(|e| e[0] == tag && (slot_of(e) == slot || slot_of(e) >= SATURATED));
+                .position(|e| tag_of(e) == tag && (slot_of(e) == slot || slot_of(e) >= SATURATED));
             if let Some(i) = found {
                 let s = slot_of(&entries[i]);
                 if s > SATURATED + 1 {
@@ -166,7 +184,7 @@ impl BandIndex {
         for &key in keys {
             let (bucket, tag) = split(key);
             for e in &self.buckets[bucket] {
-                if e[0] == tag {
+                if tag_of(e) == tag {
                     let slot = slot_of(e);
                     if slot < SATURATED && !out.contains(&slot) {
                         out.push(slot);
@@ -198,6 +216,16 @@ impl BandIndex {
             return Err("a band entry points at no story slot");
         }
         Ok(BandIndex { buckets })
+    }
+
+    /// Bytes held: the bucket headers and each bucket's allocation, slack included.
+    pub fn memory(&self) -> usize {
+        self.buckets.capacity() * std::mem::size_of::<Vec<Entry>>()
+            + self
+                .buckets
+                .iter()
+                .map(|b| super::index::malloc_chunk(b.capacity() * std::mem::size_of::<Entry>()))
+                .sum::<usize>()
     }
 
     /// Band entries and saturated keys held, for tests and the benchmark.

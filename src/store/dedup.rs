@@ -23,7 +23,9 @@
 //!
 //! * `full`: 64 MinHash values over all shingles; their agreement rate estimates the Jaccard
 //!   similarity, and with the two shingle counts the *containment* of the smaller story in
-//!   the larger (a copy with a paragraph cut is contained in its original).
+//!   the larger (a copy with a paragraph cut is contained in its original). Comparisons and
+//!   band keys read each value narrowed to 8 bits ([`Sketch`]), which is all the store
+//!   keeps of them in memory.
 //! * `lead`: the exact (hashed) shingle set of the title and the first [`LEAD_WORDS`] words
 //!   of the text. Feeds often carry only the first paragraph or a truncated teaser of a long
 //!   story; the containment of the smaller lead in the other is near 1 for such a teaser.
@@ -77,10 +79,12 @@ const CUT_BIT: u64 = 1 << 63;
 /// (hashed) shingle set of the lead and the number words.
 ///
 /// Values are 16 bits: the store keeps the signature of every copy of every story in memory
-/// (so checking a candidate never reads the disk), and 16 bits are plenty to tell values
-/// apart (a chance agreement of two MinHash slots is 1 in 65,536; two lead shingles clash
-/// with a probability of about 0.06 % per shingle). About 250 bytes for a long story;
-/// decide with [`is_near_duplicate`], index with [`band_keys`].
+/// (so checking a candidate never reads the disk), and 16 bits are plenty to tell lead
+/// shingles apart (two clash with a probability of about 0.06 % per shingle). The full
+/// sketch is compared in 8 bits a value ([`Sketch`]), and the store's memory holds only
+/// those ([`SigRef::pack_compact`]), about 190 bytes for a long story; index records keep
+/// the 16 bits ([`Signature::pack`]). Decide with [`is_near_duplicate`], index with
+/// [`band_keys`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signature {
     /// Shingles in title + text (0 for an empty story).
@@ -105,60 +109,172 @@ pub struct Signature {
     pub names: Vec<u16>,
 }
 
-/// A signature borrowed from its packed form (see [`Signature::pack`]) or from a
-/// [`Signature`]: what the comparisons read.
+/// A signature borrowed from one of its packed forms (see [`Signature::pack`] and
+/// [`Signature::pack_compact`]) or from a [`Signature`]: what the comparisons read.
 #[derive(Debug, Clone, Copy)]
 pub struct SigRef<'a> {
     pub shingles: u32,
-    pub full: &'a [u16],
+    pub full: Sketch<'a>,
     pub lead: &'a [u16],
     pub numbers: &'a [u16],
     pub names: &'a [u16],
+}
+
+/// The MinHash values of all shingles as the comparisons and band keys read them: each
+/// value narrowed to 8 bits ([`narrow`]), whether it is borrowed from a signature as
+/// computed (16 bits a value, as index records store it) or from the store's memory (8
+/// bits, two to a word).
+///
+/// Why 8 bits are enough (b-bit MinHash): two slots of different shingle sets agree by
+/// chance once in 256 after narrowing, which [`agreement`] corrects for; with 64 slots
+/// that moves no threshold of [`NearDupConfig`] by a whole slot, and it halves what every
+/// copy of every story costs in memory. The 16 stored bits are the top of a minimum and
+/// far from uniform (their low bits cluster near zero), so they are hashed before the
+/// narrowing, not cut.
+#[derive(Debug, Clone, Copy)]
+pub enum Sketch<'a> {
+    /// 16 bits a value, as [`signature`] makes them.
+    Wide(&'a [u16]),
+    /// Narrowed values, two to a word (the first in the low byte); `len` values.
+    Narrow { words: &'a [u16], len: usize },
+}
+
+/// A 16-bit MinHash value as the 8 bits the comparisons use: hashed, so that the 8 bits
+/// are uniform whatever the story's length.
+#[inline]
+pub fn narrow(v: u16) -> u8 {
+    (mix64(u64::from(v) ^ 0x5ca1_ab1e) >> 56) as u8
+}
+
+impl<'a> Sketch<'a> {
+    pub fn len(&self) -> usize {
+        match *self {
+            Sketch::Wide(values) => values.len(),
+            Sketch::Narrow { len, .. } => len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The narrowed value of slot `i` (below `len`).
+    #[inline]
+    pub fn get(&self, i: usize) -> u8 {
+        match *self {
+            Sketch::Wide(values) => narrow(values[i]),
+            Sketch::Narrow { words, .. } => (words[i / 2] >> (8 * (i % 2))) as u8,
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = u8> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The narrowed values.
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.iter().collect()
+    }
+}
+
+impl Default for Sketch<'_> {
+    fn default() -> Self {
+        Sketch::Wide(&[])
+    }
+}
+
+/// Sketches compare by their narrowed values, whatever form they are borrowed from.
+impl PartialEq for Sketch<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Sketch<'_> {}
+
+impl PartialOrd for Sketch<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Lexicographic over the narrowed values (`joining` breaks ties by it).
+impl Ord for Sketch<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.iter().cmp(other.iter())
+    }
 }
 
 impl Signature {
     pub fn view(&self) -> SigRef<'_> {
         SigRef {
             shingles: self.shingles,
-            full: &self.full,
+            full: Sketch::Wide(&self.full),
             lead: &self.lead,
             numbers: &self.numbers,
             names: &self.names,
         }
     }
 
-    /// Appends the packed form: `shingles (2 words), full len, lead len, numbers len (low
-    /// byte) and names len (high byte)`, then the four runs. One allocation holds all copies
-    /// of a story in memory. A signature packed before names existed reads as one without.
+    /// Appends the packed form index records store: `shingles (2 words), full len, lead
+    /// len, numbers len (low byte) and names len (high byte)`, then the four runs, 16 bits
+    /// a value. A signature packed before names existed reads as one without.
     pub fn pack(&self, out: &mut Vec<u16>) {
-        let len = |n: usize| n.min(u16::MAX as usize) as u16;
-        let names = if self.names.len() == NAME_WORDS {
-            &self.names[..]
-        } else {
-            &[]
-        };
-        let numbers = &self.numbers[..self.numbers.len().min(u8::MAX as usize)];
-        out.push(self.shingles as u16);
-        out.push((self.shingles >> 16) as u16);
-        out.push(len(self.full.len()));
-        out.push(len(self.lead.len()));
-        out.push(numbers.len() as u16 | (names.len() as u16) << 8);
-        for run in [&self.full[..], &self.lead[..], numbers, names] {
-            out.extend_from_slice(&run[..run.len().min(u16::MAX as usize)]);
-        }
+        pack_with(self.view(), &self.full, out);
+    }
+
+    /// Appends the compact form the store's memory holds (see [`SigRef::pack_compact`]).
+    pub fn pack_compact(&self, out: &mut Vec<u16>) {
+        self.view().pack_compact(out);
     }
 }
 
+/// `sig`'s header and runs with `full` as its full sketch's words (see [`Signature::pack`]).
+fn pack_with(sig: SigRef<'_>, full: &[u16], out: &mut Vec<u16>) {
+    let len = |n: usize| n.min(u16::MAX as usize) as u16;
+    let full = &full[..full.len().min(u16::MAX as usize)];
+    out.push(sig.shingles as u16);
+    out.push((sig.shingles >> 16) as u16);
+    out.push(len(sig.full.len()));
+    out.push(len(sig.lead.len()));
+    let names = if sig.names.len() == NAME_WORDS {
+        sig.names
+    } else {
+        &[]
+    };
+    let numbers = &sig.numbers[..sig.numbers.len().min(u8::MAX as usize)];
+    out.push(numbers.len() as u16 | (names.len() as u16) << 8);
+    out.extend_from_slice(full);
+    for run in [sig.lead, numbers, names] {
+        out.extend_from_slice(&run[..run.len().min(u16::MAX as usize)]);
+    }
+}
+
+/// Reads the header and runs of one packed signature, whose full sketch takes
+/// `full_words(len)` words; returns the signature's parts (the names empty when it was
+/// packed before them) and the rest.
+#[allow(clippy::type_complexity)]
+fn unpack_with(
+    words: &[u16],
+    full_words: fn(usize) -> usize,
+) -> Option<((u32, usize, &[u16], &[u16], &[u16], &[u16]), &[u16])> {
+    let (head, rest) = words.split_at_checked(5)?;
+    let shingles = u32::from(head[0]) | u32::from(head[1]) << 16;
+    let full_len = usize::from(head[2]);
+    let (full, rest) = rest.split_at_checked(full_words(full_len))?;
+    let (lead, rest) = rest.split_at_checked(usize::from(head[3]))?;
+    let (numbers, rest) = rest.split_at_checked(usize::from(head[4] & 0xff))?;
+    let (names, rest) = rest.split_at_checked(usize::from(head[4] >> 8))?;
+    Some(((shingles, full_len, full, lead, numbers, names), rest))
+}
+
 impl<'a> SigRef<'a> {
-    /// Reads one packed signature from the front of `words`; returns it and the rest. None
-    /// when the words end too early (a damaged record).
+    /// Reads one signature in the record form ([`Signature::pack`]) from the front of
+    /// `words`; returns it and the rest. None when the words end too early (a damaged
+    /// record).
     pub fn unpack(words: &'a [u16]) -> Option<(SigRef<'a>, &'a [u16])> {
-        let (head, rest) = words.split_at_checked(5)?;
-        let shingles = u32::from(head[0]) | u32::from(head[1]) << 16;
-        let (full, rest) = rest.split_at_checked(usize::from(head[2]))?;
-        let (lead, rest) = rest.split_at_checked(usize::from(head[3]))?;
-        let (numbers, rest) = rest.split_at_checked(usize::from(head[4] & 0xff))?;
-        let (names, rest) = rest.split_at_checked(usize::from(head[4] >> 8))?;
+        let ((shingles, _, full, lead, numbers, names), rest) = unpack_with(words, |n| n)?;
+        let full = Sketch::Wide(full);
         Some((
             SigRef {
                 shingles,
@@ -171,14 +287,50 @@ impl<'a> SigRef<'a> {
         ))
     }
 
-    pub fn to_signature(self) -> Signature {
-        Signature {
+    /// Appends the compact form: the record form's header and runs, the full sketch
+    /// narrowed ([`narrow`]) to two values a word. What the store holds in memory for every
+    /// copy of every story; the comparisons and band keys read the same 8 bits from either
+    /// form, so a signature decides alike in both.
+    pub fn pack_compact(&self, out: &mut Vec<u16>) {
+        let values: Vec<u8> = self.full.iter().take(u16::MAX as usize).collect();
+        let full: Vec<u16> = values
+            .chunks(2)
+            .map(|p| u16::from(p[0]) | u16::from(p.get(1).copied().unwrap_or(0)) << 8)
+            .collect();
+        pack_with(*self, &full, out);
+    }
+
+    /// Reads one signature in the compact form ([`SigRef::pack_compact`]) from the front of
+    /// `words`; returns it and the rest. None when the words end too early.
+    pub fn unpack_compact(words: &'a [u16]) -> Option<(SigRef<'a>, &'a [u16])> {
+        let ((shingles, len, words, lead, numbers, names), rest) =
+            unpack_with(words, |n| n.div_ceil(2))?;
+        let full = Sketch::Narrow { words, len };
+        Some((
+            SigRef {
+                shingles,
+                full,
+                lead,
+                numbers,
+                names,
+            },
+            rest,
+        ))
+    }
+
+    /// The signature as computed, from the record form only: the compact form has lost
+    /// the full sketch's upper bits. None for a compact one.
+    pub fn to_signature(self) -> Option<Signature> {
+        let Sketch::Wide(full) = self.full else {
+            return None;
+        };
+        Some(Signature {
             shingles: self.shingles,
-            full: self.full.to_vec(),
+            full: full.to_vec(),
             lead: self.lead.to_vec(),
             numbers: self.numbers.to_vec(),
             names: self.names.to_vec(),
-        }
+        })
     }
 }
 
@@ -405,8 +557,16 @@ pub fn band_keys_with(sig: SigRef<'_>, layout: &Layout) -> Vec<u64> {
         minhash_update_first(&mut lead[..used], mix64(u64::from(h)));
     }
     let lead: Vec<u16> = lead[..used].iter().map(|&v| (v >> 16) as u16).collect();
+    // The full sketch's bands read its narrowed values, as the comparisons do, so the keys
+    // are the same from a computed signature and from the store's compact copy of it.
+    let full: Vec<u16> = sig
+        .full
+        .iter()
+        .take(layout.full_bands * layout.full_rows)
+        .map(u16::from)
+        .collect();
     let sketches: [(&[u16], usize, usize, u64); 2] = [
-        (sig.full, layout.full_bands, layout.full_rows, 0x100),
+        (&full, layout.full_bands, layout.full_rows, 0x100),
         (&lead, layout.lead_bands, layout.lead_rows, 0x200),
     ];
     for (sketch, bands, rows, tag) in sketches {
@@ -428,7 +588,7 @@ pub fn band_keys_with(sig: SigRef<'_>, layout: &Layout) -> Vec<u64> {
 ///
 /// Signatures of another layout (a corrupt record) compare as 0.0.
 pub fn full_similarity(a: &Signature, b: &Signature) -> f64 {
-    agreement(&a.full, &b.full).unwrap_or(0.0)
+    agreement(a.view().full, b.view().full).unwrap_or(0.0)
 }
 
 /// Share of the smaller lead's shingles found in the other lead (exact), 0.0 to 1.0.
@@ -480,7 +640,7 @@ fn containment_of(a: SigRef<'_>, b: SigRef<'_>) -> f64 {
 ///
 /// Signatures of another layout (a corrupt record) compare as 0.0.
 pub fn similarity(a: &Signature, b: &Signature) -> f64 {
-    match agreement(&a.full, &b.full) {
+    match agreement(a.view().full, b.view().full) {
         Some(full) => full.max(lead_containment(a, b)).max(containment(a, b)),
         None => 0.0,
     }
@@ -618,13 +778,35 @@ fn number_sets_conflict(a: &[u16], b: &[u16]) -> bool {
     !subset(a, b) && !subset(b, a)
 }
 
-/// Fraction of MinHash slots that agree (the Jaccard estimate), None for mismatched layouts.
-fn agreement(a: &[u16], b: &[u16]) -> Option<f64> {
+/// The chance that two narrowed MinHash values of different minima agree (see [`Sketch`]).
+const CHANCE: f64 = 1.0 / 256.0;
+
+/// The Jaccard estimate from the share of MinHash slots whose narrowed values agree,
+/// corrected for the agreements by chance: (agree − 1/256) / (1 − 1/256), at least 0. None
+/// for mismatched layouts.
+fn agreement(a: Sketch<'_>, b: Sketch<'_>) -> Option<f64> {
     if a.len() != b.len() || a.is_empty() {
         return None;
     }
-    let same = a.iter().zip(b).filter(|(x, y)| x == y).count();
-    Some(same as f64 / a.len() as f64)
+    let same = match (a, b) {
+        // Both from memory (every candidate's copies against each other): a word holds two
+        // values, and an xor's zero bytes count them.
+        (Sketch::Narrow { words: x, .. }, Sketch::Narrow { words: y, .. }) => {
+            x
+            .iter()
+            .zip(y)
+            .map(|(p, q)| {
+                let d = p ^ q;
+                usize::from(d & 0xff == 0) + usize::from(d >> 8 == 0)
+            })
+            .sum::<usize>()
+            // An odd length's unused high byte is 0 in both.
+            - (a.len() % 2)
+        }
+        _ => a.iter().zip(b.iter()).filter(|(x, y)| x == y).count(),
+    };
+    let agree = same as f64 / a.len() as f64;
+    Some(((agree - CHANCE) / (1.0 - CHANCE)).max(0.0))
 }
 
 /// One 64-bit hash per shingle (order-sensitive).
@@ -891,7 +1073,13 @@ mod tests {
         new.pack(&mut words);
         let (back, rest) = SigRef::unpack(&words).expect("unpacks");
         assert!(rest.is_empty());
-        assert_eq!(back.to_signature(), new);
+        assert_eq!(back.to_signature().as_ref(), Some(&new));
+        // The compact form the store's memory holds keeps the names too.
+        let mut compact = Vec::new();
+        new.pack_compact(&mut compact);
+        let (back, rest) = SigRef::unpack_compact(&compact).expect("unpacks");
+        assert!(rest.is_empty());
+        assert_eq!(back.names, &new.names[..]);
         // Packed before names existed: the high byte of the fifth word is zero.
         let (title, text) = warning("Oberau", "Dienstag");
         let old = without_names(&signature(&title, &text));
@@ -900,7 +1088,7 @@ mod tests {
         assert_eq!(words[4] >> 8, 0);
         let (back, _) = SigRef::unpack(&words).expect("unpacks");
         assert!(back.names.is_empty());
-        assert!(!names_conflict(&new, &back.to_signature()));
+        assert!(!names_conflict_of(new.view(), back));
         assert!(is_near_duplicate(&new, &old, &NearDupConfig::default()));
     }
 
@@ -955,9 +1143,90 @@ mod tests {
                 .join(" ")
         );
         let (sa, sb) = (signature("", &a), signature("", &b));
-        let j = agreement(&sa.full, &sb.full).unwrap_or(0.0);
+        let j = agreement(sa.view().full, sb.view().full).unwrap_or(0.0);
         // Exact J = 200 / (200 + 2 * 102) ≈ 0.495; 64 slots give a std. error ≈ 0.06.
         assert!((j - 0.495).abs() < 0.2, "estimate {j}");
+    }
+
+    #[test]
+    fn the_compact_form_decides_and_bands_as_the_computed_signature_does() {
+        let cfg = NearDupConfig::default();
+        let base = signature("Bundesrat billigt Pflegereform", STORY);
+        let cut = signature(
+            "Bundesrat billigt Pflegereform - Kurier",
+            STORY.split('\n').next().unwrap_or_default(),
+        );
+        let other = signature(
+            "Polizei meldet Unfall auf der A7",
+            "Auf der A7 bei Hamburg ist am Freitagmorgen ein Lastwagen mit einem Auto \
+             zusammengestoßen. Zwei Menschen wurden leicht verletzt, wie die Polizei \
+             mitteilte. Die Autobahn war in Richtung Norden drei Stunden gesperrt.",
+        );
+        let odd = Signature {
+            shingles: 9,
+            full: vec![7, 8, 9],
+            lead: vec![1, 2],
+            numbers: vec![3],
+            names: vec![],
+        };
+        let sigs = [&base, &cut, &other, &odd];
+        let mut words = Vec::new();
+        for s in sigs {
+            s.pack_compact(&mut words);
+        }
+        let mut rest = &words[..];
+        let mut compact = Vec::new();
+        while !rest.is_empty() {
+            let (sig, tail) = SigRef::unpack_compact(rest).expect("unpacks");
+            compact.push(sig);
+            rest = tail;
+        }
+        assert_eq!(compact.len(), sigs.len());
+        for (c, s) in compact.iter().zip(sigs) {
+            assert_eq!(c.full, s.view().full, "the same narrowed values");
+            assert_eq!(
+                (c.shingles, c.lead, c.numbers, c.names),
+                (s.shingles, &s.lead[..], &s.numbers[..], &s.names[..])
+            );
+            assert_eq!(band_keys(*c), band_keys(s.view()));
+            assert!(c.to_signature().is_none(), "the upper bits are gone");
+        }
+        for (i, a) in sigs.iter().enumerate() {
+            for (j, b) in sigs.iter().enumerate() {
+                let wide = agreement(a.view().full, b.view().full);
+                assert_eq!(agreement(compact[i].full, compact[j].full), wide);
+                assert_eq!(agreement(compact[i].full, b.view().full), wide);
+                assert_eq!(
+                    evidence_ref(compact[i], compact[j], &cfg),
+                    evidence(a, b, &cfg),
+                    "{i} ~ {j}"
+                );
+            }
+        }
+        assert_eq!(agreement(compact[0].full, compact[0].full), Some(1.0));
+    }
+
+    #[test]
+    fn narrowed_values_agree_by_chance_once_in_256_and_the_estimate_corrects_it() {
+        // Sketches of unrelated stories: every slot's minimum differs, so only the narrowing
+        // makes values agree.
+        let mut chance = 0;
+        let mut estimates = 0.0;
+        let n = 2000;
+        for k in 0..n {
+            let a: Vec<u16> = (0..SLOTS as u64)
+                .map(|i| mix64(k * 1000 + i) as u16)
+                .collect();
+            let b: Vec<u16> = a.iter().map(|v| v.wrapping_add(1)).collect();
+            let same = (0..SLOTS).filter(|&i| narrow(a[i]) == narrow(b[i])).count();
+            chance += same;
+            estimates += agreement(Sketch::Wide(&a), Sketch::Wide(&b)).unwrap_or(1.0);
+        }
+        let rate = chance as f64 / (n as usize * SLOTS) as f64;
+        assert!((rate - CHANCE).abs() < 0.0015, "chance agreement {rate}");
+        // Clamped at 0, so the mean stays a little above it.
+        let mean = estimates / n as f64;
+        assert!(mean < 0.01, "mean estimate {mean}");
     }
 
     #[test]

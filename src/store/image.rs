@@ -17,7 +17,7 @@
 //! (slots, signature words, free slots, next sequence number, id table bits and length, key
 //! table bits and length, band entries), then the sections: ids u128, dates u64, seqs u64,
 //! signature lengths u32 and every signature word u16, free slots u32, id table buckets u32,
-//! key table buckets u64, band bucket lengths u32 and band entries 3 × u16; last a blake3
+//! key table buckets u64, band bucket lengths u32 and band entries of 5 bytes; last a blake3
 //! hash of everything before it. The counts fix the file's length, so a damaged count is
 //! refused before anything is allocated for it.
 
@@ -30,8 +30,11 @@ use std::path::{Path, PathBuf};
 /// The image's file name in the store directory (beside sled's files).
 pub const FILE_NAME: &str = "index.image";
 const MAGIC: &[u8; 8] = b"WFINDEX\0";
-/// Bumped when the layout or the meaning of any part of the index changes.
-const VERSION: u32 = 2;
+/// Bumped when the layout or the meaning of any part of the index changes. 3: signatures
+/// in their compact form (the full sketch narrowed to 8 bits), band keys of the narrowed
+/// values, band entries of 5 bytes; an image of 2 is refused (the store then rebuilds the
+/// index from its records, once, and closes with an image of 3).
+const VERSION: u32 = 3;
 /// Magic, version, token, the four counts of the slots, the two tables' bits and lengths,
 /// and the band entries.
 const HEADER_LEN: u64 = 8 + 4 + 8 + 4 * 8 + 2 * (4 + 8) + 8;
@@ -118,7 +121,7 @@ fn write_file(index: &Index, token: u64, tmp: &Path) -> io::Result<u64> {
         },
     );
     let raw = index.raw();
-    let words: usize = raw.sigs.iter().map(|s| s.len()).sum();
+    let words: usize = raw.sigs.live_words().map(<[u16]>::len).sum();
     let entries: usize = raw.bands.iter().map(Vec::len).sum();
     out.write_all(MAGIC)?;
     out.write_all(&VERSION.to_le_bytes())?;
@@ -138,10 +141,11 @@ fn write_file(index: &Index, token: u64, tmp: &Path) -> io::Result<u64> {
     for &v in raw.dates.iter().chain(raw.seqs) {
         out.write_all(&v.to_le_bytes())?;
     }
-    for sig in raw.sigs {
+    // Slot by slot, so the garbage of the running arena is left behind.
+    for sig in raw.sigs.live_words() {
         out.write_all(&(sig.len() as u32).to_le_bytes())?;
     }
-    for &w in raw.sigs.iter().flat_map(|s| s.iter()) {
+    for &w in raw.sigs.live_words().flatten() {
         out.write_all(&w.to_le_bytes())?;
     }
     for &v in raw.free.iter().chain(raw.slots.0) {
@@ -154,9 +158,7 @@ fn write_file(index: &Index, token: u64, tmp: &Path) -> io::Result<u64> {
         out.write_all(&(bucket.len() as u32).to_le_bytes())?;
     }
     for e in raw.bands.iter().flatten() {
-        for half in e {
-            out.write_all(&half.to_le_bytes())?;
-        }
+        out.write_all(e)?;
     }
     let mut hashing = out.into_inner().map_err(io::IntoInnerError::into_error)?;
     let hash = hashing.hasher.finalize();
@@ -277,7 +279,7 @@ impl Header {
             (1u64 << self.id_bits) * 4,
             (1u64 << self.key_bits) * 8,
             BUCKETS as u64 * 4,
-            self.entries.checked_mul(6)?,
+            self.entries.checked_mul(5)?,
         ];
         parts
             .iter()
@@ -363,13 +365,7 @@ impl Source {
         if lens.iter().map(|&l| u64::from(l)).sum::<u64>() != header.words {
             return Ok(Err("the signature lengths do not add up to the words"));
         }
-        let mut sigs = Vec::with_capacity(slots);
-        for len in lens {
-            sigs.push(
-                self.vec(len as usize, u16::from_le_bytes)?
-                    .into_boxed_slice(),
-            );
-        }
+        let words = self.vec(header.words as usize, u16::from_le_bytes)?;
         let free = self.vec(header.free as usize, u32::from_le_bytes)?;
         let id_buckets = self.vec(1 << header.id_bits, u32::from_le_bytes)?;
         let key_buckets = self.vec(1 << header.key_bits, u64::from_le_bytes)?;
@@ -379,13 +375,13 @@ impl Source {
         }
         let mut bands = Vec::with_capacity(BUCKETS);
         for len in band_lens {
-            bands.push(self.vec(len as usize, entry)?);
+            bands.push(self.vec(len as usize, |e: Entry| e)?);
         }
         Ok(Ok(OwnedIndex {
             ids,
             dates,
             seqs,
-            sigs,
+            sigs: (words, lens),
             free,
             next_seq: header.next_seq,
             slots: (id_buckets, header.id_bits, id_len),
@@ -393,14 +389,6 @@ impl Source {
             bands,
         }))
     }
-}
-
-fn entry(b: [u8; 6]) -> Entry {
-    [
-        u16::from_le_bytes([b[0], b[1]]),
-        u16::from_le_bytes([b[2], b[3]]),
-        u16::from_le_bytes([b[4], b[5]]),
-    ]
 }
 
 #[cfg(test)]
@@ -504,7 +492,7 @@ mod tests {
         let good = std::fs::read(&path).expect("read");
         let slots = index.raw().ids.len();
         // The free list follows ids, dates, seqs, signature lengths and words.
-        let words: usize = index.raw().sigs.iter().map(|s| s.len()).sum();
+        let words: usize = index.raw().sigs.live_words().map(<[u16]>::len).sum();
         let free_at = HEADER_LEN as usize + slots * (16 + 8 + 8 + 4) + words * 2;
         let mut bytes = good.clone();
         bytes[free_at..free_at + 4].copy_from_slice(&3u32.to_le_bytes());

@@ -7,11 +7,12 @@
 //! key is part of its hash pointing at story slots (see `tables`); the full key lives in the
 //! record and is checked on every hit, so a hash clash can never match the wrong story.
 //!
-//! The near-duplicate signatures of every copy of every story are held here too, packed in
-//! one allocation per story, so checking a candidate never touches disk; a story's slot,
-//! signatures and band entries are given back when it expires, so memory follows the live
-//! store rather than its history.
+//! The near-duplicate signatures of every copy of every story are held here too, in their
+//! compact form (`SigRef::pack_compact`) in one arena (see `arena`), so checking a candidate
+//! never touches disk; a story's slot, signatures and band entries are given back when it
+//! expires, so memory follows the live store rather than its history.
 
+use super::arena::Arena;
 use super::bands::{BandIndex, Entry};
 use super::dedup::{self, SigRef, Signature};
 use super::tables::{IdTable, KeyTable};
@@ -145,8 +146,8 @@ impl Record {
             Some(())
         })?;
         record.date = date;
-        record.sigs = unpack_all(&words[..kept])
-            .map(SigRef::to_signature)
+        record.sigs = unpack_records(&words[..kept])
+            .filter_map(SigRef::to_signature)
             .collect();
         Some(record)
     }
@@ -246,8 +247,8 @@ pub struct Index {
     dates: Vec<u64>,
     /// Slot → the story's sled sequence number (its key in the `stories` tree).
     seqs: Vec<u64>,
-    /// Slot → packed signatures of every copy of the story (see `Signature::pack`).
-    sigs: Vec<Box<[u16]>>,
+    /// Slot → signatures of every copy of the story, compact (see `SigRef::pack_compact`).
+    sigs: Arena,
     /// Slots of expired stories, reused by the next new ones.
     free: Vec<u32>,
     /// The sequence number the next new story gets: one past the highest in use.
@@ -267,7 +268,7 @@ pub struct RawIndex<'a> {
     pub ids: &'a [u128],
     pub dates: &'a [u64],
     pub seqs: &'a [u64],
-    pub sigs: &'a [Box<[u16]>],
+    pub sigs: &'a Arena,
     pub free: &'a [u32],
     pub next_seq: u64,
     /// The id table's buckets, bits and length.
@@ -282,7 +283,8 @@ pub struct OwnedIndex {
     pub ids: Vec<u128>,
     pub dates: Vec<u64>,
     pub seqs: Vec<u64>,
-    pub sigs: Vec<Box<[u16]>>,
+    /// Every slot's signature words end to end, and each slot's length.
+    pub sigs: (Vec<u16>, Vec<u32>),
     pub free: Vec<u32>,
     pub next_seq: u64,
     pub slots: (Vec<u32>, u32, usize),
@@ -298,13 +300,33 @@ fn band_union<'a>(sigs: impl Iterator<Item = SigRef<'a>>) -> Vec<u64> {
     keys
 }
 
+/// The signatures of a story as the index holds them (compact form).
 fn unpack_all(words: &[u16]) -> impl Iterator<Item = SigRef<'_>> {
+    let mut rest = words;
+    std::iter::from_fn(move || {
+        let (sig, tail) = SigRef::unpack_compact(rest)?;
+        rest = tail;
+        Some(sig)
+    })
+}
+
+/// The signatures of a story as its index record stores them (record form).
+fn unpack_records(words: &[u16]) -> impl Iterator<Item = SigRef<'_>> {
     let mut rest = words;
     std::iter::from_fn(move || {
         let (sig, tail) = SigRef::unpack(rest)?;
         rest = tail;
         Some(sig)
     })
+}
+
+/// Signatures in the compact form the index holds, at most [`MAX_COPIES`].
+fn pack_all<'a>(sigs: impl Iterator<Item = SigRef<'a>>) -> Vec<u16> {
+    let mut packed = Vec::with_capacity(96);
+    for sig in sigs.take(MAX_COPIES) {
+        sig.pack_compact(&mut packed);
+    }
+    packed
 }
 
 /// One index record made ready for [`Index::load`]: everything that costs CPU (decoding,
@@ -315,7 +337,8 @@ pub struct Loaded {
     id: u128,
     date: u64,
     key_hashes: Vec<u64>,
-    packed: Box<[u16]>,
+    /// Compact form.
+    packed: Vec<u16>,
     bands: Vec<u64>,
 }
 
@@ -341,8 +364,8 @@ impl Loaded {
         let id = std::str::from_utf8(id).ok().and_then(parse_id)?;
         // A damaged record keeps its story reachable by id, without keys (and dated 0, so
         // retention takes it next); ingesting the story again re-indexes it.
-        let (date, key_hashes, packed) = scan_record(encoded).unwrap_or_default();
-        let packed = packed.into_boxed_slice();
+        let (date, key_hashes, words) = scan_record(encoded).unwrap_or_default();
+        let packed = pack_all(unpack_records(&words));
         let bands = band_union(unpack_all(&packed));
         Some(Loaded {
             seq,
@@ -389,7 +412,7 @@ impl Index {
             bands,
         } = raw;
         let n = ids.len();
-        if dates.len() != n || seqs.len() != n || sigs.len() != n {
+        if dates.len() != n || seqs.len() != n || sigs.1.len() != n {
             return Err("the per-story vectors differ in length");
         }
         if u32::try_from(n).is_err() {
@@ -407,13 +430,16 @@ impl Index {
         if ids.iter().filter(|&&id| id != 0).count() != live {
             return Err("an empty slot is not in the free list");
         }
-        for (i, words) in sigs.iter().enumerate() {
+        let Some(sigs) = Arena::from_parts(sigs.0, &sigs.1) else {
+            return Err("the signature lengths do not add up to the words");
+        };
+        for (i, words) in sigs.live_words().enumerate() {
             if is_free[i] && !words.is_empty() {
                 return Err("a free slot keeps signatures");
             }
-            let mut rest = &words[..];
+            let mut rest = words;
             while !rest.is_empty() {
-                let Some((_, tail)) = SigRef::unpack(rest) else {
+                let Some((_, tail)) = SigRef::unpack_compact(rest) else {
                     return Err("a signature buffer does not unpack");
                 };
                 rest = tail;
@@ -470,7 +496,7 @@ impl Index {
             for hash in key_hashes {
                 self.keys.insert(hash, slot);
             }
-            self.replace_sigs(slot, packed, &bands);
+            self.replace_sigs(slot, &packed, &bands);
             return;
         }
         self.next_seq = self.next_seq.max(seq + 1);
@@ -480,15 +506,17 @@ impl Index {
                 self.ids[i] = id;
                 self.seqs[i] = seq;
                 self.dates[i] = date;
-                self.sigs[i] = packed;
+                self.sigs.set(slot, &packed);
                 slot
             }
             None => {
                 self.ids.push(id);
                 self.seqs.push(seq);
                 self.dates.push(date);
-                self.sigs.push(packed);
-                (self.ids.len() - 1) as u32
+                self.sigs.push_slot();
+                let slot = (self.ids.len() - 1) as u32;
+                self.sigs.set(slot, &packed);
+                slot
             }
         };
         self.slots.insert(slot, &self.ids);
@@ -536,7 +564,7 @@ impl Index {
                         self.ids.push(num);
                         self.seqs.push(seq);
                         self.dates.push(record.date);
-                        self.sigs.push(Box::default());
+                        self.sigs.push_slot();
                         (self.ids.len() - 1) as u32
                     }
                 };
@@ -550,10 +578,10 @@ impl Index {
         match bands {
             Some(bands) if record.sigs.len() == 1 => {
                 debug_assert_eq!(bands, dedup::band_keys(record.sigs[0].view()));
-                let mut packed = Vec::with_capacity(120);
-                record.sigs[0].pack(&mut packed);
+                let mut packed = Vec::with_capacity(96);
+                record.sigs[0].pack_compact(&mut packed);
                 self.changed = true;
-                self.replace_sigs(slot, packed.into_boxed_slice(), bands);
+                self.replace_sigs(slot, &packed, bands);
             }
             _ => self.set_sigs(slot, &record.sigs),
         }
@@ -564,22 +592,18 @@ impl Index {
     /// updated in place, or one that absorbed another).
     pub fn set_sigs(&mut self, slot: u32, sigs: &[Signature]) {
         self.changed = true;
-        let mut packed = Vec::with_capacity(sigs.len() * 120);
-        for sig in sigs.iter().take(MAX_COPIES) {
-            sig.pack(&mut packed);
-        }
+        let packed = pack_all(sigs.iter().map(Signature::view));
         let bands = band_union(unpack_all(&packed));
-        self.replace_sigs(slot, packed.into_boxed_slice(), &bands);
+        self.replace_sigs(slot, &packed, &bands);
     }
 
     /// Puts packed signatures and their band keys in place of the story's old ones.
-    fn replace_sigs(&mut self, slot: u32, packed: Box<[u16]>, bands: &[u64]) {
-        let i = slot as usize;
-        if !self.sigs[i].is_empty() {
-            let old = band_union(unpack_all(&self.sigs[i]));
+    fn replace_sigs(&mut self, slot: u32, packed: &[u16], bands: &[u64]) {
+        if !self.sigs.get(slot).is_empty() {
+            let old = band_union(unpack_all(self.sigs.get(slot)));
             self.bands.remove(slot, &old);
         }
-        self.sigs[i] = packed;
+        self.sigs.set(slot, packed);
         self.bands.insert(slot, bands);
     }
 
@@ -587,20 +611,19 @@ impl Index {
     /// `Record::add_sig` for when).
     pub fn push_sig(&mut self, slot: u32, sig: &Signature, bands: &[u64]) {
         self.changed = true;
-        let i = slot as usize;
-        if unpack_all(&self.sigs[i]).count() >= MAX_COPIES {
+        if unpack_all(self.sigs.get(slot)).count() >= MAX_COPIES {
             return;
         }
-        let old = band_union(unpack_all(&self.sigs[i]));
+        let old = band_union(unpack_all(self.sigs.get(slot)));
         debug_assert_eq!(bands, dedup::band_keys(sig.view()));
         let fresh: Vec<u64> = bands
             .iter()
             .copied()
             .filter(|k| old.binary_search(k).is_err())
             .collect();
-        let mut packed = self.sigs[i].to_vec();
-        sig.pack(&mut packed);
-        self.sigs[i] = packed.into_boxed_slice();
+        let mut packed = Vec::with_capacity(96);
+        sig.pack_compact(&mut packed);
+        self.sigs.append(slot, &packed);
         self.bands.insert(slot, &fresh);
     }
 
@@ -663,7 +686,7 @@ impl Index {
 
     /// The signatures of every copy of the story at `slot`.
     pub fn sigs(&self, slot: u32) -> impl Iterator<Item = SigRef<'_>> {
-        unpack_all(self.sigs.get(slot as usize).map_or(&[][..], |b| &b[..]))
+        unpack_all(self.sigs.get(slot))
     }
 
     /// Forgets a story, those of its keys that still point at it, its signatures and band
@@ -680,9 +703,9 @@ impl Index {
             }
         }
         let i = slot as usize;
-        let keys = band_union(unpack_all(&self.sigs[i]));
+        let keys = band_union(unpack_all(self.sigs.get(slot)));
         self.bands.remove(slot, &keys);
-        self.sigs[i] = Box::default();
+        self.sigs.clear(slot);
         self.ids[i] = 0;
         self.free.push(slot);
     }
@@ -724,6 +747,66 @@ impl Index {
     pub fn size(&self) -> (usize, usize, usize, usize) {
         let (entries, saturated) = self.bands.size();
         (self.slots.len(), self.ids.len(), entries, saturated)
+    }
+
+    /// The bytes the index holds, by part, as allocated (capacities, and for the many small
+    /// allocations the allocator's chunk), so the benchmark can report memory per story
+    /// measured rather than inferred from the process' RSS.
+    pub fn memory(&self) -> Memory {
+        let per_slot = self.ids.capacity() * 16
+            + self.dates.capacity() * 8
+            + self.seqs.capacity() * 8
+            + self.free.capacity() * 4;
+        Memory {
+            live: self.live(),
+            slots: per_slot,
+            signatures: self.sigs.memory(),
+            signature_bytes: self.sigs.live_len() * 2,
+            copies: self.sigs.live_words().map(|s| unpack_all(s).count()).sum(),
+            ids: self.slots.memory(),
+            keys: self.keys.memory(),
+            key_entries: self.keys.len(),
+            bands: self.bands.memory(),
+        }
+    }
+}
+
+/// What [`Index::memory`] counts, in bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Memory {
+    /// Live stories.
+    pub live: usize,
+    /// The per-slot vectors (id, date, sequence number) and the free list.
+    pub slots: usize,
+    /// The packed signatures with what holds them (pointers, allocator chunks).
+    pub signatures: usize,
+    /// The packed signatures' own bytes, of `signatures`.
+    pub signature_bytes: usize,
+    /// Signatures held (every copy of every story).
+    pub copies: usize,
+    /// The id table (story id → slot).
+    pub ids: usize,
+    /// The key table (guid, link and fingerprint hashes → slots).
+    pub keys: usize,
+    /// Entries in the key table (its buckets double past three quarters full).
+    pub key_entries: usize,
+    /// The band index: bucket headers, entries and their slack.
+    pub bands: usize,
+}
+
+impl Memory {
+    pub fn total(&self) -> usize {
+        self.slots + self.signatures + self.ids + self.keys + self.bands
+    }
+}
+
+/// What glibc's malloc takes for a request of `bytes` on a 64-bit machine: 8 bytes of
+/// header, rounded up to 16, at least 32; nothing for an empty allocation (Rust makes none).
+pub(super) fn malloc_chunk(bytes: usize) -> usize {
+    if bytes == 0 {
+        0
+    } else {
+        ((bytes + 8 + 15) & !15).max(32)
     }
 }
 
@@ -770,7 +853,9 @@ mod tests {
         assert_eq!(date, r.date);
         let want: Vec<u64> = r.keys().map(|(k, key)| key_hash(k, key)).collect();
         assert_eq!(hashes, want);
-        let sigs: Vec<Signature> = unpack_all(&packed).map(SigRef::to_signature).collect();
+        let sigs: Vec<Signature> = unpack_records(&packed)
+            .filter_map(SigRef::to_signature)
+            .collect();
         assert_eq!(sigs, r.sigs);
         for cut in [bytes.len() - 3, bytes.len() - 1, 5, 0] {
             assert_eq!(scan_record(&bytes[..cut]), None, "cut at {cut}");
@@ -782,7 +867,7 @@ mod tests {
             many.sigs.push(sig);
         }
         let (_, _, packed) = scan_record(&many.encode()).expect("scans");
-        assert_eq!(unpack_all(&packed).count(), MAX_COPIES, "copies capped");
+        assert_eq!(unpack_records(&packed).count(), MAX_COPIES, "copies capped");
     }
 
     #[test]

@@ -109,7 +109,7 @@ pub(super) struct StoryMatch {
     score: f64,
     /// The smallest MinHash sketch among the story's full copies (all copies when it has
     /// none): a tie-break that the story's contents decide, not the order they came in.
-    tie: Vec<u16>,
+    tie: Vec<u8>,
 }
 
 impl StoryMatch {
@@ -129,8 +129,8 @@ impl StoryMatch {
             tie: Vec::new(),
         };
         let mut matched = false;
-        let mut tie_any: Option<&[u16]> = None;
-        let mut tie_full: Option<&[u16]> = None;
+        let mut tie_any: Option<dedup::Sketch<'_>> = None;
+        let mut tie_full: Option<dedup::Sketch<'_>> = None;
         for copy in copies {
             let teaser = dedup::is_teaser(copy);
             m.anchored |= !teaser;

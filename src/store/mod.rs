@@ -46,6 +46,7 @@
 //! (withdrawals and pins; the editor's actions by hand), `sled_files` (what a kill left
 //! half-written among sled's own files, removed before it opens them), `tests`.
 
+mod arena;
 mod bands;
 mod codec;
 pub mod dedup;
@@ -63,6 +64,7 @@ mod teasers;
 mod words;
 
 pub use bands::KEY_CAP;
+pub use index::Memory as IndexMemory;
 pub use ingest::Incoming;
 pub use keys::story_id;
 pub use notes::{HandDone, HandError, Pin, StoryNote};
@@ -620,6 +622,11 @@ impl Store {
     /// of memory.
     pub fn index_size(&self) -> (usize, usize, usize, usize) {
         self.index().size()
+    }
+
+    /// The in-memory index's bytes by part, for the benchmark.
+    pub fn index_memory(&self) -> IndexMemory {
+        self.index().memory()
     }
 
     /// Stories in the store (from the in-memory index: every story has its record).

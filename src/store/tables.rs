@@ -164,6 +164,11 @@ impl IdTable {
         self.0.len
     }
 
+    /// Bytes held.
+    pub fn memory(&self) -> usize {
+        self.0.buckets.capacity() * 4
+    }
+
     /// Buckets, bits and length, for the index image.
     pub(super) fn raw(&self) -> (&[u32], u32, usize) {
         (&self.0.buckets, self.0.bits, self.0.len)
@@ -229,6 +234,11 @@ fn key_entry(hash: u64, slot: u32) -> u64 {
 }
 
 impl KeyTable {
+    /// Bytes held.
+    pub fn memory(&self) -> usize {
+        self.0.buckets.capacity() * 8
+    }
+
     /// Buckets, bits and length, for the index image.
     pub(super) fn raw(&self) -> (&[u64], u32, usize) {
         (&self.0.buckets, self.0.bits, self.0.len)
@@ -281,7 +291,6 @@ impl KeyTable {
         }
     }
 
-    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.0.len
     }
