@@ -179,15 +179,24 @@ impl BandIndex {
         }
     }
 
-    /// Slots sharing at least one unsaturated band key, each once, in first-match order.
-    pub fn candidates(&self, keys: &[u64], out: &mut Vec<u32>) {
+    /// Adds the slots sharing an unsaturated key among `keys` to `out`, each once, in
+    /// first-match order, and `weight` to its entry in `weights` (parallel to `out`) for
+    /// every key it shares.
+    pub fn gather(&self, keys: &[u64], weight: u16, out: &mut Vec<u32>, weights: &mut Vec<u16>) {
         for &key in keys {
             let (bucket, tag) = split(key);
             for e in &self.buckets[bucket] {
                 if tag_of(e) == tag {
                     let slot = slot_of(e);
-                    if slot < SATURATED && !out.contains(&slot) {
-                        out.push(slot);
+                    if slot >= SATURATED {
+                        continue;
+                    }
+                    match out.iter().position(|&s| s == slot) {
+                        Some(i) => weights[i] = weights[i].saturating_add(weight),
+                        None => {
+                            out.push(slot);
+                            weights.push(weight);
+                        }
                     }
                 }
             }
@@ -253,8 +262,9 @@ mod tests {
     }
 
     fn candidates(index: &BandIndex, keys: &[u64]) -> Vec<u32> {
-        let mut out = Vec::new();
-        index.candidates(keys, &mut out);
+        let (mut out, mut weights) = (Vec::new(), Vec::new());
+        index.gather(keys, 1, &mut out, &mut weights);
+        assert_eq!(out.len(), weights.len());
         out
     }
 
@@ -267,6 +277,11 @@ mod tests {
         assert_eq!(candidates(&index, &[k(2), k(1)]), [0, 1]);
         assert_eq!(candidates(&index, &[k(u64::MAX)]), [0]);
         assert!(candidates(&index, &[k(5)]).is_empty());
+        // Weights add up per shared key, across calls.
+        let (mut out, mut weights) = (Vec::new(), Vec::new());
+        index.gather(&[k(1), k(2)], 2, &mut out, &mut weights);
+        index.gather(&[k(3)], 1, &mut out, &mut weights);
+        assert_eq!((out, weights), (vec![0, 1], vec![4, 3]));
         index.remove(0, &[k(1), k(2), k(u64::MAX)]);
         assert_eq!(candidates(&index, &[k(2), k(1)]), [1]);
     }

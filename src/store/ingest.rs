@@ -386,7 +386,7 @@ impl Ingest<'_> {
         }
         let mut joined: Vec<(u64, String)> = {
             let index = self.store.index();
-            let candidates = index.candidates(bands);
+            let candidates = index.near_candidates(sig.view(), bands);
             self.report.candidates.push(candidates.len() as u32);
             let matched: Vec<StoryMatch> = candidates
                 .into_iter()
