@@ -9,7 +9,7 @@
 //!    with small edits (site name in the title, byline or boilerplate added, quote style,
 //!    a shortened or truncated lead).
 //!
-//! # Near duplicates: MinHash, an exact lead set and number words
+//! # Near duplicates: MinHash, an exact lead set, number words and names
 //!
 //! Title and text become one stream of normalized words (lower-cased, Unicode letters and
 //! digits, German umlauts kept; agency tags such as "dpa", "AFP" dropped; a trailing site
@@ -32,8 +32,18 @@
 //! * `numbers`: hashes of the words with digits. A copy only drops numbers (when it is
 //!   shortened); if each story has a number the other lacks ("A7" / "A1", "3 Verletzte" /
 //!   "5 Verletzte"), they are different events however alike the wording is.
+//! * `names`: when and who, in [`NAME_WORDS`] words. Template stories (weather warnings,
+//!   results, market reports, traffic) share every sentence and differ in a weekday, a time
+//!   of day or a place, team or company name. Weekdays, months and times of day are a closed
+//!   class (German and English), kept as bits; the capitalised words of title and text go
+//!   into a 64-bit filter, and the title's names (its capitalised words that the text has
+//!   inside a sentence) are kept as positions in it. If each story has a weekday (month,
+//!   time of day) of its own, or a title name the other has nowhere, they are different
+//!   events; a copy keeps these words or loses them with a cut. What a republisher adds
+//!   (site name, dateline, byline, credit) stands in one title or one text only, so it is
+//!   never a title name.
 //!
-//! [`is_near_duplicate`]: no number conflict, and full Jaccard ≥ `threshold` (0.7), lead
+//! [`is_near_duplicate`]: no number or name conflict, and full Jaccard ≥ `threshold` (0.7), lead
 //! containment ≥ `lead_threshold` (0.85) or containment ≥ `containment_threshold` (0.9),
 //! chosen on the generated evaluation set in `tests/dedup_eval.rs`. Items with fewer than
 //! `min_shingles` shingles (a bare title) are never near duplicates: a handful of words
@@ -44,7 +54,7 @@
 //! by these keys (every copy's keys point at its story) and compares only stories that
 //! share a key, so a new item never scans the store.
 
-use super::words::{is_cut, mix64, push_words, story_part, strip_dateline};
+use super::words::{is_cut, mix64, push_words, story_part, strip_dateline, NameWords, WHEN_BITS};
 use crate::parse::title::strip_unnamed_site;
 use serde::{Deserialize, Serialize};
 
@@ -58,6 +68,12 @@ pub const SLOTS: usize = 64;
 pub const MAX_NUMBERS: usize = 48;
 /// Words per shingle.
 const SHINGLE: usize = 3;
+/// Words of [`Signature::names`].
+pub const NAME_WORDS: usize = 8;
+/// Title names kept per signature (see [`Signature::names`]).
+const MAX_KEYS: usize = 5;
+/// The bit of the names' second half that marks a text cut off mid-sentence.
+const CUT_BIT: u64 = 1 << 63;
 
 /// Near-duplicate signature of one story: a MinHash sketch of all shingles, the exact
 /// (hashed) shingle set of the lead and the number words.
@@ -82,6 +98,15 @@ pub struct Signature {
     /// [`MAX_NUMBERS`]. A copy carries no number its original lacks.
     #[serde(default)]
     pub numbers: Vec<u16>,
+    /// When and who, in [`NAME_WORDS`] words (none in a signature stored before them): the
+    /// weekdays, months and times of day of the text, the capitalised words of title and
+    /// text as a 64-bit filter, and the title's names, those of its capitalised words that
+    /// the text has inside a sentence ("Unwetter im Harz", "Kranwerk streicht Stellen"), as
+    /// positions in that filter; and whether the text stops mid-sentence
+    /// ([`is_cut_text`]). A copy keeps these or drops them with a cut; see
+    /// [`names_conflict`].
+    #[serde(default)]
+    pub names: Vec<u16>,
 }
 
 /// A signature borrowed from one of its packed forms (see [`Signature::pack`] and
@@ -92,6 +117,7 @@ pub struct SigRef<'a> {
     pub full: Sketch<'a>,
     pub lead: &'a [u16],
     pub numbers: &'a [u16],
+    pub names: &'a [u16],
 }
 
 /// The MinHash values of all shingles as the comparisons and band keys read them: each
@@ -186,11 +212,13 @@ impl Signature {
             full: Sketch::Wide(&self.full),
             lead: &self.lead,
             numbers: &self.numbers,
+            names: &self.names,
         }
     }
 
     /// Appends the packed form index records store: `shingles (2 words), full len, lead
-    /// len, numbers len`, then the three runs, 16 bits a value.
+    /// len, numbers len (low byte) and names len (high byte)`, then the four runs, 16 bits
+    /// a value. A signature packed before names existed reads as one without.
     pub fn pack(&self, out: &mut Vec<u16>) {
         pack_with(self.view(), &self.full, out);
     }
@@ -209,27 +237,35 @@ fn pack_with(sig: SigRef<'_>, full: &[u16], out: &mut Vec<u16>) {
     out.push((sig.shingles >> 16) as u16);
     out.push(len(sig.full.len()));
     out.push(len(sig.lead.len()));
-    out.push(len(sig.numbers.len()));
+    let names = if sig.names.len() == NAME_WORDS {
+        sig.names
+    } else {
+        &[]
+    };
+    let numbers = &sig.numbers[..sig.numbers.len().min(u8::MAX as usize)];
+    out.push(numbers.len() as u16 | (names.len() as u16) << 8);
     out.extend_from_slice(full);
-    for run in [sig.lead, sig.numbers] {
+    for run in [sig.lead, numbers, names] {
         out.extend_from_slice(&run[..run.len().min(u16::MAX as usize)]);
     }
 }
 
 /// Reads the header and runs of one packed signature, whose full sketch takes
-/// `full_words(len)` words; returns the signature's parts and the rest.
+/// `full_words(len)` words; returns the signature's parts (the names empty when it was
+/// packed before them) and the rest.
 #[allow(clippy::type_complexity)]
 fn unpack_with(
     words: &[u16],
     full_words: fn(usize) -> usize,
-) -> Option<((u32, usize, &[u16], &[u16], &[u16]), &[u16])> {
+) -> Option<((u32, usize, &[u16], &[u16], &[u16], &[u16]), &[u16])> {
     let (head, rest) = words.split_at_checked(5)?;
     let shingles = u32::from(head[0]) | u32::from(head[1]) << 16;
     let full_len = usize::from(head[2]);
     let (full, rest) = rest.split_at_checked(full_words(full_len))?;
     let (lead, rest) = rest.split_at_checked(usize::from(head[3]))?;
-    let (numbers, rest) = rest.split_at_checked(usize::from(head[4]))?;
-    Some(((shingles, full_len, full, lead, numbers), rest))
+    let (numbers, rest) = rest.split_at_checked(usize::from(head[4] & 0xff))?;
+    let (names, rest) = rest.split_at_checked(usize::from(head[4] >> 8))?;
+    Some(((shingles, full_len, full, lead, numbers, names), rest))
 }
 
 impl<'a> SigRef<'a> {
@@ -237,7 +273,7 @@ impl<'a> SigRef<'a> {
     /// `words`; returns it and the rest. None when the words end too early (a damaged
     /// record).
     pub fn unpack(words: &'a [u16]) -> Option<(SigRef<'a>, &'a [u16])> {
-        let ((shingles, _, full, lead, numbers), rest) = unpack_with(words, |n| n)?;
+        let ((shingles, _, full, lead, numbers, names), rest) = unpack_with(words, |n| n)?;
         let full = Sketch::Wide(full);
         Some((
             SigRef {
@@ -245,6 +281,7 @@ impl<'a> SigRef<'a> {
                 full,
                 lead,
                 numbers,
+                names,
             },
             rest,
         ))
@@ -266,7 +303,8 @@ impl<'a> SigRef<'a> {
     /// Reads one signature in the compact form ([`SigRef::pack_compact`]) from the front of
     /// `words`; returns it and the rest. None when the words end too early.
     pub fn unpack_compact(words: &'a [u16]) -> Option<(SigRef<'a>, &'a [u16])> {
-        let ((shingles, len, words, lead, numbers), rest) = unpack_with(words, |n| n.div_ceil(2))?;
+        let ((shingles, len, words, lead, numbers, names), rest) =
+            unpack_with(words, |n| n.div_ceil(2))?;
         let full = Sketch::Narrow { words, len };
         Some((
             SigRef {
@@ -274,6 +312,7 @@ impl<'a> SigRef<'a> {
                 full,
                 lead,
                 numbers,
+                names,
             },
             rest,
         ))
@@ -290,6 +329,7 @@ impl<'a> SigRef<'a> {
             full: full.to_vec(),
             lead: self.lead.to_vec(),
             numbers: self.numbers.to_vec(),
+            names: self.names.to_vec(),
         })
     }
 }
@@ -339,13 +379,22 @@ impl NearDupConfig {
 /// The near-duplicate signature of a story from its plain-text title and text.
 pub fn signature(title: &str, text: &str) -> Signature {
     let mut words: Vec<u64> = Vec::with_capacity(text.len() / 5 + 16);
-    let mut numbers = push_words(strip_unnamed_site(title), &mut words);
+    let title = strip_unnamed_site(title);
+    let mut numbers = push_words(title, &mut words);
+    let mut title_names = NameWords::default();
+    title_names.push_line(title, false);
+    let mut text_names = NameWords::default();
     let title_words = words.len();
+    let mut cut = false;
     for line in text.lines() {
         let Some(line) = story_part(line) else {
             continue;
         };
         let line = line.as_ref();
+        if !line.trim().is_empty() {
+            cut = is_cut(line);
+        }
+        text_names.push_line(strip_dateline(line), true);
         let mut line_numbers = push_words(strip_dateline(line), &mut words);
         // A text cut off mid-number ("2,5 Milliarden" → "2,…") ends in a number that is
         // not in the full story; a cut line's last word says nothing.
@@ -390,7 +439,65 @@ pub fn signature(title: &str, text: &str) -> Signature {
         full: full.iter().map(|&v| (v >> 16) as u16).collect(),
         lead,
         numbers,
+        names: names(&title_names, &text_names, cut),
     }
+}
+
+/// [`Signature::names`] from the title's and the text's [`NameWords`]: the filter (4 words),
+/// then the when bits (25), the number of title names (3), their filter positions (6 bits
+/// each) and whether the text stops mid-sentence (the top bit), low bits first.
+fn names(title: &NameWords, text: &NameWords, cut: bool) -> Vec<u16> {
+    let position = |h: u64| (mix64(h) >> 58) as u32;
+    let mut filter = 0u64;
+    for &(h, _) in title.words.iter().chain(&text.words) {
+        filter |= 1 << position(h);
+    }
+    let mut keys: Vec<u32> = Vec::with_capacity(MAX_KEYS);
+    for &(h, _) in &title.words {
+        let p = position(h);
+        if keys.len() < MAX_KEYS
+            && !keys.contains(&p)
+            && text.words.iter().any(|&(t, inside)| inside && t == h)
+        {
+            keys.push(p);
+        }
+    }
+    let mut meta = u64::from(text.when) | (keys.len() as u64) << 25;
+    if cut {
+        meta |= CUT_BIT;
+    }
+    for (i, p) in keys.iter().enumerate() {
+        meta |= u64::from(*p) << (28 + 6 * i);
+    }
+    [filter, meta]
+        .iter()
+        .flat_map(|v| (0..4).map(move |i| (v >> (16 * i)) as u16))
+        .collect()
+}
+
+/// Whether the story's text stops mid-sentence (a truncated teaser, "…", "[…]"): it may have
+/// lost numbers and names that the full story has after the cut. False for a signature
+/// stored before names.
+pub fn is_cut_text(sig: SigRef<'_>) -> bool {
+    sig.names.len() == NAME_WORDS && sig.names[NAME_WORDS - 1] & 0x8000 != 0
+}
+
+/// The parts of [`Signature::names`]: (filter, when bits, title name positions); None for
+/// a signature without them.
+fn read_names(names: &[u16]) -> Option<(u64, u32, impl Iterator<Item = u32>)> {
+    if names.len() != NAME_WORDS {
+        return None;
+    }
+    let word = |at: usize| {
+        names[at..at + 4]
+            .iter()
+            .rev()
+            .fold(0u64, |v, &w| v << 16 | u64::from(w))
+    };
+    let (filter, meta) = (word(0), word(4));
+    let keys = ((meta >> 25) & 7).min(MAX_KEYS as u64) as u32;
+    let positions = (0..keys).map(move |i| ((meta >> (28 + 6 * i)) & 63) as u32);
+    Some((filter, (meta & ((1 << 25) - 1)) as u32, positions))
 }
 
 fn shingle_count(words: usize) -> usize {
@@ -579,7 +686,7 @@ pub fn evidence_ref(a: SigRef<'_>, b: SigRef<'_>, cfg: &NearDupConfig) -> Option
         return None;
     }
     let full = agreement(a.full, b.full)?;
-    if numbers_conflict_of(a, b) {
+    if numbers_conflict_of(a, b) || names_conflict_of(a, b) {
         return None;
     }
     if is_teaser(a) && is_teaser(b) {
@@ -631,6 +738,38 @@ fn numbers_conflict_of(a: SigRef<'_>, b: SigRef<'_>) -> bool {
         return false;
     }
     number_sets_conflict(a.numbers, b.numbers)
+}
+
+/// Whether two stories contradict each other in their numbers ([`numbers_conflict`]) or in
+/// when and who ([`names_conflict`]): however alike their wording, they report two events.
+pub(super) fn conflict_ref(a: SigRef<'_>, b: SigRef<'_>) -> bool {
+    numbers_conflict_of(a, b) || names_conflict_of(a, b)
+}
+
+/// Whether each story says when or who in a word the other lacks: a weekday, month or time
+/// of day of the same kind ("am Montag" / "am Dienstag", "am Abend" / "am Vormittag"), or a
+/// name from its title that the other does not have anywhere ("Sturm an der Mosel" /
+/// "Sturm im Sauerland"). Two template stories differ there; a copy keeps these words or
+/// drops them with a cut, and the title's names of a copy are in its story's text. A
+/// republisher's additions (site name, dateline, byline) are in one title or one text only,
+/// so they are no title names.
+pub fn names_conflict(a: &Signature, b: &Signature) -> bool {
+    names_conflict_of(a.view(), b.view())
+}
+
+fn names_conflict_of(a: SigRef<'_>, b: SigRef<'_>) -> bool {
+    let (Some((filter_a, when_a, keys_a)), Some((filter_b, when_b, keys_b))) =
+        (read_names(a.names), read_names(b.names))
+    else {
+        return false;
+    };
+    let when = WHEN_BITS.iter().any(|&(at, n)| {
+        let kind = ((1u32 << n) - 1) << at;
+        when_a & !when_b & kind != 0 && when_b & !when_a & kind != 0
+    });
+    let mut keys_a = keys_a;
+    let mut keys_b = keys_b;
+    when || (keys_a.any(|p| filter_b & 1 << p == 0) && keys_b.any(|p| filter_a & 1 << p == 0))
 }
 
 /// Whether each of two sorted, complete sets of number hashes has one the other lacks.
@@ -803,6 +942,156 @@ mod tests {
         assert!(!is_cut("Die Reform kostet Geld. (AFP)"));
     }
 
+    /// A weather warning of a template family: the same sentences for every district and
+    /// day, numbers included, so that only when and where tell two of them apart.
+    fn warning(district: &str, day: &str) -> (String, String) {
+        (
+            format!("Unwetterwarnung für den Landkreis {district}"),
+            format!(
+                "Der Wetterdienst hat am {day} für den Landkreis {district} eine \
+                 Unwetterwarnung herausgegeben. Erwartet werden Sturmböen und Starkregen.\n\
+                 Die Behörden raten, Aufenthalte im Freien zu vermeiden.\n\
+                 Die Feuerwehr ist mit allen Wachen in Bereitschaft, wie ein Sprecher der \
+                 Kreisverwaltung sagte. Schulen und Kindergärten bleiben geöffnet, \
+                 Veranstaltungen im Freien wurden abgesagt. Wer einen Keller hat, soll \
+                 Pumpen bereithalten."
+            ),
+        )
+    }
+
+    fn without_names(sig: &Signature) -> Signature {
+        Signature {
+            names: Vec::new(),
+            ..sig.clone()
+        }
+    }
+
+    #[test]
+    fn template_stories_with_another_day_or_place_stay_apart() {
+        let cfg = NearDupConfig::default();
+        let sig = |(title, text): (String, String)| signature(&title, &text);
+        let monday = sig(warning("Oberau", "Montag"));
+        for (what, other) in [
+            ("another weekday", sig(warning("Oberau", "Dienstag"))),
+            ("another district", sig(warning("Niederbach", "Montag"))),
+        ] {
+            // The wording alone would make them one story; the names tell them apart.
+            assert!(
+                is_near_duplicate(&without_names(&monday), &without_names(&other), &cfg),
+                "{what}: {}",
+                similarity(&monday, &other)
+            );
+            assert!(names_conflict(&monday, &other), "{what}");
+            assert!(!is_near_duplicate(&monday, &other, &cfg), "{what}");
+        }
+        let evening = signature(
+            "Polizei meldet Unfall",
+            "Auf der Landstraße sind am Abend zwei Autos zusammengestoßen. Zwei Menschen \
+             wurden leicht verletzt, wie die Polizei mitteilte. Die Straße war gesperrt.",
+        );
+        let morning = signature(
+            "Polizei meldet Unfall",
+            "Auf der Landstraße sind am Vormittag zwei Autos zusammengestoßen. Zwei Menschen \
+             wurden leicht verletzt, wie die Polizei mitteilte. Die Straße war gesperrt.",
+        );
+        assert!(names_conflict(&evening, &morning), "another time of day");
+    }
+
+    #[test]
+    fn republished_copies_keep_their_names() {
+        let cfg = NearDupConfig::default();
+        let (title, text) = warning("Oberau", "Montag");
+        let base = signature(&title, &text);
+        let paragraphs: Vec<&str> = text.split('\n').collect();
+        let first = paragraphs[0];
+        let copies = [
+            ("site name", format!("{title} | Kreiskurier"), text.clone()),
+            (
+                "agency dateline",
+                title.clone(),
+                format!("Kiel (dpa) - {text}"),
+            ),
+            ("dateline", title.clone(), format!("HAMBURG. {text}")),
+            (
+                "dateline with dash",
+                title.clone(),
+                format!("Bremen - {text}"),
+            ),
+            (
+                "byline",
+                title.clone(),
+                format!("Von Anna Beispiel, Kiel\n{text}"),
+            ),
+            (
+                "credit",
+                title.clone(),
+                format!("{text}\nAnna Beispiel / dpa"),
+            ),
+            (
+                "weekday made precise",
+                title.clone(),
+                text.replace("am Montag", "am Montagabend"),
+            ),
+            (
+                "teaser",
+                format!("{title} - Kreiskurier"),
+                first.to_string(),
+            ),
+            (
+                "teaser from another dateline",
+                title.clone(),
+                format!("Kiel (AFP) - {first}"),
+            ),
+            (
+                "paragraph dropped",
+                title.clone(),
+                format!("{first}\n{}", paragraphs[2]),
+            ),
+            (
+                "typo fixed",
+                title.clone(),
+                text.replace("Sturmböen", "Sturmbböen"),
+            ),
+        ];
+        for (what, title, text) in copies {
+            let copy = signature(&title, &text);
+            assert!(!names_conflict(&base, &copy), "{what}: {text}");
+            assert!(
+                is_near_duplicate(&base, &copy, &cfg),
+                "{what}: similarity {}",
+                similarity(&base, &copy)
+            );
+        }
+    }
+
+    #[test]
+    fn signatures_stored_without_names_still_read_and_never_conflict() {
+        let (title, text) = warning("Oberau", "Montag");
+        let new = signature(&title, &text);
+        assert_eq!(new.names.len(), NAME_WORDS);
+        let mut words = Vec::new();
+        new.pack(&mut words);
+        let (back, rest) = SigRef::unpack(&words).expect("unpacks");
+        assert!(rest.is_empty());
+        assert_eq!(back.to_signature().as_ref(), Some(&new));
+        // The compact form the store's memory holds keeps the names too.
+        let mut compact = Vec::new();
+        new.pack_compact(&mut compact);
+        let (back, rest) = SigRef::unpack_compact(&compact).expect("unpacks");
+        assert!(rest.is_empty());
+        assert_eq!(back.names, &new.names[..]);
+        // Packed before names existed: the high byte of the fifth word is zero.
+        let (title, text) = warning("Oberau", "Dienstag");
+        let old = without_names(&signature(&title, &text));
+        let mut words = Vec::new();
+        old.pack(&mut words);
+        assert_eq!(words[4] >> 8, 0);
+        let (back, _) = SigRef::unpack(&words).expect("unpacks");
+        assert!(back.names.is_empty());
+        assert!(!names_conflict_of(new.view(), back));
+        assert!(is_near_duplicate(&new, &old, &NearDupConfig::default()));
+    }
+
     #[test]
     fn bare_titles_and_empty_stories_never_near_duplicate() {
         let cfg = NearDupConfig::default();
@@ -878,6 +1167,7 @@ mod tests {
             full: vec![7, 8, 9],
             lead: vec![1, 2],
             numbers: vec![3],
+            names: vec![],
         };
         let sigs = [&base, &cut, &other, &odd];
         let mut words = Vec::new();
@@ -895,8 +1185,8 @@ mod tests {
         for (c, s) in compact.iter().zip(sigs) {
             assert_eq!(c.full, s.view().full, "the same narrowed values");
             assert_eq!(
-                (c.shingles, c.lead, c.numbers),
-                (s.shingles, &s.lead[..], &s.numbers[..])
+                (c.shingles, c.lead, c.numbers, c.names),
+                (s.shingles, &s.lead[..], &s.numbers[..], &s.names[..])
             );
             assert_eq!(band_keys(*c), band_keys(s.view()));
             assert!(c.to_signature().is_none(), "the upper bits are gone");

@@ -854,6 +854,7 @@ mod tests {
                     full: vec![1, 2, 3],
                     lead: vec![4],
                     numbers: vec![],
+                    names: vec![],
                 },
                 super::super::dedup::signature(
                     "Bundesrat billigt Pflegereform",

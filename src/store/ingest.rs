@@ -927,6 +927,34 @@ mod tests {
         assert!(s[0] == s[1] && s[1] == s[2], "{s:?}");
     }
 
+    /// Before: a story of short copies only (here one short warning, shaped like a teaser)
+    /// was joined by any item that matched it, so the teaser of a long warning with the
+    /// same opening, or the long warning itself reaching it through that teaser, made the
+    /// two warnings one although their places and numbers differ.
+    #[test]
+    fn a_short_story_of_its_own_is_not_merged_through_a_common_opening() {
+        let a = ("https://a.example/kiel", TITLE, warning("Plön", 110, 6));
+        let short = (
+            "https://b.example/emden",
+            TITLE,
+            format!("{OPENING} Im Landkreis Aurich werden Sturmböen bis 95 Kilometer pro Stunde erwartet."),
+        );
+        let teaser = ("https://c.example/teaser", TITLE, OPENING.to_string());
+        assert!(is_teaser(signature(short.1, &short.2).view()));
+        // (When the teaser has joined the long warning before the short one comes, the short
+        // one, shaped like a teaser itself, joins through it as a teaser of two stories
+        // does: one item in the wrong story, no two stories merged.)
+        for order in [[1, 2, 0], [0, 1, 2], [1, 0, 2], [2, 1, 0]] {
+            let items: Vec<(&str, &str, String)> = order
+                .iter()
+                .map(|&i| [&a, &short, &teaser][i].clone())
+                .collect();
+            let s = stories(&items);
+            let story_of = |link: &str| &s[items.iter().position(|i| i.0 == link).expect("in")];
+            assert_ne!(story_of(a.0), story_of(short.0), "order {order:?}: {s:?}");
+        }
+    }
+
     /// Before: a full story arriving after a teaser had joined another story with the same
     /// opening matched that story through the teaser and merged with it; arriving before
     /// the teaser, it stayed apart.

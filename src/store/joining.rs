@@ -10,11 +10,18 @@
 //! two template stories differ in most sentences or in their numbers.
 //!
 //! * A full item joins every story whose full copy it matches, every story made of teasers
-//!   only that it matches, and a story it matches only through a teaser when one of that
-//!   story's full copies agrees with it.
+//!   only that it matches unless one of its copies contradicts the item, and a story it
+//!   matches only through a teaser when one of that story's full copies agrees with it.
 //! * A teaser joins the story with full copies that it resembles most (decided by the
 //!   stories' contents, not the order they came in), every other one it matches whose full
-//!   copies agree with that one's, and the stories made of teasers only that it matches.
+//!   copies agree with that one's, and the stories made of teasers only that it matches
+//!   unless one of their copies contradicts one of that story's full copies.
+//!
+//! "Made of teasers" is a shape, not a kind: a short story of two sentences (a warning for
+//! one district, a result) looks like the teaser of a longer one with the same opening.
+//! What tells them apart is a contradiction ([`dedup::conflict_ref`]): each has a number,
+//! a weekday or a title name the other lacks. A copy cut off mid-sentence can lack what its
+//! story has after the cut, so it contradicts nothing here.
 //!
 //! Each decision rests on pairs of copies, not on which copy came first, so the clusters do
 //! not depend on arrival order where a teaser's choice is clear (see `tests/dedup_order.rs`).
@@ -37,21 +44,32 @@ pub(super) fn joins(
         return matched
             .iter()
             .filter(|m| {
-                m.full_copy
-                    || !m.anchored
-                    || full_copies(index, m.slot)
-                        .any(|c| dedup::is_near_duplicate_ref(item.view(), c, &loose))
+                if m.anchored {
+                    m.full_copy
+                        || full_copies(index, m.slot)
+                            .any(|c| dedup::is_near_duplicate_ref(item.view(), c, &loose))
+                } else {
+                    !contradicts(index, m.slot, item.view())
+                }
             })
             .map(|m| m.slot)
             .collect();
     }
+    let anchored = matched.iter().filter(|m| m.anchored);
+    let host = anchored.clone().max_by(|a, b| a.rank(b));
     let mut join: Vec<u32> = matched
         .iter()
         .filter(|m| !m.anchored)
+        .filter(|m| {
+            host.is_none_or(|h| {
+                !full_copies(index, h.slot)
+                    .filter(|a| !dedup::is_cut_text(*a))
+                    .any(|a| contradicts(index, m.slot, a))
+            })
+        })
         .map(|m| m.slot)
         .collect();
-    let anchored = matched.iter().filter(|m| m.anchored);
-    let Some(host) = anchored.clone().max_by(|a, b| a.rank(b)) else {
+    let Some(host) = host else {
         return join;
     };
     join.push(host.slot);
@@ -64,6 +82,14 @@ pub(super) fn joins(
         }
     }
     join
+}
+
+/// Whether a copy of the story at `slot` that is not cut off mid-sentence contradicts `sig`
+/// in its numbers or names.
+fn contradicts(index: &Index, slot: u32, sig: SigRef<'_>) -> bool {
+    index
+        .sigs(slot)
+        .any(|c| !dedup::is_cut_text(c) && dedup::conflict_ref(sig, c))
 }
 
 /// The full (non-teaser) copies of the story at `slot`.

@@ -263,6 +263,139 @@ pub(super) fn push_words(s: &str, out: &mut Vec<u64>) -> Vec<(usize, u32)> {
     numbers
 }
 
+/// The words of a story that say when and who: the closed classes of weekdays, months and
+/// times of day, and the capitalised words (names of places, people, teams and companies
+/// among them). Two stories from one template differ in exactly these words; a copy of a
+/// story keeps them or drops them with a cut, and never gains one.
+#[derive(Debug, Default)]
+pub(super) struct NameWords {
+    /// Bits of the weekdays, months and times of day named (see [`WHEN_BITS`]).
+    pub(super) when: u32,
+    /// Hashes of the capitalised words (lower-cased, as [`push_words`] normalizes them),
+    /// each with whether it stood inside a sentence, where German capitalises only nouns
+    /// and names, not at its start.
+    pub(super) words: Vec<(u64, bool)>,
+}
+
+/// Bits of [`NameWords::when`]: seven weekdays, twelve months, six times of day.
+pub(super) const WHEN_BITS: [(u32, u32); 3] = [(0, 7), (7, 12), (19, 6)];
+
+impl NameWords {
+    /// Reads one line (a title, or a line of text with its dateline left out). `when`:
+    /// whether its weekdays, months and times of day count (those of a title do not: a
+    /// site name such as "Welt am Sonntag" may stay in it).
+    pub(super) fn push_line(&mut self, line: &str, when: bool) {
+        let mut initial = true;
+        for token in line.split_whitespace() {
+            let opens_quote = token.starts_with(['„', '"', '«', '»', '‚', '\'', '“', '(']);
+            let core = token.trim_matches(|c: char| !c.is_alphanumeric());
+            let Some(first) = core.chars().next() else {
+                // A dash or a lone mark: what follows may open a new clause.
+                initial = true;
+                continue;
+            };
+            let starts_sentence = initial || opens_quote;
+            // "1. Juli": an ordinal's dot ends no sentence.
+            let ordinal = core.bytes().all(|b| b.is_ascii_digit());
+            initial = !ordinal && token.ends_with(['.', '!', '?', ':', '“', '"', '»', '«']);
+            if !first.is_uppercase() {
+                continue;
+            }
+            // One word however it is hyphenated or dotted ("Schleswig-Holstein"); the
+            // lower-cased spelling only as far as a weekday, month or time of day can go.
+            let mut h = FNV_OFFSET;
+            let mut buf = [0u8; 24];
+            let mut len = Some(0);
+            for_each_norm_char(core, |c| {
+                let Some(c) = c else { return };
+                h = (h ^ u64::from(c as u32)).wrapping_mul(FNV_PRIME);
+                len = len
+                    .filter(|&l| l + c.len_utf8() <= buf.len())
+                    .map(|l| l + c.encode_utf8(&mut buf[l..]).len());
+            });
+            if AGENCY_WORDS.contains(&h) {
+                continue;
+            }
+            let lower = len.map_or("", |l| std::str::from_utf8(&buf[..l]).unwrap_or(""));
+            if let Some(bit) = when_bit(lower, starts_sentence) {
+                if when {
+                    self.when |= bit;
+                }
+                continue;
+            }
+            self.words.push((h, !starts_sentence));
+        }
+    }
+}
+
+/// The [`NameWords::when`] bits of a lower-cased capitalised word: a weekday (also in a
+/// compound with a time of day, "Montagabend", which sets both), a month, a time of day
+/// ("am Abend"; "Morgen" only inside a sentence, where it is no "tomorrow"), in German or
+/// English. None for any other word.
+fn when_bit(lower: &str, starts_sentence: bool) -> Option<u32> {
+    const DAYS: [[&str; 2]; 7] = [
+        ["montag", "monday"],
+        ["dienstag", "tuesday"],
+        ["mittwoch", "wednesday"],
+        ["donnerstag", "thursday"],
+        ["freitag", "friday"],
+        ["samstag", "saturday"],
+        ["sonntag", "sunday"],
+    ];
+    const MONTHS: [[&str; 2]; 12] = [
+        ["januar", "january"],
+        ["februar", "february"],
+        ["märz", "march"],
+        ["april", "april"],
+        ["mai", "may"],
+        ["juni", "june"],
+        ["juli", "july"],
+        ["august", "august"],
+        ["september", "september"],
+        ["oktober", "october"],
+        ["november", "november"],
+        ["dezember", "december"],
+    ];
+    const TIMES: [&str; 6] = [
+        "morgen",
+        "vormittag",
+        "mittag",
+        "nachmittag",
+        "abend",
+        "nacht",
+    ];
+    let time = |w: &str| TIMES.iter().position(|t| *t == w);
+    let time_bit = |i: usize| 1u32 << (WHEN_BITS[2].0 as usize + i);
+    if let Some(i) = time(lower) {
+        return (i != 0 || !starts_sentence).then(|| time_bit(i));
+    }
+    if let Some(i) = MONTHS.iter().position(|m| m.contains(&lower)) {
+        return Some(1 << (WHEN_BITS[1].0 as usize + i));
+    }
+    let lower = match lower {
+        "sonnabend" => "samstag",
+        "jänner" => return Some(1 << WHEN_BITS[1].0),
+        w => w,
+    };
+    for (i, names) in DAYS.iter().enumerate() {
+        for name in names {
+            let Some(rest) = lower.strip_prefix(name) else {
+                continue;
+            };
+            let day = 1u32 << i;
+            match rest {
+                "" | "s" => return Some(day),
+                rest => {
+                    if let Some(t) = time(rest) {
+                        return Some(day | time_bit(t));
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
 /// splitmix64 finalizer: a cheap full-avalanche mix.
 pub(super) const fn mix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -344,6 +477,56 @@ mod tests {
         );
         let kept = story_part(&credit).unwrap_or_default();
         assert!(kept.starts_with(" Der Bundesrat"), "{kept}");
+    }
+
+    fn when(line: &str) -> u32 {
+        let mut names = NameWords::default();
+        names.push_line(line, true);
+        names.when
+    }
+
+    #[test]
+    fn weekdays_months_and_times_of_day_are_a_closed_class() {
+        let bit = |kind: usize, i: u32| 1u32 << (WHEN_BITS[kind].0 + i);
+        assert_eq!(when("Der Bundesrat hat am Montag entschieden."), bit(0, 0));
+        assert_eq!(
+            when("Am Montagabend kam es zum Streit."),
+            bit(0, 0) | bit(2, 4)
+        );
+        assert_eq!(when("Die Reform gilt ab dem 1. Juli."), bit(1, 6));
+        assert_eq!(
+            when("The vote is on Friday, in March."),
+            bit(0, 4) | bit(1, 2)
+        );
+        assert_eq!(when("Der Unfall geschah am frühen Morgen."), bit(2, 0));
+        // "Morgen" opening a sentence is "tomorrow"; assembly is no Monday, Mainz no May.
+        assert_eq!(when("Morgen beginnt die Montage in Mainz."), 0);
+        // A title's weekdays do not count: a site name may hide in it.
+        let mut names = NameWords::default();
+        names.push_line("Welt am Sonntag", false);
+        assert_eq!(names.when, 0);
+    }
+
+    #[test]
+    fn capitalised_words_are_read_with_where_they_stand() {
+        let mut names = NameWords::default();
+        names.push_line(
+            "Der Sturm hat in Schleswig-Holstein (dpa) Bäume entwurzelt. „Wir helfen“, sagte Anna Beispiel.",
+            true,
+        );
+        let hash = |w: &str| {
+            let mut v = Vec::new();
+            let _ = push_words(&w.replace('-', ""), &mut v);
+            v[0]
+        };
+        let inside: Vec<u64> = names.words.iter().filter(|w| w.1).map(|w| w.0).collect();
+        let opening: Vec<u64> = names.words.iter().filter(|w| !w.1).map(|w| w.0).collect();
+        for w in ["Sturm", "Schleswig-Holstein", "Bäume", "Anna", "Beispiel"] {
+            assert!(inside.contains(&hash(w)), "{w}");
+        }
+        // Sentence and quote openings; the agency tag is no name.
+        assert_eq!(opening, [hash("Der"), hash("Wir")]);
+        assert!(!names.words.iter().any(|w| w.0 == word_hash_ascii(b"dpa")));
     }
 
     #[test]
