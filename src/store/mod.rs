@@ -86,9 +86,12 @@ use std::sync::Arc;
 /// under a token still set, and the next open would trust an image that no longer matched).
 /// 6: stories written with zstd, which a wirefeed of schema 5 cannot read. 7: stories
 /// compressed with the store's own dictionary, which a wirefeed of schema 6 cannot read.
-pub const SCHEMA_VERSION: u32 = 7;
+/// 8: signatures in index records carry the story's names and times after its numbers,
+/// their count in the high byte of the numbers' count, which a wirefeed of schema 7 would
+/// read as a numbers count and so take the record for damaged.
+pub const SCHEMA_VERSION: u32 = 8;
 /// The older schemas a store is upgraded from in place at open (see `Store::open`).
-const MIGRATES_FROM: [u32; 4] = [3, 4, 5, 6];
+const MIGRATES_FROM: [u32; 5] = [3, 4, 5, 6, 7];
 /// The `meta` key of the index image's token.
 const IMAGE_TOKEN: &str = "index_image";
 /// The `meta` key of the store's compression dictionary (see `codec`).
@@ -112,7 +115,7 @@ pub enum StoreError {
     Locked { path: PathBuf },
     #[error("store {path} cannot be opened: {source}")]
     Open { path: PathBuf, source: sled::Error },
-    #[error("store {path} was written by an incompatible wirefeed (schema {found}, this version reads {SCHEMA_VERSION} and upgrades 3 to 6 in place: since schema 3 it keeps the near-duplicate signature of every copy, since 4 stores stories compressed, since 5 keeps an index image, since 6 compresses stories with zstd, since 7 with a dictionary the store trains on its own stories); if it was written by a newer wirefeed, run that one; otherwise move it aside (or delete it) and run wirefeed again: it rebuilds the store from the sources, with the same story ids")]
+    #[error("store {path} was written by an incompatible wirefeed (schema {found}, this version reads {SCHEMA_VERSION} and upgrades 3 to 7 in place: since schema 3 it keeps the near-duplicate signature of every copy, since 4 stores stories compressed, since 5 keeps an index image, since 6 compresses stories with zstd, since 7 with a dictionary the store trains on its own stories, since 8 signatures carry names and times); if it was written by a newer wirefeed, run that one; otherwise move it aside (or delete it) and run wirefeed again: it rebuilds the store from the sources, with the same story ids")]
     Schema { path: PathBuf, found: String },
     #[error("store: {0}")]
     Sled(#[from] sled::Error),
@@ -321,9 +324,10 @@ impl Store {
             }
             Some(v) if v.as_ref() == SCHEMA_VERSION.to_string().as_bytes() => {}
             // Schema 3 differs only in its stories being plain JSON, 4 and 5 in theirs being
-            // deflated (all of which still read), 6 in having no dictionary yet, and 4 in
-            // having no image token: the store is marked 7 and goes on (an older wirefeed
-            // then refuses it instead of misreading its stories or writing under a token).
+            // deflated (all of which still read), 6 in having no dictionary yet, 7 in its
+            // signatures having no names (read as such), and 4 in having no image token: the
+            // store is marked 8 and goes on (an older wirefeed then refuses it instead of
+            // misreading its stories or records or writing under a token).
             Some(v)
                 if MIGRATES_FROM
                     .iter()

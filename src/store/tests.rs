@@ -995,12 +995,23 @@ fn a_schema_4_store_is_marked_current_and_a_newer_one_is_refused() {
             Some(SCHEMA_VERSION.to_string().as_bytes())
         );
     }
+    // A store of schema 7 (signatures without names) is upgraded the same way.
+    mark(b"7");
+    {
+        let store = Store::open(&path, NearDupConfig::default()).expect("upgraded from 7");
+        assert!(store.story(&id).expect("read").is_some());
+        let meta = store.sled().unwrap().db.open_tree("meta").expect("meta");
+        assert_eq!(
+            meta.get("schema").expect("schema").as_deref(),
+            Some(&b"8"[..])
+        );
+    }
     mark(b"99");
     match Store::open(&path, NearDupConfig::default()) {
         Err(e @ StoreError::Schema { .. }) => {
             let text = e.to_string();
-            assert!(text.contains("schema 99, this version reads 7"), "{text}");
-            assert!(text.contains("upgrades 3 to 6 in place"), "{text}");
+            assert!(text.contains("schema 99, this version reads 8"), "{text}");
+            assert!(text.contains("upgrades 3 to 7 in place"), "{text}");
         }
         Err(other) => panic!("wrong error: {other}"),
         Ok(_) => panic!("a newer store was opened"),
