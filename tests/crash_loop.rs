@@ -65,6 +65,31 @@ fn json_titles(ws: &Workspace) -> Vec<String> {
         .collect()
 }
 
+/// A workspace polling the test server's `/feed.xml` every second into one feed, `alle`.
+fn workspace(server: &TestServer) -> Workspace {
+    let sources = format!(
+        "  - id: a\n    url: {}\n    interval: 1s",
+        server.url("/feed.xml")
+    );
+    Workspace::new(&config(
+        &sources,
+        "  - id: alle\n    title: Alle\n    limit: 5000",
+    ))
+}
+
+/// Asserts that the RSS feed holds each of the first `total` stories exactly once, and
+/// returns their titles.
+fn each_story_once(ws: &Workspace, total: usize, when: &str) -> BTreeSet<String> {
+    let published = rss_titles(ws);
+    let got: BTreeSet<String> = published.iter().cloned().collect();
+    assert_eq!(got.len(), published.len(), "a story published twice {when}");
+    let expected: BTreeSet<String> = (0..total)
+        .map(|i| format!("Meldung {i} aus dem Kreis Beispiel"))
+        .collect();
+    assert_eq!(got, expected, "every story once {when}");
+    got
+}
+
 #[test]
 fn random_sigkills_of_run_lose_and_duplicate_nothing_and_formats_agree() {
     let rounds: usize = std::env::var("WIREFEED_CRASH_ROUNDS")
@@ -74,14 +99,7 @@ fn random_sigkills_of_run_lose_and_duplicate_nothing_and_formats_agree() {
     let server = TestServer::start();
     let mut total = 5;
     server.set("/feed.xml", Route::xml(stories(total)));
-    let sources = format!(
-        "  - id: a\n    url: {}\n    interval: 1s",
-        server.url("/feed.xml")
-    );
-    let ws = Workspace::new(&config(
-        &sources,
-        "  - id: alle\n    title: Alle\n    limit: 5000",
-    ));
+    let ws = workspace(&server);
     let mut rng = rand::rng();
     let mut images = 0;
     for round in 0..rounds {
@@ -121,14 +139,7 @@ fn random_sigkills_of_run_lose_and_duplicate_nothing_and_formats_agree() {
         assert!(images > 0, "no clean stop left an index image");
     }
     ws.once();
-    let published = rss_titles(&ws);
-    let unique: BTreeSet<&String> = published.iter().collect();
-    assert_eq!(unique.len(), published.len(), "a story published twice");
-    let expected: BTreeSet<String> = (0..total)
-        .map(|i| format!("Meldung {i} aus dem Kreis Beispiel"))
-        .collect();
-    let got: BTreeSet<String> = published.iter().cloned().collect();
-    assert_eq!(got, expected, "every story once after {rounds} kills");
+    let got = each_story_once(&ws, total, &format!("after {rounds} kills"));
     let atom: BTreeSet<String> = atom_titles(&ws).into_iter().collect();
     let json: BTreeSet<String> = json_titles(&ws).into_iter().collect();
     assert_eq!(atom, got, "Atom and RSS hold the same stories");
@@ -150,14 +161,7 @@ fn random_sigkills_of_run_lose_and_duplicate_nothing_and_formats_agree() {
 #[test]
 fn a_kill_while_sled_writes_its_snapshot_leaves_a_store_that_opens_with_every_story() {
     let server = TestServer::start();
-    let sources = format!(
-        "  - id: a\n    url: {}\n    interval: 1s",
-        server.url("/feed.xml")
-    );
-    let ws = Workspace::new(&config(
-        &sources,
-        "  - id: alle\n    title: Alle\n    limit: 5000",
-    ));
+    let ws = workspace(&server);
     // Two runs, so that sled has a finished snapshot and has written past it.
     server.set("/feed.xml", Route::xml(stories(4)));
     ws.once();
@@ -180,13 +184,7 @@ fn a_kill_while_sled_writes_its_snapshot_leaves_a_store_that_opens_with_every_st
         stderr(&out)
     );
     assert!(!killed.exists());
-    let published = rss_titles(&ws);
-    assert_eq!(published.len(), 9, "every story once: {published:?}");
-    let got: BTreeSet<String> = published.into_iter().collect();
-    let expected: BTreeSet<String> = (0..9)
-        .map(|i| format!("Meldung {i} aus dem Kreis Beispiel"))
-        .collect();
-    assert_eq!(got, expected);
+    each_story_once(&ws, 9, "after the unfinished snapshot was removed");
 }
 
 /// The same moment hit on purpose: each round kills `run` the instant sled creates its next
@@ -203,14 +201,7 @@ fn kills_aimed_at_sleds_snapshot_write_lose_and_duplicate_nothing() {
     let server = TestServer::start();
     let mut total = 3;
     server.set("/feed.xml", Route::xml(stories(total)));
-    let sources = format!(
-        "  - id: a\n    url: {}\n    interval: 1s",
-        server.url("/feed.xml")
-    );
-    let ws = Workspace::new(&config(
-        &sources,
-        "  - id: alle\n    title: Alle\n    limit: 5000",
-    ));
+    let ws = workspace(&server);
     let store = ws.path().join("store");
     // sled takes a folder that exists; the watch needs it before the first open.
     std::fs::create_dir_all(&store).expect("store folder");
@@ -240,14 +231,7 @@ fn kills_aimed_at_sleds_snapshot_write_lose_and_duplicate_nothing() {
     }
     assert!(aimed > 0, "no kill met sled writing a snapshot");
     ws.once();
-    let published = rss_titles(&ws);
-    let unique: BTreeSet<&String> = published.iter().collect();
-    assert_eq!(unique.len(), published.len(), "a story published twice");
-    let expected: BTreeSet<String> = (0..total)
-        .map(|i| format!("Meldung {i} aus dem Kreis Beispiel"))
-        .collect();
-    let got: BTreeSet<String> = published.into_iter().collect();
-    assert_eq!(got, expected, "every story once after {aimed} aimed kills");
+    each_story_once(&ws, total, &format!("after {aimed} aimed kills"));
 }
 
 /// Tells when a `snap.*.generating` file is created in a folder (Linux inotify).
