@@ -52,12 +52,16 @@ pub async fn run(
         fetcher: &ctx.fetcher,
         store: &ctx.store,
     };
-    let polls =
-        futures_util::stream::iter(sources.iter().map(|source| poll_source(&poller, source)))
-            // Fetched concurrently, stored in config order: which copy of a story is "first
-            // seen" then does not depend on network timing, and a rebuilt store gives the
-            // same result.
-            .buffered(ctx.config.poll.concurrency);
+    let preparing = tokio::sync::Semaphore::new(prepare_threads());
+    let polls = futures_util::stream::iter(
+        sources
+            .iter()
+            .map(|source| poll_source(&poller, &preparing, source)),
+    )
+    // Fetched concurrently, stored in config order: which copy of a story is "first
+    // seen" then does not depend on network timing, and a rebuilt store gives the
+    // same result.
+    .buffered(ctx.config.poll.concurrency);
     let stored = store_pass(ctx, polls).await?;
     let mut changed = force_publish || stored.changed;
     let store_time = stored.busy;
@@ -250,16 +254,30 @@ fn embargo_may_have_lifted(ctx: &Context, now: DateTime<Utc>) -> bool {
         })
 }
 
-/// Polls one source, then computes its items' dedup keys: pure CPU work, done here in
-/// parallel across sources so that the store's one-source-at-a-time pass only looks up
-/// and writes.
-async fn poll_source(poller: &Poller<'_>, source: &SourceConfig) -> Polled {
+/// How many sources' items are prepared at once: one core fewer than the machine has, so
+/// the store thread, the cycle's serial path, keeps a core while the fetched sources ahead
+/// of it are prepared (eight preparing threads at once, as many as fetches, left it
+/// runnable but waiting for much of a cold cycle).
+fn prepare_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
+}
+
+/// Polls one source, then computes its items' dedup keys: pure CPU work, done here beside
+/// the store pass so that the store's one-source-at-a-time pass only looks up and writes.
+async fn poll_source(
+    poller: &Poller<'_>,
+    preparing: &tokio::sync::Semaphore,
+    source: &SourceConfig,
+) -> Polled {
     let started = Instant::now();
     let state = poller.store.source_state(&source.id).unwrap_or_default();
     let mut delivery = poller.poll(source, &state).await;
     if let Ok(Delivered::Items { items, .. }) = &mut delivery.result {
         let mut taken = std::mem::take(items);
         let rules = poller.config.wire.clone();
+        // Held until the items are prepared. The semaphore is never closed, so acquiring
+        // only waits.
+        let _permit = preparing.acquire().await;
         let prepared = tokio::task::spawn_blocking(move || {
             // Marked first: a correction prefix leaves the title before it is fingerprinted.
             taken.iter_mut().for_each(|i| {

@@ -391,14 +391,16 @@ pub fn signature(title: &str, text: &str) -> Signature {
             continue;
         };
         let line = line.as_ref();
+        let line_cut = is_cut(line);
         if !line.trim().is_empty() {
-            cut = is_cut(line);
+            cut = line_cut;
         }
-        text_names.push_line(strip_dateline(line), true);
-        let mut line_numbers = push_words(strip_dateline(line), &mut words);
+        let story = strip_dateline(line);
+        text_names.push_line(story, true);
+        let mut line_numbers = push_words(story, &mut words);
         // A text cut off mid-number ("2,5 Milliarden" → "2,…") ends in a number that is
         // not in the full story; a cut line's last word says nothing.
-        if is_cut(line)
+        if line_cut
             && line_numbers
                 .last()
                 .is_some_and(|(i, _)| i + 1 == words.len())

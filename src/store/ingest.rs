@@ -11,6 +11,7 @@ use crate::lifecycle::Mark;
 use crate::model::{Item, Story, StoryId, StoryStatus};
 use crate::text::html_to_text;
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// One item to store, with what the source config adds to it.
@@ -65,16 +66,17 @@ impl Incoming {
 
     /// The text dedup compares: the article's full text when it was read, else the
     /// feed's content or summary.
-    fn dedup_text(&self) -> String {
+    fn dedup_text(&self) -> Cow<'_, str> {
         match &self.full_text {
-            Some(t) => t.clone(),
-            None => self
-                .item
-                .content_html
-                .as_deref()
-                .or(self.item.summary_html.as_deref())
-                .map(html_to_text)
-                .unwrap_or_default(),
+            Some(t) => Cow::Borrowed(t),
+            None => Cow::Owned(
+                self.item
+                    .content_html
+                    .as_deref()
+                    .or(self.item.summary_html.as_deref())
+                    .map(html_to_text)
+                    .unwrap_or_default(),
+            ),
         }
     }
 }
@@ -684,10 +686,21 @@ impl Ingest<'_> {
             batch.insert(&story_key(seq)[..], value);
         }
         drop(sled);
-        self.store
-            .apply_with_notes(batch, std::mem::take(&mut self.notes))?;
-        self.pending_stories.clear();
-        self.pending_records.clear();
+        let notes = std::mem::take(&mut self.notes);
+        if self.pending_stories.len() < 64 {
+            self.store.apply_with_notes(batch, notes)?;
+            self.pending_stories.clear();
+            self.pending_records.clear();
+        } else {
+            // Freeing a full batch's stories cost the store pass, the cycle's one serial
+            // path, as much as deciding a tenth of them: they are freed beside the write.
+            let stories = std::mem::take(&mut self.pending_stories);
+            let records = std::mem::take(&mut self.pending_records);
+            std::thread::scope(|scope| {
+                scope.spawn(move || drop((stories, records)));
+                self.store.apply_with_notes(batch, notes)
+            })?;
+        }
         self.batch_items = 0;
         Ok(())
     }
@@ -775,9 +788,10 @@ fn run_jobs(jobs: &[Job], cx: &JobContext) -> Result<Vec<(u64, Vec<u8>)>> {
         }
         Ok(out)
     };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(ENCODE_THREADS);
+    // Asked once: the answer reads cgroup files, a cost per batch that showed in profiles.
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = cores.min(ENCODE_THREADS);
     // A thread costs some tens of µs to start, a story a few µs to encode.
     if threads < 2 || jobs.len() < 64 {
         return run(jobs);

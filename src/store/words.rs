@@ -116,22 +116,42 @@ pub(super) fn is_boilerplate_line(line: &str) -> bool {
         "bild:",
         "quelle:",
     ];
+    const BYLINE: &str = "von ";
     let line = line.trim();
-    // Prefixes are short; lower-casing a whole paragraph per line would dominate the cost.
-    let head = match line.char_indices().nth(40) {
-        Some((i, _)) => &line[..i],
-        None => line,
+    // Called for every line and every sentence of every story: lower-casing the head only
+    // when the first word can open a note keeps it off the cycle's profile.
+    let first = line.split_whitespace().next().unwrap_or_default();
+    let opens_note = |p: &str| {
+        let word = p.split(' ').next().unwrap_or_default();
+        first
+            .as_bytes()
+            .get(..word.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(word.as_bytes()))
     };
-    // Republished copy spaces words irregularly ("Lesen  Sie  auch:", no-break spaces).
-    let mut lower = String::with_capacity(head.len());
-    for word in head.split_whitespace() {
-        if !lower.is_empty() {
-            lower.push(' ');
+    if PREFIXES.iter().chain([&BYLINE]).any(|p| opens_note(p)) {
+        // Prefixes are short; lower-casing a whole paragraph would cost more than the rest.
+        let head = match line.char_indices().nth(40) {
+            Some((i, _)) => &line[..i],
+            None => line,
+        };
+        // Republished copy spaces words irregularly ("Lesen  Sie  auch:", no-break spaces).
+        let mut lower = String::with_capacity(head.len());
+        for word in head.split_whitespace() {
+            if !lower.is_empty() {
+                lower.push(' ');
+            }
+            lower.extend(word.chars().flat_map(char::to_lowercase));
         }
-        lower.extend(word.chars().flat_map(char::to_lowercase));
-    }
-    if PREFIXES.iter().any(|p| lower.starts_with(p)) {
-        return true;
+        if PREFIXES.iter().any(|p| lower.starts_with(p)) {
+            return true;
+        }
+        // A byline is a short line "Von Anna Beispiel[, Berlin]" without a sentence end.
+        if lower.starts_with(BYLINE)
+            && line.split_whitespace().count() <= 8
+            && !line.ends_with(['.', '!', '?', ':', '"', '“'])
+        {
+            return true;
+        }
     }
     // A credit line "Anna Beispiel / dpa": a name or two, then the agency.
     // The cheap tests first: most lines with a slash are sentences ("Hamburg/Kiel (dpa) -").
@@ -145,9 +165,7 @@ pub(super) fn is_boilerplate_line(line: &str) -> bool {
             return true;
         }
     }
-    // A byline is a short line "Von Anna Beispiel[, Berlin]" without a sentence end.
-    let words = line.split_whitespace().count();
-    lower.starts_with("von ") && words <= 8 && !line.ends_with(['.', '!', '?', ':', '"', '“'])
+    false
 }
 
 /// What a line holds of the story: None for a boilerplate line (see
@@ -364,6 +382,16 @@ fn when_bit(lower: &str, starts_sentence: bool) -> Option<u32> {
         "abend",
         "nacht",
     ];
+    // Most capitalised words are nouns: every name below starts with one of these letters
+    // and has 3 to 20 bytes, which rules out most of them before a comparison.
+    if !(3..=20).contains(&lower.len())
+        || !matches!(
+            lower.as_bytes()[0],
+            b'a' | b'd' | b'f' | b'j' | b'm' | b'n' | b'o' | b's' | b't' | b'v' | b'w'
+        )
+    {
+        return None;
+    }
     let time = |w: &str| TIMES.iter().position(|t| *t == w);
     let time_bit = |i: usize| 1u32 << (WHEN_BITS[2].0 as usize + i);
     if let Some(i) = time(lower) {
@@ -456,6 +484,19 @@ mod tests {
         assert!(!is_boilerplate_line(
             "Der Bundesrat hat die Reform gebilligt."
         ));
+        // However it is spaced or cased, and with the first word glued to what follows.
+        assert!(is_boilerplate_line(
+            "  LESEN\u{a0} Sie  auch: Streit um die Rente"
+        ));
+        assert!(is_boilerplate_line("mehr zum Thema"));
+        assert!(is_boilerplate_line("©dpa"));
+        assert!(is_boilerplate_line("(c) 2026 Beispielverlag"));
+        assert!(is_boilerplate_line("Aktualisiert am 3. Dezember"));
+        assert!(is_boilerplate_line("Das könnte Sie auch interessieren"));
+        // A credit line opens with a name, not with a note's first word.
+        assert!(is_boilerplate_line("Anna Beispiel / AFP"));
+        assert!(!is_boilerplate_line("Das Parlament stimmte zu."));
+        assert!(!is_boilerplate_line("Mehrere Länder protestierten."));
     }
 
     #[test]
@@ -494,6 +535,12 @@ mod tests {
             bit(0, 0) | bit(2, 4)
         );
         assert_eq!(when("Die Reform gilt ab dem 1. Juli."), bit(1, 6));
+        // The shortest and the longest names of the class.
+        assert_eq!(when("Sie gilt seit Mai."), bit(1, 4));
+        assert_eq!(
+            when("Es geschah am Donnerstagnachmittag."),
+            bit(0, 3) | bit(2, 3)
+        );
         assert_eq!(
             when("The vote is on Friday, in March."),
             bit(0, 4) | bit(1, 2)
