@@ -383,7 +383,12 @@ pub fn signature(title: &str, text: &str) -> Signature {
     let mut numbers = push_words(title, &mut words);
     let mut title_names = NameWords::default();
     title_names.push_line(title, false);
-    let mut text_names = NameWords::default();
+    // German copy capitalises about one word in four, some eight bytes with its space:
+    // reserved once instead of grown word by word.
+    let mut text_names = NameWords {
+        words: Vec::with_capacity(text.len() / 32),
+        ..NameWords::default()
+    };
     let title_words = words.len();
     let mut cut = false;
     for line in text.lines() {

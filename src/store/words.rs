@@ -117,18 +117,25 @@ pub(super) fn is_boilerplate_line(line: &str) -> bool {
         "quelle:",
     ];
     const BYLINE: &str = "von ";
+    /// The first words of the prefixes and of a byline.
+    static OPENERS: std::sync::LazyLock<Vec<&str>> = std::sync::LazyLock::new(|| {
+        PREFIXES
+            .iter()
+            .chain([&BYLINE])
+            .map(|p| p.split(' ').next().unwrap_or_default())
+            .collect()
+    });
     let line = line.trim();
     // Called for every line and every sentence of every story: lower-casing the head only
     // when the first word can open a note keeps it off the cycle's profile.
     let first = line.split_whitespace().next().unwrap_or_default();
-    let opens_note = |p: &str| {
-        let word = p.split(' ').next().unwrap_or_default();
+    let opens_note = |word: &&str| {
         first
             .as_bytes()
             .get(..word.len())
             .is_some_and(|head| head.eq_ignore_ascii_case(word.as_bytes()))
     };
-    if PREFIXES.iter().chain([&BYLINE]).any(|p| opens_note(p)) {
+    if OPENERS.iter().any(opens_note) {
         // Prefixes are short; lower-casing a whole paragraph would cost more than the rest.
         let head = match line.char_indices().nth(40) {
             Some((i, _)) => &line[..i],
