@@ -301,7 +301,7 @@ fn band_union<'a>(sigs: impl Iterator<Item = SigRef<'a>>) -> Vec<u64> {
 }
 
 /// The signatures of a story as the index holds them (compact form).
-fn unpack_all(words: &[u16]) -> impl Iterator<Item = SigRef<'_>> {
+fn unpack_all(words: &[u16]) -> impl Iterator<Item = SigRef<'_>> + Clone {
     let mut rest = words;
     std::iter::from_fn(move || {
         let (sig, tail) = SigRef::unpack_compact(rest)?;
@@ -713,7 +713,7 @@ impl Index {
     }
 
     /// The signatures of every copy of the story at `slot`.
-    pub fn sigs(&self, slot: u32) -> impl Iterator<Item = SigRef<'_>> {
+    pub fn sigs(&self, slot: u32) -> impl Iterator<Item = SigRef<'_>> + Clone {
         unpack_all(self.sigs.get(slot))
     }
 

@@ -118,7 +118,7 @@ impl StoryMatch {
     pub(super) fn of<'a>(
         sig: &Signature,
         slot: u32,
-        copies: impl Iterator<Item = SigRef<'a>>,
+        copies: impl Iterator<Item = SigRef<'a>> + Clone,
         cfg: &dedup::NearDupConfig,
     ) -> Option<StoryMatch> {
         let mut m = StoryMatch {
@@ -129,15 +129,9 @@ impl StoryMatch {
             tie: Vec::new(),
         };
         let mut matched = false;
-        let mut tie_any: Option<dedup::Sketch<'_>> = None;
-        let mut tie_full: Option<dedup::Sketch<'_>> = None;
-        for copy in copies {
+        for copy in copies.clone() {
             let teaser = dedup::is_teaser(copy);
             m.anchored |= !teaser;
-            tie_any = Some(tie_any.map_or(copy.full, |t| t.min(copy.full)));
-            if !teaser {
-                tie_full = Some(tie_full.map_or(copy.full, |t| t.min(copy.full)));
-            }
             if !dedup::is_near_duplicate_ref(sig.view(), copy, cfg) {
                 continue;
             }
@@ -151,8 +145,22 @@ impl StoryMatch {
                 m.score = m.score.max(score);
             }
         }
-        m.tie = tie_full.or(tie_any).unwrap_or_default().to_vec();
-        matched.then_some(m)
+        if !matched {
+            // Most candidates: their tie-break is never read.
+            return None;
+        }
+        let smallest = |full_only: bool| {
+            copies
+                .clone()
+                .filter(|c| !full_only || !dedup::is_teaser(*c))
+                .map(|c| c.full)
+                .reduce(|a, b| a.min(b))
+        };
+        m.tie = smallest(true)
+            .or_else(|| smallest(false))
+            .unwrap_or_default()
+            .to_vec();
+        Some(m)
     }
 
     /// Which story a teaser joins: one whose full copy it matches over one it matches only
