@@ -250,22 +250,28 @@ fn pack_with(sig: SigRef<'_>, full: &[u16], out: &mut Vec<u16>) {
     }
 }
 
-/// Reads the header and runs of one packed signature, whose full sketch takes
-/// `full_words(len)` words; returns the signature's parts (the names empty when it was
-/// packed before them) and the rest.
-#[allow(clippy::type_complexity)]
-fn unpack_with(
-    words: &[u16],
+/// Reads one packed signature from the front of `words`, whose full sketch takes
+/// `full_words(len)` words and reads as `sketch(words, len)`; returns it (the names empty
+/// when it was packed before them) and the rest. None when the words end too early.
+fn unpack_with<'a>(
+    words: &'a [u16],
     full_words: fn(usize) -> usize,
-) -> Option<((u32, usize, &[u16], &[u16], &[u16], &[u16]), &[u16])> {
+    sketch: fn(&'a [u16], usize) -> Sketch<'a>,
+) -> Option<(SigRef<'a>, &'a [u16])> {
     let (head, rest) = words.split_at_checked(5)?;
-    let shingles = u32::from(head[0]) | u32::from(head[1]) << 16;
     let full_len = usize::from(head[2]);
     let (full, rest) = rest.split_at_checked(full_words(full_len))?;
     let (lead, rest) = rest.split_at_checked(usize::from(head[3]))?;
     let (numbers, rest) = rest.split_at_checked(usize::from(head[4] & 0xff))?;
     let (names, rest) = rest.split_at_checked(usize::from(head[4] >> 8))?;
-    Some(((shingles, full_len, full, lead, numbers, names), rest))
+    let sig = SigRef {
+        shingles: u32::from(head[0]) | u32::from(head[1]) << 16,
+        full: sketch(full, full_len),
+        lead,
+        numbers,
+        names,
+    };
+    Some((sig, rest))
 }
 
 impl<'a> SigRef<'a> {
@@ -273,18 +279,7 @@ impl<'a> SigRef<'a> {
     /// `words`; returns it and the rest. None when the words end too early (a damaged
     /// record).
     pub fn unpack(words: &'a [u16]) -> Option<(SigRef<'a>, &'a [u16])> {
-        let ((shingles, _, full, lead, numbers, names), rest) = unpack_with(words, |n| n)?;
-        let full = Sketch::Wide(full);
-        Some((
-            SigRef {
-                shingles,
-                full,
-                lead,
-                numbers,
-                names,
-            },
-            rest,
-        ))
+        unpack_with(words, |n| n, |full, _| Sketch::Wide(full))
     }
 
     /// Appends the compact form: the record form's header and runs, the full sketch
@@ -303,19 +298,11 @@ impl<'a> SigRef<'a> {
     /// Reads one signature in the compact form ([`SigRef::pack_compact`]) from the front of
     /// `words`; returns it and the rest. None when the words end too early.
     pub fn unpack_compact(words: &'a [u16]) -> Option<(SigRef<'a>, &'a [u16])> {
-        let ((shingles, len, words, lead, numbers, names), rest) =
-            unpack_with(words, |n| n.div_ceil(2))?;
-        let full = Sketch::Narrow { words, len };
-        Some((
-            SigRef {
-                shingles,
-                full,
-                lead,
-                numbers,
-                names,
-            },
-            rest,
-        ))
+        unpack_with(
+            words,
+            |n| n.div_ceil(2),
+            |words, len| Sketch::Narrow { words, len },
+        )
     }
 
     /// The signature as computed, from the record form only: the compact form has lost
