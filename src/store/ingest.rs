@@ -386,17 +386,22 @@ impl Ingest<'_> {
         if bands.is_empty() {
             return Ok(None);
         }
+        // The item in the form the stored copies are held in: its 64 values are narrowed
+        // once here, not again for every copy it is compared with.
+        let mut compact = Vec::with_capacity(96);
+        sig.pack_compact(&mut compact);
+        let item = dedup::SigRef::unpack_compact(&compact).map_or(sig.view(), |(item, _)| item);
         let mut joined: Vec<(u64, String)> = {
             let index = self.store.index();
-            let candidates = index.near_candidates(sig.view(), bands);
+            let candidates = index.near_candidates(item, bands);
             self.report.candidates.push(candidates.len() as u32);
             let matched: Vec<StoryMatch> = candidates
                 .into_iter()
                 .filter_map(|slot| {
-                    StoryMatch::of(sig, slot, index.sigs(slot), &self.store.near_dup)
+                    StoryMatch::of(item, slot, index.sigs(slot), &self.store.near_dup)
                 })
                 .collect();
-            joins(&index, sig, &matched, &self.store.near_dup)
+            joins(&index, item, &matched, &self.store.near_dup)
                 .into_iter()
                 .filter_map(|slot| Some((index.seq_of(slot), index.id(slot)?)))
                 .collect()

@@ -29,27 +29,27 @@
 //! resembles most among those already stored: one copy in the wrong story at worst, never
 //! two stories merged.
 
-use super::dedup::{self, SigRef, Signature};
+use super::dedup::{self, SigRef};
 use super::index::Index;
 
 /// The stories an item with signature `item` joins among those it matches.
 pub(super) fn joins(
     index: &Index,
-    item: &Signature,
+    item: SigRef<'_>,
     matched: &[StoryMatch],
     cfg: &dedup::NearDupConfig,
 ) -> Vec<u32> {
     let loose = cfg.loosened();
-    if !dedup::is_teaser(item.view()) {
+    if !dedup::is_teaser(item) {
         return matched
             .iter()
             .filter(|m| {
                 if m.anchored {
                     m.full_copy
                         || full_copies(index, m.slot)
-                            .any(|c| dedup::is_near_duplicate_ref(item.view(), c, &loose))
+                            .any(|c| dedup::is_near_duplicate_ref(item, c, &loose))
                 } else {
-                    !contradicts(index, m.slot, item.view())
+                    !contradicts(index, m.slot, item)
                 }
             })
             .map(|m| m.slot)
@@ -116,7 +116,7 @@ impl StoryMatch {
     /// How `sig` matches the story at `slot` whose copies are `copies`; None when no copy
     /// matches.
     pub(super) fn of<'a>(
-        sig: &Signature,
+        sig: SigRef<'_>,
         slot: u32,
         copies: impl Iterator<Item = SigRef<'a>> + Clone,
         cfg: &dedup::NearDupConfig,
@@ -132,11 +132,11 @@ impl StoryMatch {
         for copy in copies.clone() {
             let teaser = dedup::is_teaser(copy);
             m.anchored |= !teaser;
-            if !dedup::is_near_duplicate_ref(sig.view(), copy, cfg) {
+            if !dedup::is_near_duplicate_ref(sig, copy, cfg) {
                 continue;
             }
             matched = true;
-            let score = dedup::resemblance(sig.view(), copy);
+            let score = dedup::resemblance(sig, copy);
             if !teaser && !m.full_copy {
                 // The first full copy matched: from now on only full copies count.
                 m.full_copy = true;
