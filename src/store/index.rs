@@ -302,19 +302,27 @@ fn band_union<'a>(sigs: impl Iterator<Item = SigRef<'a>>) -> Vec<u64> {
 
 /// The signatures of a story as the index holds them (compact form).
 fn unpack_all(words: &[u16]) -> impl Iterator<Item = SigRef<'_>> + Clone {
-    let mut rest = words;
-    std::iter::from_fn(move || {
-        let (sig, tail) = SigRef::unpack_compact(rest)?;
-        rest = tail;
-        Some(sig)
-    })
+    unpack_run(words, SigRef::unpack_compact)
 }
 
 /// The signatures of a story as its index record stores them (record form).
 fn unpack_records(words: &[u16]) -> impl Iterator<Item = SigRef<'_>> {
+    unpack_run(words, SigRef::unpack)
+}
+
+/// Reads one packed signature from the front of the words: `SigRef::unpack` or
+/// `SigRef::unpack_compact`.
+type Unpack<'a> = fn(&'a [u16]) -> Option<(SigRef<'a>, &'a [u16])>;
+
+/// The signatures packed end to end in `words`, each read by `unpack`; stops at the first
+/// that does not read.
+fn unpack_run<'a>(
+    words: &'a [u16],
+    unpack: Unpack<'a>,
+) -> impl Iterator<Item = SigRef<'a>> + Clone {
     let mut rest = words;
     std::iter::from_fn(move || {
-        let (sig, tail) = SigRef::unpack(rest)?;
+        let (sig, tail) = unpack(rest)?;
         rest = tail;
         Some(sig)
     })
