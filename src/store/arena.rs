@@ -138,8 +138,7 @@ impl Arena {
         self.garbage = 0;
     }
 
-    /// Words (live and garbage) and spans, for the index image: the live words slot by
-    /// slot, without garbage.
+    /// The live words slot by slot, without garbage (what the index image stores).
     pub fn live_words(&self) -> impl Iterator<Item = &[u16]> {
         (0..self.spans.len()).map(|slot| self.get(slot as u32))
     }
