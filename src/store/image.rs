@@ -14,8 +14,8 @@
 //! their numbers, free ones included.
 //!
 //! Layout, all little-endian: [`MAGIC`], format version u32, token u64, then the counts
-//! (slots, signature words, free slots, next sequence number, id table bits and length, key
-//! table bits and length, band entries), then the sections: ids u128, dates u64, seqs u64,
+//! (slots, signature words, free slots, next sequence number, id table buckets and length,
+//! key table buckets and length, band entries), then the sections: ids u128, dates u64, seqs u64,
 //! signature lengths u32 and every signature word u16, free slots u32, id table buckets u32,
 //! key table buckets u64, band bucket lengths u32 and band entries of 5 bytes; last a blake3
 //! hash of everything before it. The counts fix the file's length, so a damaged count is
@@ -32,12 +32,13 @@ pub const FILE_NAME: &str = "index.image";
 const MAGIC: &[u8; 8] = b"WFINDEX\0";
 /// Bumped when the layout or the meaning of any part of the index changes. 3: signatures
 /// in their compact form (the full sketch narrowed to 8 bits), band keys of the narrowed
-/// values, band entries of 5 bytes; an image of 2 is refused (the store then rebuilds the
-/// index from its records, once, and closes with an image of 3).
-const VERSION: u32 = 3;
-/// Magic, version, token, the four counts of the slots, the two tables' bits and lengths,
-/// and the band entries.
-const HEADER_LEN: u64 = 8 + 4 + 8 + 4 * 8 + 2 * (4 + 8) + 8;
+/// values, band entries of 5 bytes. 4: the tables' sizes as bucket counts, not powers of
+/// two. An image of another version is refused (the store then rebuilds the index from its
+/// records, once, and closes with an image of this one).
+const VERSION: u32 = 4;
+/// Magic, version, token, the four counts of the slots, the two tables' buckets and
+/// lengths, and the band entries.
+const HEADER_LEN: u64 = 8 + 4 + 8 + 4 * 8 + 2 * (8 + 8) + 8;
 const HASH_LEN: u64 = 32;
 /// Bytes read or written per call: large enough that hashing runs at full speed, small
 /// enough that no section is ever held twice.
@@ -130,10 +131,10 @@ fn write_file(index: &Index, token: u64, tmp: &Path) -> io::Result<u64> {
         out.write_all(&(count as u64).to_le_bytes())?;
     }
     out.write_all(&raw.next_seq.to_le_bytes())?;
-    out.write_all(&raw.slots.1.to_le_bytes())?;
-    out.write_all(&(raw.slots.2 as u64).to_le_bytes())?;
-    out.write_all(&raw.keys.1.to_le_bytes())?;
-    out.write_all(&(raw.keys.2 as u64).to_le_bytes())?;
+    out.write_all(&(raw.slots.0.len() as u64).to_le_bytes())?;
+    out.write_all(&(raw.slots.1 as u64).to_le_bytes())?;
+    out.write_all(&(raw.keys.0.len() as u64).to_le_bytes())?;
+    out.write_all(&(raw.keys.1 as u64).to_le_bytes())?;
     out.write_all(&(entries as u64).to_le_bytes())?;
     for &id in raw.ids {
         out.write_all(&id.to_le_bytes())?;
@@ -226,10 +227,6 @@ pub fn read(path: &Path, token: u64) -> Result<Index, ImageError> {
         path: path.to_path_buf(),
         reason,
     };
-    // Table bits beyond 40 would be a terabyte: damage, refused before shifting by them.
-    if header.id_bits > 40 || header.key_bits > 40 {
-        return Err(inconsistent("a table's bits are out of range"));
-    }
     let expected = header
         .file_len()
         .ok_or_else(|| inconsistent("the counts overflow"))?;
@@ -262,22 +259,22 @@ struct Header {
     words: u64,
     free: u64,
     next_seq: u64,
-    id_bits: u32,
+    id_buckets: u64,
     id_len: u64,
-    key_bits: u32,
+    key_buckets: u64,
     key_len: u64,
     entries: u64,
 }
 
 impl Header {
-    /// The file length the counts make (table bits at most 40), None when they overflow.
+    /// The file length the counts make, None when they overflow.
     fn file_len(&self) -> Option<u64> {
         let parts = [
             self.slots.checked_mul(16 + 8 + 8 + 4)?,
             self.words.checked_mul(2)?,
             self.free.checked_mul(4)?,
-            (1u64 << self.id_bits) * 4,
-            (1u64 << self.key_bits) * 8,
+            self.id_buckets.checked_mul(4)?,
+            self.key_buckets.checked_mul(8)?,
             BUCKETS as u64 * 4,
             self.entries.checked_mul(5)?,
         ];
@@ -320,9 +317,9 @@ impl Source {
             words: self.u64()?,
             free: self.u64()?,
             next_seq: self.u64()?,
-            id_bits: self.u32()?,
+            id_buckets: self.u64()?,
             id_len: self.u64()?,
-            key_bits: self.u32()?,
+            key_buckets: self.u64()?,
             key_len: self.u64()?,
             entries: self.u64()?,
         })
@@ -351,9 +348,11 @@ impl Source {
     /// every allocation here is bounded by the file). The outer error is the file's, the
     /// inner one a section that disagrees with the counts.
     fn sections(&mut self, header: &Header) -> io::Result<Result<OwnedIndex, &'static str>> {
-        let (Ok(id_len), Ok(key_len)) = (
+        let (Ok(id_len), Ok(key_len), Ok(id_buckets), Ok(key_buckets)) = (
             usize::try_from(header.id_len),
             usize::try_from(header.key_len),
+            usize::try_from(header.id_buckets),
+            usize::try_from(header.key_buckets),
         ) else {
             return Ok(Err("a table's length is out of range"));
         };
@@ -367,8 +366,8 @@ impl Source {
         }
         let words = self.vec(header.words as usize, u16::from_le_bytes)?;
         let free = self.vec(header.free as usize, u32::from_le_bytes)?;
-        let id_buckets = self.vec(1 << header.id_bits, u32::from_le_bytes)?;
-        let key_buckets = self.vec(1 << header.key_bits, u64::from_le_bytes)?;
+        let id_buckets = self.vec(id_buckets, u32::from_le_bytes)?;
+        let key_buckets = self.vec(key_buckets, u64::from_le_bytes)?;
         let band_lens = self.vec(BUCKETS, u32::from_le_bytes)?;
         if band_lens.iter().map(|&l| u64::from(l)).sum::<u64>() != header.entries {
             return Ok(Err("the band bucket lengths do not add up to the entries"));
@@ -384,8 +383,8 @@ impl Source {
             sigs: (words, lens),
             free,
             next_seq: header.next_seq,
-            slots: (id_buckets, header.id_bits, id_len),
-            keys: (key_buckets, header.key_bits, key_len),
+            slots: (id_buckets, id_len),
+            keys: (key_buckets, key_len),
             bands,
         }))
     }

@@ -271,10 +271,10 @@ pub struct RawIndex<'a> {
     pub sigs: &'a Arena,
     pub free: &'a [u32],
     pub next_seq: u64,
-    /// The id table's buckets, bits and length.
-    pub slots: (&'a [u32], u32, usize),
-    /// The key table's buckets, bits and length.
-    pub keys: (&'a [u64], u32, usize),
+    /// The id table's buckets and length.
+    pub slots: (&'a [u32], usize),
+    /// The key table's buckets and length.
+    pub keys: (&'a [u64], usize),
     pub bands: &'a [Vec<Entry>],
 }
 
@@ -287,8 +287,8 @@ pub struct OwnedIndex {
     pub sigs: (Vec<u16>, Vec<u32>),
     pub free: Vec<u32>,
     pub next_seq: u64,
-    pub slots: (Vec<u32>, u32, usize),
-    pub keys: (Vec<u64>, u32, usize),
+    pub slots: (Vec<u32>, usize),
+    pub keys: (Vec<u64>, usize),
     pub bands: Vec<Vec<Entry>>,
 }
 
@@ -456,11 +456,11 @@ impl Index {
         if (0..n).any(|i| !is_free[i] && seqs[i] >= next_seq) {
             return Err("a story's sequence number is not below the next one");
         }
-        let slots = IdTable::from_raw(slots.0, slots.1, slots.2, &ids)?;
+        let slots = IdTable::from_raw(slots.0, slots.1, &ids)?;
         if slots.len() != live {
             return Err("the id table does not hold every live story");
         }
-        let keys = KeyTable::from_raw(keys.0, keys.1, keys.2, n)?;
+        let keys = KeyTable::from_raw(keys.0, keys.1, n)?;
         let bands = BandIndex::from_raw(bands, n)?;
         Ok(Index {
             ids,
