@@ -33,7 +33,7 @@ const MAGIC: &[u8; 8] = b"WFINDEX\0";
 /// Bumped when the layout or the meaning of any part of the index changes. 3: signatures
 /// in their compact form (the full sketch narrowed to 8 bits), band keys of the narrowed
 /// values, band entries of 5 bytes. 4: the tables' sizes as bucket counts, not powers of
-/// two. An image of another version is refused (the store then rebuilds the index from its
+/// two, and the compact signatures' header in three words instead of five. An image of another version is refused (the store then rebuilds the index from its
 /// records, once, and closes with an image of this one).
 const VERSION: u32 = 4;
 /// Magic, version, token, the four counts of the slots, the two tables' buckets and
