@@ -182,6 +182,7 @@ pub async fn run(
                             publish_next = false;
                             tracing::info!("{}", summarize(&report));
                             observer.cycle_finished(&config, &store, &report);
+                            release_freed_memory();
                         }
                         Err(e) => {
                             tracing::error!("cycle failed: {e}; retrying");
@@ -303,4 +304,18 @@ fn next_wake(config: &Config, store: &Store) -> Duration {
         .map(|t| (t - now).to_std().unwrap_or_default())
         .unwrap_or(Duration::from_secs(2));
     wait.clamp(Duration::from_millis(200), Duration::from_secs(2))
+}
+
+/// Gives the memory the cycle freed back to the system. glibc keeps what a thread frees in
+/// that thread's arena for its next allocation, and a cycle runs on many threads (fetches,
+/// parsing, preparing, encoding), so without this the daemon sits at the peak of its
+/// busiest cycle until it stops, while between cycles it holds little more than the
+/// store's index.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only hands free pages back to the kernel; no live allocation is
+    // touched.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
