@@ -483,6 +483,23 @@ mod tests {
     }
 
     #[test]
+    fn an_image_of_an_earlier_format_is_refused_by_its_version() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(FILE_NAME);
+        write(&index(), 42, &path).expect("write");
+        let mut bytes = std::fs::read(&path).expect("read");
+        // Format 3 had the same magic and token in front of other sections.
+        bytes[8..12].copy_from_slice(&3u32.to_le_bytes());
+        rehash(&mut bytes);
+        std::fs::write(&path, &bytes).expect("write");
+        match read(&path, 42) {
+            Err(ImageError::Version { found: 3, .. }) => {}
+            Err(other) => panic!("wrong error: {other}"),
+            Ok(_) => panic!("an image of format 3 was read as format {VERSION}"),
+        }
+    }
+
+    #[test]
     fn structural_damage_with_a_right_checksum_is_refused_with_its_reason() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join(FILE_NAME);
