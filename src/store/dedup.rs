@@ -221,12 +221,7 @@ impl Signature {
     /// a value. A signature packed before names existed reads as one without.
     pub fn pack(&self, out: &mut Vec<u16>) {
         let cut = |run: &[u16]| run.len().min(u16::MAX as usize);
-        let names = if self.names.len() == NAME_WORDS {
-            &self.names[..]
-        } else {
-            &[]
-        };
-        let numbers = &self.numbers[..self.numbers.len().min(u8::MAX as usize)];
+        let (numbers, names) = self.view().packed_runs();
         out.push(self.shingles as u16);
         out.push((self.shingles >> 16) as u16);
         out.push(cut(&self.full) as u16);
@@ -244,6 +239,19 @@ impl Signature {
 }
 
 impl<'a> SigRef<'a> {
+    /// The numbers and names as both packed forms hold them: at most 255 numbers (a
+    /// length byte), and the names only when they are whole (a signature made before them
+    /// has none).
+    fn packed_runs(&self) -> (&'a [u16], &'a [u16]) {
+        let numbers = &self.numbers[..self.numbers.len().min(u8::MAX as usize)];
+        let names = if self.names.len() == NAME_WORDS {
+            self.names
+        } else {
+            &[]
+        };
+        (numbers, names)
+    }
+
     /// Reads one signature in the record form ([`Signature::pack`]) from the front of
     /// `words`; returns it and the rest. None when the words end too early (a damaged
     /// record).
@@ -279,12 +287,7 @@ impl<'a> SigRef<'a> {
     pub fn pack_compact(&self, out: &mut Vec<u16>) {
         let full_len = self.full.len().min(0x7f);
         let lead = &self.lead[..self.lead.len().min(u16::MAX as usize)];
-        let numbers = &self.numbers[..self.numbers.len().min(u8::MAX as usize)];
-        let names = if self.names.len() == NAME_WORDS {
-            self.names
-        } else {
-            &[]
-        };
+        let (numbers, names) = self.packed_runs();
         out.push(self.shingles.min(u32::from(u16::MAX)) as u16);
         out.push(lead.len() as u16);
         out.push(full_len as u16 | u16::from(!names.is_empty()) << 7 | (numbers.len() as u16) << 8);

@@ -15,10 +15,10 @@
 //!
 //! Layout, all little-endian: [`MAGIC`], format version u32, token u64, then the counts
 //! (slots, signature words, free slots, next sequence number, id table buckets and length,
-//! key table buckets and length, band entries), then the sections: ids u128, dates u64, seqs u64,
-//! signature lengths u32 and every signature word u16, free slots u32, id table buckets u32,
-//! key table buckets u64, band bucket lengths u32 and band entries of 5 bytes; last a blake3
-//! hash of everything before it. The counts fix the file's length, so a damaged count is
+//! key table buckets and length, band entries), then the sections: ids u128, dates u64,
+//! seqs u64, signature lengths u32 and every signature word u16, free slots u32, id table
+//! buckets u32, key table buckets u64, band bucket lengths u32 and band entries of 5 bytes;
+//! last a blake3 hash of everything before it. The counts fix the file's length, so a damaged count is
 //! refused before anything is allocated for it.
 
 use super::bands::{Entry, BUCKETS};
@@ -33,8 +33,9 @@ const MAGIC: &[u8; 8] = b"WFINDEX\0";
 /// Bumped when the layout or the meaning of any part of the index changes. 3: signatures
 /// in their compact form (the full sketch narrowed to 8 bits), band keys of the narrowed
 /// values, band entries of 5 bytes. 4: the tables' sizes as bucket counts, not powers of
-/// two, and the compact signatures' header in three words instead of five. An image of another version is refused (the store then rebuilds the index from its
-/// records, once, and closes with an image of this one).
+/// two, and the compact signatures' header in three words instead of five. An image of
+/// another version is refused (the store then rebuilds the index from its records, once,
+/// and closes with an image of this one).
 const VERSION: u32 = 4;
 /// Magic, version, token, the four counts of the slots, the two tables' buckets and
 /// lengths, and the band entries.
