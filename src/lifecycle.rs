@@ -68,11 +68,16 @@ pub fn mark(item: &mut Item, rules: &WireRules) -> Mark {
         }
         _ => {}
     }
+    // Lower-cased once for every phrase of the rules: this runs for every delivered item.
+    let title_lower = item.title.to_lowercase();
+    let ednote_lower = ednote.to_lowercase();
     if mark.kill.is_none() {
         let notice = rules.kill_notices.iter().find(|k| {
             starts_with_word(&item.title, k).is_some()
-                || (k.contains(' ')
-                    && (contains_phrase(&item.title, k) || contains_phrase(&ednote, k)))
+                || (k.contains(' ') && {
+                    let k = k.to_lowercase();
+                    contains_phrase(&title_lower, &k) || contains_phrase(&ednote_lower, &k)
+                })
         });
         if let Some(k) = notice {
             mark.kill = Some((
@@ -85,7 +90,7 @@ pub fn mark(item: &mut Item, rules: &WireRules) -> Mark {
     let in_note = rules
         .correction_prefixes
         .iter()
-        .any(|p| contains_phrase(&ednote, p));
+        .any(|p| contains_phrase(&ednote_lower, &p.to_lowercase()));
     let prefixed = rules
         .correction_prefixes
         .iter()
@@ -111,7 +116,12 @@ fn reason(what: &str, ednote: &str) -> String {
 fn starts_with_word<'t>(title: &'t str, prefix: &str) -> Option<&'t str> {
     let title = title.trim_start();
     let head = title.get(..prefix.len())?;
-    if !head.eq_ignore_ascii_case(prefix) && head.to_lowercase() != prefix.to_lowercase() {
+    if !head.eq_ignore_ascii_case(prefix)
+        && !head
+            .chars()
+            .flat_map(char::to_lowercase)
+            .eq(prefix.chars().flat_map(char::to_lowercase))
+    {
         return None;
     }
     let rest = &title[prefix.len()..];
@@ -123,10 +133,9 @@ fn starts_with_word<'t>(title: &'t str, prefix: &str) -> Option<&'t str> {
     }))
 }
 
-/// `text` contains `phrase` as whole words, in any case.
+/// Lower-cased `text` contains lower-cased `phrase` as whole words.
 fn contains_phrase(text: &str, phrase: &str) -> bool {
-    let (text, phrase) = (text.to_lowercase(), phrase.to_lowercase());
-    if phrase.is_empty() {
+    if phrase.is_empty() || text.is_empty() {
         return false;
     }
     text.match_indices(&phrase).any(|(i, _)| {
@@ -429,6 +438,17 @@ mod tests {
             ..Item::default()
         };
         assert!(mark(&mut phrase, &rules).kill.is_some());
+        // Any case, umlauts included, in the headline or the editor's note.
+        let mut shouted = Item {
+            title: "DIE MELDUNG ÜBER DEN HAFEN WIRD ZURÜCKGEZOGEN".into(),
+            ..Item::default()
+        };
+        assert!(mark(&mut shouted, &rules).kill.is_some());
+        let mut noted = wire_item("Hafen meldet Rekordumschlag", 2, PubStatus::Usable);
+        if let Some(w) = noted.wire.as_mut() {
+            w.ednote = Some("Korrektur im zweiten Absatz: 12 Prozent".into());
+        }
+        assert!(mark(&mut noted, &rules).correction.is_some());
         let mut killer = Item {
             title: "Killerwal im Hafen gesichtet".into(),
             ..Item::default()
