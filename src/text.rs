@@ -18,8 +18,9 @@ pub fn html_to_text(html: &str) -> String {
         };
         let name = tag_name(&tag[1..end]);
         // Script and style bodies are not text; an unclosed one swallows the rest.
-        let skip_body = matches!(name.as_str(), "script" | "style") && !tag[1..].starts_with('/');
-        if is_block(&name) {
+        let skip_body = (name.eq_ignore_ascii_case("script") || name.eq_ignore_ascii_case("style"))
+            && !tag[1..].starts_with('/');
+        if is_block(name) {
             raw.push('\n');
         } else {
             raw.push(' ');
@@ -49,39 +50,41 @@ fn find_ignore_ascii_case(haystack: &str, needle: &str) -> Option<usize> {
         .find(|&i| h[i].to_ascii_lowercase() == first && h[i..i + n.len()].eq_ignore_ascii_case(n))
 }
 
-fn tag_name(inner: &str) -> String {
+/// The element name of a tag's inside, as written (compared without regard to ASCII case:
+/// this runs for every tag of every delivered item, so it copies nothing).
+fn tag_name(inner: &str) -> &str {
     inner
         .trim_start_matches('/')
         .split(|c: char| c.is_whitespace() || c == '/')
         .next()
         .unwrap_or("")
-        .to_ascii_lowercase()
 }
 
 fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "p" | "br"
-            | "div"
-            | "li"
-            | "ul"
-            | "ol"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "blockquote"
-            | "tr"
-            | "table"
-            | "section"
-            | "article"
-            | "figure"
-            | "figcaption"
-            | "pre"
-            | "hr"
-    )
+    const BLOCKS: [&str; 21] = [
+        "p",
+        "br",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "tr",
+        "table",
+        "section",
+        "article",
+        "figure",
+        "figcaption",
+        "pre",
+        "hr",
+    ];
+    BLOCKS.iter().any(|b| name.eq_ignore_ascii_case(b))
 }
 
 /// Folds every run of whitespace (including newlines) into one space and trims.
@@ -100,14 +103,14 @@ pub fn fold_whitespace(s: &str) -> String {
 fn fold_whitespace_keep_lines(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for line in s.lines() {
-        let folded = fold_whitespace(line);
-        if folded.is_empty() {
-            continue;
+        for (i, word) in line.split_whitespace().enumerate() {
+            match (i, out.is_empty()) {
+                (0, true) => {}
+                (0, false) => out.push('\n'),
+                _ => out.push(' '),
+            }
+            out.push_str(word);
         }
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&folded);
     }
     out
 }
@@ -142,6 +145,15 @@ mod tests {
         );
         assert_eq!(html_to_text("Text <b unclosed"), "Text");
         assert_eq!(html_to_text("<SCRIPT>x"), "");
+        assert_eq!(html_to_text("a<Style type=x>p{}</STYLE>b"), "a b");
+    }
+
+    #[test]
+    fn block_tags_in_any_case_break_lines_and_blank_lines_fold() {
+        assert_eq!(
+            html_to_text("<P>eins \t zwei</P>\n \n<DIV> drei </Div><Br/>vier<b>fünf</b>"),
+            "eins zwei\ndrei\nvier fünf"
+        );
     }
 
     #[test]
