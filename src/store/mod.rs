@@ -59,6 +59,7 @@ mod keys;
 mod lifecycle;
 mod notes;
 mod sled_files;
+mod stall;
 mod tables;
 mod teasers;
 mod words;
@@ -306,6 +307,8 @@ pub struct Store {
     /// Live stories from which to try training the dictionary (again, if zstd found too
     /// little to learn the last time).
     dict_next_try: std::sync::atomic::AtomicUsize,
+    /// Writes into sled in progress, watched for sled's own deadlock (see `stall`).
+    stall: stall::StallWatch,
 }
 
 impl Store {
@@ -387,6 +390,7 @@ impl Store {
             stories_written: std::sync::atomic::AtomicBool::new(false),
             story_dict,
             dict_next_try: std::sync::atomic::AtomicUsize::new(codec::DICT_MIN_STORIES),
+            stall: stall::StallWatch::start(),
         })
     }
 
@@ -582,7 +586,12 @@ impl Store {
     /// reopening now and then keeps it to the log of the last checkpoint. The in-memory
     /// index stays as it is: the data does not change.
     pub fn flush(&self) -> Result<()> {
-        self.sled()?.db.flush()?;
+        let sled = self.sled()?;
+        {
+            let _watched = self.stall.enter("flushing", &sled);
+            sled.db.flush()?;
+        }
+        drop(sled);
         if self.written.load(Ordering::Relaxed) >= self.checkpoint_bytes {
             self.checkpoint()?;
         }
@@ -718,7 +727,10 @@ impl Store {
             let mut batch = sled::Batch::default();
             batch.remove(&story_key(seq)[..]);
             batch.remove(&record_key(seq)[..]);
-            sled.stories.apply_batch(batch)?;
+            {
+                let _watched = self.stall.enter("removing an expired story", &sled);
+                sled.stories.apply_batch(batch)?;
+            }
             self.index().remove(&id, record.as_ref());
         }
         let teaser_cutoff = cutoff;
@@ -747,7 +759,9 @@ impl Store {
     }
 
     pub fn set_source_state(&self, source: &str, state: &SourceState) -> Result<()> {
-        self.sled()?.sources.insert(source, encode(state))?;
+        let sled = self.sled()?;
+        let _watched = self.stall.enter("writing a source's poll state", &sled);
+        sled.sources.insert(source, encode(state))?;
         Ok(())
     }
 
