@@ -588,7 +588,7 @@ impl Store {
     pub fn flush(&self) -> Result<()> {
         let sled = self.sled()?;
         {
-            let _watched = self.stall.enter("flushing", &sled);
+            let _watched = self.stall.enter("flushing");
             sled.db.flush()?;
         }
         drop(sled);
@@ -728,7 +728,7 @@ impl Store {
             batch.remove(&story_key(seq)[..]);
             batch.remove(&record_key(seq)[..]);
             {
-                let _watched = self.stall.enter("removing an expired story", &sled);
+                let _watched = self.stall.enter("removing an expired story");
                 sled.stories.apply_batch(batch)?;
             }
             self.index().remove(&id, record.as_ref());
@@ -760,7 +760,7 @@ impl Store {
 
     pub fn set_source_state(&self, source: &str, state: &SourceState) -> Result<()> {
         let sled = self.sled()?;
-        let _watched = self.stall.enter("writing a source's poll state", &sled);
+        let _watched = self.stall.enter("writing a source's poll state");
         sled.sources.insert(source, encode(state))?;
         Ok(())
     }

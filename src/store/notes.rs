@@ -136,7 +136,7 @@ impl Store {
     /// a crash, neither. Without notes it is a plain batch of the `stories` tree.
     pub(crate) fn apply_with_notes(&self, stories: sled::Batch, notes: NotesBatch) -> Result<()> {
         let sled = self.sled()?;
-        let _watched = self.stall.enter("writing a batch of stories", &sled);
+        let _watched = self.stall.enter("writing a batch of stories");
         if notes.len == 0 {
             sled.stories.apply_batch(stories)?;
             return Ok(());

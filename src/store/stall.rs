@@ -1,33 +1,29 @@
 //! A watch on the store's writes into sled, for a deadlock of sled 0.34.7's own
 //! (spacejam/sled#1412, open upstream): a write that needs a fresh log segment waits, under
 //! sled's segment lock, for a file truncation queued on sled's IO thread pool, while every
-//! thread of that pool waits for the same lock. The pool starts another thread only when a
-//! task is queued behind seven others, and no task comes: the write never returns. Seen
-//! once here, building a store of 10,000 stories in the store bench on a host that stole
-//! much of its CPU; a cron run would hang holding the store's lock, a daemon would stop
-//! polling while its watchdog kept reporting it alive.
+//! thread of that pool waits for the same lock. The pool would start another thread, but it
+//! counts its idle threads down by one for every task running, so with all of them blocked
+//! it believes it has plenty: the write never returns. Seen once here, building a store of
+//! 10,000 stories in the store bench on a host that stole much of its CPU; a cron run would
+//! hang holding the store's lock, and a daemon would stop polling while its watchdog kept
+//! reporting it alive. Nothing outside sled can run the queued truncation.
 //!
-//! The watch notes when each guarded write starts. A write still running after
-//! [`NUDGE_AFTER`] is reported, and the pool is handed enough cheap tasks (asynchronous
-//! flushes, polled once) for it to start a thread, which takes the queued truncation first
-//! and so ends the wait. A write still running after [`GIVE_UP_AFTER`] ends the process
-//! with [`EXIT_STALLED`]: the store survives that like a kill -9, and cron's next run or the
+//! So the watch notes when each guarded write starts, reports one still running after
+//! [`WARN_AFTER`], and ends the process with [`EXIT_STALLED`] once it has run for
+//! [`GIVE_UP_AFTER`]: the store survives that like a kill -9, and cron's next run or the
 //! service manager's restart carries on.
 
-use super::Sled;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-/// How long one write into sled may take before the watch reports it and nudges sled's IO
-/// pool. A healthy batch takes milliseconds; a flush on a slow disk, seconds.
-pub const NUDGE_AFTER: Duration = Duration::from_secs(10);
+/// How long one write into sled may take before the watch reports it. A healthy batch takes
+/// milliseconds; a flush on a slow disk, seconds.
+pub const WARN_AFTER: Duration = Duration::from_secs(10);
 /// How long before the process gives up on a write and exits.
-pub const GIVE_UP_AFTER: Duration = Duration::from_secs(300);
+pub const GIVE_UP_AFTER: Duration = Duration::from_secs(120);
 /// The exit status then (EX_TEMPFAIL: try again later).
 pub const EXIT_STALLED: i32 = 75;
 
-/// Tasks queued to make sled's pool start a thread: it does once more than seven wait.
-const POOL_NUDGES: usize = 8;
 /// How often the watch looks.
 const TICK: Duration = Duration::from_secs(1);
 
@@ -47,8 +43,7 @@ struct Op {
     id: u64,
     what: &'static str,
     since: Instant,
-    sled: Weak<Sled>,
-    nudged: bool,
+    warned: bool,
 }
 
 /// A write in progress; dropping it ends it.
@@ -72,15 +67,15 @@ fn lock(ops: &Mutex<Ops>) -> std::sync::MutexGuard<'_, Ops> {
 #[derive(Debug, PartialEq, Eq)]
 enum Verdict {
     Fine,
-    Nudge,
+    Warn,
     GiveUp,
 }
 
-fn verdict(age: Duration, nudged: bool) -> Verdict {
+fn verdict(age: Duration, warned: bool) -> Verdict {
     if age >= GIVE_UP_AFTER {
         Verdict::GiveUp
-    } else if age >= NUDGE_AFTER && !nudged {
-        Verdict::Nudge
+    } else if age >= WARN_AFTER && !warned {
+        Verdict::Warn
     } else {
         Verdict::Fine
     }
@@ -100,8 +95,8 @@ impl StallWatch {
         StallWatch { ops }
     }
 
-    /// Notes a write into `sled` (described by `what` in the report) until the guard drops.
-    pub(super) fn enter(&self, what: &'static str, sled: &Arc<Sled>) -> Guard {
+    /// Notes a write into sled (described by `what` in the report) until the guard drops.
+    pub(super) fn enter(&self, what: &'static str) -> Guard {
         let mut ops = lock(&self.ops);
         let id = ops.next_id;
         ops.next_id += 1;
@@ -109,8 +104,7 @@ impl StallWatch {
             id,
             what,
             since: Instant::now(),
-            sled: Arc::downgrade(sled),
-            nudged: false,
+            warned: false,
         });
         Guard {
             ops: Arc::clone(&self.ops),
@@ -123,55 +117,38 @@ fn watch(ops: Weak<Mutex<Ops>>) {
     loop {
         std::thread::sleep(TICK);
         let Some(ops) = ops.upgrade() else { return };
-        let mut to_nudge = Vec::new();
-        {
-            let mut ops = lock(&ops);
-            for op in &mut ops.open {
-                let age = op.since.elapsed();
-                match verdict(age, op.nudged) {
-                    Verdict::Fine => {}
-                    Verdict::Nudge => {
-                        op.nudged = true;
-                        tracing::warn!(
-                            write = op.what,
-                            seconds = age.as_secs(),
-                            "a write into the store has not returned; nudging sled's IO threads \
-                             (a known sled 0.34 deadlock, spacejam/sled#1412)"
-                        );
-                        to_nudge.push(op.sled.clone());
-                    }
-                    Verdict::GiveUp => {
-                        tracing::error!(
-                            write = op.what,
-                            seconds = age.as_secs(),
-                            "a write into the store has not returned; exiting so that the next \
-                             run starts afresh (the store recovers as after a crash)"
-                        );
-                        eprintln!(
-                            "wirefeed: the store's write ({}) has not returned for {} s; \
-                             exiting with status {EXIT_STALLED}, the next run recovers the store",
-                            op.what,
-                            age.as_secs()
-                        );
-                        std::process::exit(EXIT_STALLED);
-                    }
+        let mut ops = lock(&ops);
+        for op in &mut ops.open {
+            let age = op.since.elapsed();
+            match verdict(age, op.warned) {
+                Verdict::Fine => {}
+                Verdict::Warn => {
+                    op.warned = true;
+                    tracing::warn!(
+                        write = op.what,
+                        seconds = age.as_secs(),
+                        give_up_after_s = GIVE_UP_AFTER.as_secs(),
+                        "a write into the store has not returned (sled 0.34 can deadlock its \
+                         own IO threads, spacejam/sled#1412)"
+                    );
+                }
+                Verdict::GiveUp => {
+                    tracing::error!(
+                        write = op.what,
+                        seconds = age.as_secs(),
+                        "a write into the store has not returned; exiting so that the next \
+                         run starts afresh (the store recovers as after a crash)"
+                    );
+                    eprintln!(
+                        "wirefeed: the store's write ({}) has not returned for {} s; exiting \
+                         with status {EXIT_STALLED}, the next run recovers the store",
+                        op.what,
+                        age.as_secs()
+                    );
+                    std::process::exit(EXIT_STALLED);
                 }
             }
         }
-        for sled in to_nudge.iter().filter_map(Weak::upgrade) {
-            nudge(&sled.db);
-        }
-    }
-}
-
-/// Queues cheap tasks on sled's IO pool until it starts a thread (see the module doc). Each
-/// asynchronous flush queues its task when first polled; the flushes themselves then run
-/// behind the truncation the pool owed.
-fn nudge(db: &sled::Db) {
-    use futures_util::FutureExt;
-    for _ in 0..POOL_NUDGES {
-        // Pending: the task is queued; the flush's result is not needed.
-        let _ = db.flush_async().now_or_never();
     }
 }
 
@@ -180,10 +157,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_write_is_nudged_once_after_ten_seconds_and_given_up_after_five_minutes() {
+    fn a_write_is_reported_once_after_ten_seconds_and_given_up_after_two_minutes() {
         assert_eq!(verdict(Duration::from_millis(40), false), Verdict::Fine);
-        assert_eq!(verdict(NUDGE_AFTER, false), Verdict::Nudge);
-        assert_eq!(verdict(NUDGE_AFTER * 2, true), Verdict::Fine);
+        assert_eq!(verdict(WARN_AFTER, false), Verdict::Warn);
+        assert_eq!(verdict(WARN_AFTER * 2, true), Verdict::Fine);
         assert_eq!(verdict(GIVE_UP_AFTER, true), Verdict::GiveUp);
         assert_eq!(verdict(GIVE_UP_AFTER, false), Verdict::GiveUp);
     }
@@ -191,17 +168,12 @@ mod tests {
     #[test]
     fn a_finished_write_leaves_the_watch_and_the_watch_thread_ends_with_it() {
         let watch = StallWatch::start();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let sled = Arc::new(Sled::open_waiting(&dir.path().join("s"), 10).expect("sled"));
         {
-            let _a = watch.enter("a", &sled);
-            let _b = watch.enter("b", &sled);
+            let _a = watch.enter("a");
+            let _b = watch.enter("b");
             assert_eq!(lock(&watch.ops).open.len(), 2);
         }
         assert!(lock(&watch.ops).open.is_empty());
-        // Nudging a healthy store queues flushes that simply run.
-        nudge(&sled.db);
-        sled.db.flush().expect("flush after a nudge");
         let ops = Arc::downgrade(&watch.ops);
         drop(watch);
         assert!(
