@@ -586,12 +586,11 @@ impl Store {
     /// reopening now and then keeps it to the log of the last checkpoint. The in-memory
     /// index stays as it is: the data does not change.
     pub fn flush(&self) -> Result<()> {
-        let sled = self.sled()?;
         {
+            let sled = self.sled()?;
             let _watched = self.stall.enter("flushing");
             sled.db.flush()?;
         }
-        drop(sled);
         if self.written.load(Ordering::Relaxed) >= self.checkpoint_bytes {
             self.checkpoint()?;
         }
