@@ -561,7 +561,9 @@ fn soak(total: usize, window: u64) {
     let store = Store::open(&dir.path().join("store"), NearDupConfig::default()).expect("open");
     let start = Utc::now() - ChronoDuration::days(400);
     let date = move |i: u64| start + ChronoDuration::seconds(i as i64);
-    let mut marks: Vec<(u64, u64, usize)> = Vec::new();
+    // Documents, RSS, stories, and the in-memory index's parts: whether memory follows the
+    // live store is read from both.
+    let mut marks: Vec<(u64, u64, usize, wirefeed::store::IndexMemory)> = Vec::new();
     let report_every = (total as u64 / 10).max(1);
     let t = Instant::now();
     let (_, _, _) = ingest_all(
@@ -578,14 +580,34 @@ fn soak(total: usize, window: u64) {
                 || marks.is_empty()
             {
                 store.flush().expect("flush");
-                marks.push((last + 1, status_kib("VmRSS:"), store.story_count()));
+                marks.push((
+                    last + 1,
+                    status_kib("VmRSS:"),
+                    store.story_count(),
+                    store.index_memory(),
+                ));
             }
         },
     );
     store.flush().expect("flush");
-    marks.push((total as u64, status_kib("VmRSS:"), store.story_count()));
-    for (docs, rss, stories) in &marks {
-        println!("SOAK {docs} {:.1} {stories}", mib(*rss));
+    marks.push((
+        total as u64,
+        status_kib("VmRSS:"),
+        store.story_count(),
+        store.index_memory(),
+    ));
+    let mib_of = |bytes: usize| bytes as f64 / 1048576.0;
+    for (docs, rss, stories, index) in &marks {
+        println!(
+            "SOAK {docs} {:.1} {stories} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2}",
+            mib(*rss),
+            mib_of(index.total()),
+            mib_of(index.slots),
+            mib_of(index.signatures),
+            mib_of(index.ids),
+            mib_of(index.keys),
+            mib_of(index.bands),
+        );
     }
     println!("SOAKTIME {:.1}", t.elapsed().as_secs_f64());
 }
@@ -732,7 +754,7 @@ fn main() {
     if soak_n > 0 {
         println!("\nchurn soak: {soak_n} documents through a retention window of 20,000 documents");
         let lines = run_child(&["--soak-child", &soak_n.to_string()]);
-        let marks: Vec<(u64, f64, u64)> = lines
+        let marks: Vec<(u64, f64, u64, Vec<&str>)> = lines
             .iter()
             .filter_map(|l| l.strip_prefix("SOAK "))
             .map(|r| {
@@ -741,19 +763,22 @@ fn main() {
                     f[0].parse().unwrap_or(0),
                     f[1].parse().unwrap_or(0.0),
                     f[2].parse().unwrap_or(0),
+                    f[3..].to_vec(),
                 )
             })
             .collect();
-        for (docs, rss, stories) in &marks {
+        for (docs, rss, stories, index) in &marks {
+            let part = |i: usize| index.get(i).copied().unwrap_or("?");
             println!(
-                "  after {docs:>8} documents: RSS {rss:>6.1} MiB, {stories} stories in the store"
+                "  after {docs:>8} documents: RSS {rss:>6.1} MiB, {stories} stories in the store; index {} MiB (slots {}, signatures {}, id table {}, key table {}, bands {})",
+                part(0), part(1), part(2), part(3), part(4), part(5)
             );
         }
         if let Some(t) = lines.iter().find_map(|l| l.strip_prefix("SOAKTIME ")) {
             println!("  ({t} s)");
         }
         // Steady state starts once the window is full and the sled cache warm.
-        let steady: Vec<&(u64, f64, u64)> = marks.iter().filter(|m| m.0 >= 60_000).collect();
+        let steady: Vec<_> = marks.iter().filter(|m| m.0 >= 60_000).collect();
         if let (Some(first), Some(last)) = (steady.first(), steady.last()) {
             println!(
                 "  RSS from {} to {} documents: {:.1} → {:.1} MiB ({:+.1} %)",
