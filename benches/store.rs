@@ -11,6 +11,10 @@
 //!   process, so peak RSS is that size's);
 //! - `--probe 5000`: documents ingested into each built store and timed;
 //! - `--soak 1000000`: stories churned through a 20,000-story retention window (0: skip);
+//! - `--quality 10000,40000,150000`: the store's stories against the corpus' designed ones
+//!   at these document counts, each in one store, with the copies missed by edit and the
+//!   stories merged by kind (empty, the default: skip; 150,000 takes some three minutes);
+//!   `WIREFEED_BENCH_EXAMPLES=1` also prints documents of the first failures;
 //! - `--feeds 1`: run the one-feed memory checks (165,000 tiny items; 1,000,000 items) (0: skip);
 //! - `WIREFEED_BENCH_KEEP=/dir` (environment only): keep each built store in `/dir/store-<size>`;
 //! - `--sample 20000`: documents the corpus properties are computed on;
@@ -405,6 +409,163 @@ LSH layouts on the first {docs} documents (no sled; a key holds at most {} stori
     println!("  (candidates: other stories sharing a key with one of the last 5,000 documents; copies found: share of republished copies whose original shares an unsaturated key)");
 }
 
+/// Child process: how well the store's stories match the corpus' designed stories at scale,
+/// counted over pairs of documents as `tests/dedup_eval.rs` counts them (there on a small
+/// store; here a store of `total` documents, where the candidate lists are longest). Each
+/// document's story is found again through its link.
+fn quality(total: usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("store"), NearDupConfig::default()).expect("open");
+    let now = Utc::now();
+    let date = move |i: u64| {
+        now - ChronoDuration::seconds(2_000_000) + ChronoDuration::seconds((i / 50) as i64)
+    };
+    let mut designed: Vec<(u64, bool)> = Vec::with_capacity(total);
+    let mut kinds: Vec<String> = Vec::with_capacity(total);
+    // WIREFEED_BENCH_EXAMPLES=1 prints a few documents of each failure.
+    let examples = std::env::var_os("WIREFEED_BENCH_EXAMPLES").is_some();
+    let mut texts: Vec<String> = Vec::new();
+    // Stories whose title and first paragraph are word for word another story's: the
+    // generator's banks are finite, so a large corpus draws the same opening twice, and no
+    // comparison can tell such stories from an updated copy by their opening.
+    let mut openings: HashMap<String, u64> = HashMap::new();
+    let docs = newsroom(SEED, total).zip(0u64..).map(|(d, i)| {
+        if !d.kind.starts_with("copy") {
+            let first = d.text.split('\n').next().unwrap_or_default();
+            *openings.entry(format!("{}\n{first}", d.title)).or_default() += 1;
+        }
+        designed.push((d.story, d.kind.starts_with("copy")));
+        kinds.push(d.kind.clone());
+        if examples {
+            texts.push(format!("{}\n{}", d.title, d.text));
+        }
+        (i, d)
+    });
+    let (_, candidates, _) = ingest_all(&store, docs, date, |_, _| {});
+    store.flush().expect("flush");
+    let mut ids: HashMap<String, u64> = HashMap::new();
+    let stored: Vec<u64> = (0..designed.len() as u64)
+        .map(|i| {
+            let source = format!("feed{}", i % 1000);
+            let link =
+                url::Url::parse(&format!("https://{source}.example/meldung/{i}")).expect("link");
+            match store.story_by_link(&link).expect("read") {
+                Some(story) => {
+                    let next = ids.len() as u64;
+                    *ids.entry(story.id.to_string()).or_insert(next)
+                }
+                // Not found: a story of its own.
+                None => u64::MAX - i,
+            }
+        })
+        .collect();
+    let pairs = |counts: &HashMap<(u64, u64), u64>| -> u64 {
+        counts.values().map(|&n| n * (n - 1) / 2).sum()
+    };
+    let mut by_designed: HashMap<(u64, u64), u64> = HashMap::new();
+    let mut by_stored: HashMap<(u64, u64), u64> = HashMap::new();
+    let mut by_both: HashMap<(u64, u64), u64> = HashMap::new();
+    let mut first_of: HashMap<u64, u64> = HashMap::new();
+    let (mut copies, mut joined) = (0u64, 0u64);
+    for (i, (&(story, is_copy), &kept)) in designed.iter().zip(&stored).enumerate() {
+        *by_designed.entry((story, 0)).or_default() += 1;
+        *by_stored.entry((kept, 0)).or_default() += 1;
+        *by_both.entry((story, kept)).or_default() += 1;
+        let first = *first_of.entry(story).or_insert(i as u64);
+        if is_copy {
+            copies += 1;
+            joined += u64::from(stored[first as usize] == kept);
+        }
+    }
+    // Where it goes wrong: copies not joined by their edits, and stories merged with
+    // another by the kinds of the two stories' first documents.
+    let mut missed: HashMap<String, (u64, u64)> = HashMap::new();
+    for (i, (&(story, is_copy), &kept)) in designed.iter().zip(&stored).enumerate() {
+        if is_copy {
+            let first = first_of[&story] as usize;
+            let kind = if kinds[i].contains('+') {
+                "copy:combo"
+            } else {
+                kinds[i].as_str()
+            };
+            let e = missed.entry(kind.to_string()).or_default();
+            e.0 += 1;
+            e.1 += u64::from(stored[first] != kept);
+        }
+    }
+    let mut members: HashMap<u64, Vec<u64>> = HashMap::new();
+    for (&(story, _), &kept) in designed.iter().zip(&stored) {
+        let m = members.entry(kept).or_default();
+        if !m.contains(&story) {
+            m.push(story);
+        }
+    }
+    if examples {
+        let doc_of: HashMap<u64, usize> = first_of.iter().map(|(&s, &i)| (s, i as usize)).collect();
+        let mut shown = 0;
+        for (i, (&(story, is_copy), &kept)) in designed.iter().zip(&stored).enumerate() {
+            if is_copy && stored[doc_of[&story]] != kept && shown < 6 {
+                shown += 1;
+                println!(
+                    "EXAMPLE missed {}:\n--- original\n{}\n--- copy\n{}\n",
+                    kinds[i], texts[doc_of[&story]], texts[i]
+                );
+            }
+        }
+        let mut shown = 0;
+        for m in members.values().filter(|m| m.len() > 1) {
+            if shown < 6 {
+                shown += 1;
+                println!("EXAMPLE merged:");
+                for s in m {
+                    println!("--- {}\n{}", kinds[doc_of[s]], texts[doc_of[s]]);
+                }
+                println!();
+            }
+        }
+    }
+    let mut merged: HashMap<(String, String), u64> = HashMap::new();
+    for m in members.values().filter(|m| m.len() > 1) {
+        for (a, &x) in m.iter().enumerate() {
+            for &y in &m[a + 1..] {
+                let (mut kx, mut ky) = (
+                    kinds[first_of[&x] as usize].clone(),
+                    kinds[first_of[&y] as usize].clone(),
+                );
+                if kx > ky {
+                    std::mem::swap(&mut kx, &mut ky);
+                }
+                *merged.entry((kx, ky)).or_default() += 1;
+            }
+        }
+    }
+    let mut missed: Vec<_> = missed.into_iter().collect();
+    missed.sort();
+    for (kind, (n, lost)) in missed {
+        println!("QMISS {kind} {n} {lost}");
+    }
+    let mut merged: Vec<_> = merged.into_iter().collect();
+    merged.sort_by_key(|e| std::cmp::Reverse(e.1));
+    for ((a, b), n) in merged {
+        println!("QMERGE {a}+{b} {n}");
+    }
+    let shared: u64 = openings.values().filter(|&&n| n > 1).sum();
+    println!("QOPENINGS {} {shared}", first_of.len());
+    let (same, together, both) = (pairs(&by_designed), pairs(&by_stored), pairs(&by_both));
+    let mut sorted = candidates;
+    sorted.sort_unstable();
+    println!(
+        "QUALITY {} {} {:.4} {:.4} {copies} {:.4} {} {}",
+        designed.len(),
+        by_stored.len(),
+        both as f64 / together.max(1) as f64,
+        both as f64 / same.max(1) as f64,
+        joined as f64 / copies.max(1) as f64,
+        percentile(&sorted, 0.99),
+        percentile(&sorted, 1.0),
+    );
+}
+
 /// Child process: builds a store of `size` stories, then times `probe` more documents.
 fn one_size(size: usize, probe: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -563,7 +724,7 @@ fn soak(total: usize, window: u64) {
     let date = move |i: u64| start + ChronoDuration::seconds(i as i64);
     // Documents, RSS, stories, and the in-memory index's parts: whether memory follows the
     // live store is read from both.
-    let mut marks: Vec<(u64, u64, usize, wirefeed::store::IndexMemory)> = Vec::new();
+    let mut marks: Vec<(u64, u64, u64, usize, wirefeed::store::IndexMemory)> = Vec::new();
     let report_every = (total as u64 / 10).max(1);
     let t = Instant::now();
     let (_, _, _) = ingest_all(
@@ -580,8 +741,13 @@ fn soak(total: usize, window: u64) {
                 || marks.is_empty()
             {
                 store.flush().expect("flush");
+                // RSS as the cycle left it, then as the daemon holds it between cycles: it
+                // gives the freed memory back after every cycle.
+                let rss = status_kib("VmRSS:");
+                wirefeed::daemon::release_freed_memory();
                 marks.push((
                     last + 1,
+                    rss,
                     status_kib("VmRSS:"),
                     store.story_count(),
                     store.index_memory(),
@@ -590,16 +756,20 @@ fn soak(total: usize, window: u64) {
         },
     );
     store.flush().expect("flush");
+    let rss = status_kib("VmRSS:");
+    wirefeed::daemon::release_freed_memory();
     marks.push((
         total as u64,
+        rss,
         status_kib("VmRSS:"),
         store.story_count(),
         store.index_memory(),
     ));
     let mib_of = |bytes: usize| bytes as f64 / 1048576.0;
-    for (docs, rss, stories, index) in &marks {
+    for (docs, rss, rss_between, stories, index) in &marks {
         println!(
-            "SOAK {docs} {:.1} {stories} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2}",
+            "SOAK {docs} {:.1} {:.1} {stories} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2}",
+            mib(*rss_between),
             mib(*rss),
             mib_of(index.total()),
             mib_of(index.slots),
@@ -687,6 +857,14 @@ fn main() {
         open_only(std::path::Path::new(path), how);
         return;
     }
+    if let Some(i) = args.iter().position(|a| a == "--quality-child") {
+        let total = args
+            .get(i + 1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000);
+        quality(total);
+        return;
+    }
     if let Some(i) = args.iter().position(|a| a == "--soak-child") {
         let total = args
             .get(i + 1)
@@ -754,7 +932,7 @@ fn main() {
     if soak_n > 0 {
         println!("\nchurn soak: {soak_n} documents through a retention window of 20,000 documents");
         let lines = run_child(&["--soak-child", &soak_n.to_string()]);
-        let marks: Vec<(u64, f64, u64, Vec<&str>)> = lines
+        let marks: Vec<(u64, f64, f64, u64, Vec<&str>)> = lines
             .iter()
             .filter_map(|l| l.strip_prefix("SOAK "))
             .map(|r| {
@@ -762,15 +940,17 @@ fn main() {
                 (
                     f[0].parse().unwrap_or(0),
                     f[1].parse().unwrap_or(0.0),
-                    f[2].parse().unwrap_or(0),
-                    f[3..].to_vec(),
+                    f[2].parse().unwrap_or(0.0),
+                    f[3].parse().unwrap_or(0),
+                    f[4..].to_vec(),
                 )
             })
             .collect();
-        for (docs, rss, stories, index) in &marks {
+        println!("  (RSS between cycles: after the freed memory is given back, as the daemon does after every cycle; in brackets, before)");
+        for (docs, rss, rss_busy, stories, index) in &marks {
             let part = |i: usize| index.get(i).copied().unwrap_or("?");
             println!(
-                "  after {docs:>8} documents: RSS {rss:>6.1} MiB, {stories} stories in the store; index {} MiB (slots {}, signatures {}, id table {}, key table {}, bands {})",
+                "  after {docs:>8} documents: RSS {rss:>6.1} MiB ({rss_busy:.1}), {stories} stories in the store; index {} MiB (slots {}, signatures {}, id table {}, key table {}, bands {})",
                 part(0), part(1), part(2), part(3), part(4), part(5)
             );
         }
@@ -781,12 +961,67 @@ fn main() {
         let steady: Vec<_> = marks.iter().filter(|m| m.0 >= 60_000).collect();
         if let (Some(first), Some(last)) = (steady.first(), steady.last()) {
             println!(
-                "  RSS from {} to {} documents: {:.1} → {:.1} MiB ({:+.1} %)",
+                "  RSS between cycles from {} to {} documents: {:.1} → {:.1} MiB ({:+.1} %); before giving memory back {:.1} → {:.1} MiB ({:+.1} %)",
                 first.0,
                 last.0,
                 first.1,
                 last.1,
-                (last.1 / first.1 - 1.0) * 100.0
+                (last.1 / first.1 - 1.0) * 100.0,
+                first.2,
+                last.2,
+                (last.2 / first.2 - 1.0) * 100.0
+            );
+        }
+    }
+    let quality: Vec<usize> = opt(&args, "quality", "")
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    if !quality.is_empty() {
+        println!("\nquality at scale: the newsroom corpus into one store, its stories against the designed ones (pairs of documents, as tests/dedup_eval.rs counts them)");
+        println!(
+            "{:>9} | {:>8} | {:>9} | {:>7} | {:>16} | {:>15}",
+            "documents", "stories", "precision", "recall", "copies joined", "candidates p99/max"
+        );
+        for n in quality {
+            let lines = run_child(&["--quality-child", &n.to_string()]);
+            let mut misses = Vec::new();
+            let mut merges = Vec::new();
+            let mut opening = String::new();
+            for line in &lines {
+                if let Some(row) = line.strip_prefix("QUALITY ") {
+                    let f: Vec<&str> = row.split_whitespace().collect();
+                    println!(
+                        "{:>9} | {:>8} | {:>9} | {:>7} | {:>16} | {:>15}",
+                        f[0],
+                        f[1],
+                        f[2],
+                        f[3],
+                        format!("{} of {}", f[5], f[4]),
+                        format!("{} / {}", f[6], f[7])
+                    );
+                } else if let Some(m) = line.strip_prefix("QMISS ") {
+                    let f: Vec<&str> = m.split_whitespace().collect();
+                    misses.push(format!(
+                        "{} {}/{}",
+                        f[0].trim_start_matches("copy:"),
+                        f[2],
+                        f[1]
+                    ));
+                } else if let Some(m) = line.strip_prefix("QMERGE ") {
+                    merges.push(m.to_string());
+                } else if let Some(m) = line.strip_prefix("QOPENINGS ") {
+                    let f: Vec<&str> = m.split_whitespace().collect();
+                    opening = format!("{} of {} stories open (title and first paragraph) word for word as another does", f[1], f[0]);
+                } else {
+                    println!("{line}");
+                }
+            }
+            println!("    {opening}");
+            println!("    copies not joined, by edit: {}", misses.join(", "));
+            println!(
+                "    document pairs of two stories merged, by the stories' kinds: {}",
+                merges.join(", ")
             );
         }
     }

@@ -310,8 +310,9 @@ fn next_wake(config: &Config, store: &Store) -> Duration {
 /// that thread's arena for its next allocation, and a cycle runs on many threads (fetches,
 /// parsing, preparing, encoding), so without this the daemon sits at the peak of its
 /// busiest cycle until it stops, while between cycles it holds little more than the
-/// store's index.
-fn release_freed_memory() {
+/// store's index. Public so that the store bench's churn soak, which stands for a running
+/// daemon, measures what the daemon holds between cycles.
+pub fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only hands free pages back to the kernel; no live allocation is
     // touched.
