@@ -594,8 +594,10 @@ fn one_size(size: usize, probe: usize) {
             .collect();
         next = chunk.last().map_or(next, |(i, _)| i + 1);
         let (new, _, bytes) = ingest_all(&store, chunk.into_iter(), date, |_, _| {});
-        // One flush per chunk, as a cycle flushes before it publishes (and checkpoints).
+        // One flush per chunk, as a cycle flushes before it publishes (and checkpoints), and
+        // the freed memory given back, as the daemon does after every cycle.
         store.flush().expect("flush");
+        wirefeed::daemon::release_freed_memory();
         built += new;
         feed_bytes += bytes;
     }
@@ -718,14 +720,39 @@ fn open_only(path: &std::path::Path, how: &str) {
 /// Child process: churns `total` documents through a retention window of `window`
 /// documents, expiring after every delivery round, and prints RSS along the way.
 fn soak(total: usize, window: u64) {
+    // As `wirefeed run` sets it (the soak stands for a running daemon).
+    wirefeed::daemon::return_large_blocks_when_freed();
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(&dir.path().join("store"), NearDupConfig::default()).expect("open");
     let start = Utc::now() - ChronoDuration::days(400);
     let date = move |i: u64| start + ChronoDuration::seconds(i as i64);
     // Documents, RSS, stories, and the in-memory index's parts: whether memory follows the
-    // live store is read from both.
-    let mut marks: Vec<(u64, u64, u64, usize, wirefeed::store::IndexMemory)> = Vec::new();
+    // live store is read from both. Each mark is printed as it is taken, so a run that
+    // sled's stall cuts short (`src/store/stall.rs`) still shows how far it got.
+    let mark = |store: &Store, docs: u64| {
+        store.flush().expect("flush");
+        // RSS as the cycle left it, then as the daemon holds it between cycles: it gives
+        // the freed memory back after every cycle.
+        let rss = status_kib("VmRSS:");
+        wirefeed::daemon::release_freed_memory();
+        let index = store.index_memory();
+        let mib_of = |bytes: usize| bytes as f64 / 1048576.0;
+        println!(
+            "SOAK {docs} {:.1} {:.1} {} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2}",
+            mib(status_kib("VmRSS:")),
+            mib(rss),
+            store.story_count(),
+            mib_of(index.total()),
+            mib_of(index.slots),
+            mib_of(index.signatures),
+            mib_of(index.ids),
+            mib_of(index.keys),
+            mib_of(index.bands),
+        );
+        std::io::stdout().flush().ok();
+    };
     let report_every = (total as u64 / 10).max(1);
+    let mut marked = false;
     let t = Instant::now();
     let (_, _, _) = ingest_all(
         &store,
@@ -738,47 +765,14 @@ fn soak(total: usize, window: u64) {
             // `last` is the index of the round's last document: a mark each time the count
             // of documents passes a multiple of `report_every`.
             if (last + 1) / report_every != (last + 1 - DELIVERY as u64 * 10) / report_every
-                || marks.is_empty()
+                || !marked
             {
-                store.flush().expect("flush");
-                // RSS as the cycle left it, then as the daemon holds it between cycles: it
-                // gives the freed memory back after every cycle.
-                let rss = status_kib("VmRSS:");
-                wirefeed::daemon::release_freed_memory();
-                marks.push((
-                    last + 1,
-                    rss,
-                    status_kib("VmRSS:"),
-                    store.story_count(),
-                    store.index_memory(),
-                ));
+                marked = true;
+                mark(store, last + 1);
             }
         },
     );
-    store.flush().expect("flush");
-    let rss = status_kib("VmRSS:");
-    wirefeed::daemon::release_freed_memory();
-    marks.push((
-        total as u64,
-        rss,
-        status_kib("VmRSS:"),
-        store.story_count(),
-        store.index_memory(),
-    ));
-    let mib_of = |bytes: usize| bytes as f64 / 1048576.0;
-    for (docs, rss, rss_between, stories, index) in &marks {
-        println!(
-            "SOAK {docs} {:.1} {:.1} {stories} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2}",
-            mib(*rss_between),
-            mib(*rss),
-            mib_of(index.total()),
-            mib_of(index.slots),
-            mib_of(index.signatures),
-            mib_of(index.ids),
-            mib_of(index.keys),
-            mib_of(index.bands),
-        );
-    }
+    mark(&store, total as u64);
     println!("SOAKTIME {:.1}", t.elapsed().as_secs_f64());
 }
 
@@ -833,7 +827,13 @@ fn run_child(args: &[&str]) -> Vec<String> {
         .stderr(Stdio::inherit())
         .output()
         .expect("run child");
-    assert!(out.status.success(), "child {args:?} failed");
+    // A soak that sled's IO-pool deadlock stops (the stall watch exits with 75, see
+    // `src/store/stall.rs`) still reports the marks it printed, and says so.
+    let lenient = args.first() == Some(&"--soak-child") && out.status.code() == Some(75);
+    assert!(out.status.success() || lenient, "child {args:?} failed");
+    if lenient {
+        println!("  (this run stopped early: sled's writes stalled and the stall watch exited with 75, as the daemon would)");
+    }
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_string)
