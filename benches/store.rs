@@ -8,7 +8,7 @@
 //! `WIREFEED_BENCH_SIZES=10000,100000,1000000`):
 //!
 //! - `--sizes 10000,100000,1000000`: store sizes of the scaling table (each in its own
-//!   process, so peak RSS is that size's);
+//!   process, so peak RSS is that size's; 0: skip);
 //! - `--probe 5000`: documents ingested into each built store and timed;
 //! - `--soak 1000000`: stories churned through a 20,000-story retention window (0: skip);
 //! - `--quality 10000,40000,150000`: the store's stories against the corpus' designed ones
@@ -873,9 +873,11 @@ fn main() {
         soak(total, 20_000);
         return;
     }
+    // `--sizes 0` (or an empty list) skips the scaling table.
     let sizes: Vec<usize> = opt(&args, "sizes", "10000,100000")
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
+        .filter(|&n| n > 0)
         .collect();
     let soak_n: usize = opt(&args, "soak", "200000").parse().unwrap_or(0);
     let feeds: usize = opt(&args, "feeds", "1").parse().unwrap_or(0);
@@ -895,39 +897,41 @@ fn main() {
     if layout_docs > 0 {
         layouts(layout_docs);
     }
-    println!("\nscaling: a store built through Store::ingest (deliveries of {DELIVERY} items), then {probe} more documents timed");
-    println!(
-        "{:>9} | {:>9} | {:>8} | {:>9} | {:>22} | {:>8} | {:>8} | {:>9} | {:>9} | {:>8} | {:>7} | {:>7} | {:>8} | {:>15} | {:>7}",
-        "stories",
-        "in store",
-        "µs/doc",
-        "µs/new",
-        "candidates mean/p99/max",
-        "peak RSS",
-        "RSS",
-        "on disk",
-        "feed MiB",
-        "open s",
-        "crash s",
-        "close s",
-        "image",
-        "open peak RSS",
-        "build s"
-    );
-    println!("  (open s: Store::open after a clean close, from the index image from 20,000 stories on; crash s: after a crash, rebuilding the index from the records; open peak RSS: each open's own process, with image / rebuilt; on disk without the image)");
-    for size in sizes {
-        for line in run_child(&["--one", &size.to_string(), "--probe", &probe.to_string()]) {
-            let Some(row) = line.strip_prefix("ROW ") else {
-                println!("{line}");
-                continue;
-            };
-            let f: Vec<&str> = row.split_whitespace().collect();
-            println!(
-                "{:>9} | {:>9} | {:>8} | {:>9} | {:>22} | {:>7}M | {:>7}M | {:>8}M | {:>9} | {:>8} | {:>7} | {:>7} | {:>7}M | {:>15} | {:>7}",
-                f[0], f[1], f[2], f[3], format!("{} / {} / {}", f[4], f[5], f[6]), f[7], f[8], f[9], f[10], f[11], f[14], f[15], f[16], format!("{}M / {}M", f[17], f[18]), f[12]
-            );
+    if !sizes.is_empty() {
+        println!("\nscaling: a store built through Store::ingest (deliveries of {DELIVERY} items), then {probe} more documents timed");
+        println!(
+            "{:>9} | {:>9} | {:>8} | {:>9} | {:>22} | {:>8} | {:>8} | {:>9} | {:>9} | {:>8} | {:>7} | {:>7} | {:>8} | {:>15} | {:>7}",
+            "stories",
+            "in store",
+            "µs/doc",
+            "µs/new",
+            "candidates mean/p99/max",
+            "peak RSS",
+            "RSS",
+            "on disk",
+            "feed MiB",
+            "open s",
+            "crash s",
+            "close s",
+            "image",
+            "open peak RSS",
+            "build s"
+        );
+        println!("  (open s: Store::open after a clean close, from the index image from 20,000 stories on; crash s: after a crash, rebuilding the index from the records; open peak RSS: each open's own process, with image / rebuilt; on disk without the image)");
+        for size in sizes {
+            for line in run_child(&["--one", &size.to_string(), "--probe", &probe.to_string()]) {
+                let Some(row) = line.strip_prefix("ROW ") else {
+                    println!("{line}");
+                    continue;
+                };
+                let f: Vec<&str> = row.split_whitespace().collect();
+                println!(
+                    "{:>9} | {:>9} | {:>8} | {:>9} | {:>22} | {:>7}M | {:>7}M | {:>8}M | {:>9} | {:>8} | {:>7} | {:>7} | {:>7}M | {:>15} | {:>7}",
+                    f[0], f[1], f[2], f[3], format!("{} / {} / {}", f[4], f[5], f[6]), f[7], f[8], f[9], f[10], f[11], f[14], f[15], f[16], format!("{}M / {}M", f[17], f[18]), f[12]
+                );
+            }
+            std::io::stdout().flush().ok();
         }
-        std::io::stdout().flush().ok();
     }
     if soak_n > 0 {
         println!("\nchurn soak: {soak_n} documents through a retention window of 20,000 documents");
