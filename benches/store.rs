@@ -85,8 +85,15 @@ fn dir_size(path: &std::path::Path) -> u64 {
 }
 
 /// The feed item a document arrives as: one source per 1,000 documents' worth of feeds.
-fn incoming(i: u64, doc: &WireDoc, date: DateTime<Utc>) -> (String, Incoming) {
+/// The source and link the bench gives document `i`.
+fn source_and_link(i: u64) -> (String, Option<url::Url>) {
     let source = format!("feed{}", i % 1000);
+    let link = url::Url::parse(&format!("https://{source}.example/meldung/{i}")).ok();
+    (source, link)
+}
+
+fn incoming(i: u64, doc: &WireDoc, date: DateTime<Utc>) -> (String, Incoming) {
+    let (source, link) = source_and_link(i);
     let html: String = doc
         .text
         .split('\n')
@@ -94,7 +101,7 @@ fn incoming(i: u64, doc: &WireDoc, date: DateTime<Utc>) -> (String, Incoming) {
         .collect();
     let item = Item {
         guid: Some(format!("{source}-{i}")),
-        link: url::Url::parse(&format!("https://{source}.example/meldung/{i}")).ok(),
+        link,
         title: doc.title.clone(),
         content_html: Some(html),
         published: Some(date),
@@ -446,9 +453,7 @@ fn quality(total: usize) {
     let mut ids: HashMap<String, u64> = HashMap::new();
     let stored: Vec<u64> = (0..designed.len() as u64)
         .map(|i| {
-            let source = format!("feed{}", i % 1000);
-            let link =
-                url::Url::parse(&format!("https://{source}.example/meldung/{i}")).expect("link");
+            let link = source_and_link(i).1.expect("link");
             match store.story_by_link(&link).expect("read") {
                 Some(story) => {
                     let next = ids.len() as u64;
@@ -459,40 +464,33 @@ fn quality(total: usize) {
             }
         })
         .collect();
-    let pairs = |counts: &HashMap<(u64, u64), u64>| -> u64 {
-        counts.values().map(|&n| n * (n - 1) / 2).sum()
-    };
-    let mut by_designed: HashMap<(u64, u64), u64> = HashMap::new();
-    let mut by_stored: HashMap<(u64, u64), u64> = HashMap::new();
+    // Pairs of documents in one designed story, in one stored story, and in both.
+    let pairs = |counts: Vec<u64>| -> u64 { counts.into_iter().map(|n| n * (n - 1) / 2).sum() };
+    let mut by_designed: HashMap<u64, u64> = HashMap::new();
+    let mut by_stored: HashMap<u64, u64> = HashMap::new();
     let mut by_both: HashMap<(u64, u64), u64> = HashMap::new();
-    let mut first_of: HashMap<u64, u64> = HashMap::new();
-    let (mut copies, mut joined) = (0u64, 0u64);
+    // Each designed story's first document (the corpus streams a story before its copies),
+    // and where it goes wrong: copies not joined with it, by their edits.
+    let mut first_of: HashMap<u64, usize> = HashMap::new();
+    let mut missed: HashMap<&str, (u64, u64)> = HashMap::new();
     for (i, (&(story, is_copy), &kept)) in designed.iter().zip(&stored).enumerate() {
-        *by_designed.entry((story, 0)).or_default() += 1;
-        *by_stored.entry((kept, 0)).or_default() += 1;
+        *by_designed.entry(story).or_default() += 1;
+        *by_stored.entry(kept).or_default() += 1;
         *by_both.entry((story, kept)).or_default() += 1;
-        let first = *first_of.entry(story).or_insert(i as u64);
+        let first = *first_of.entry(story).or_insert(i);
         if is_copy {
-            copies += 1;
-            joined += u64::from(stored[first as usize] == kept);
-        }
-    }
-    // Where it goes wrong: copies not joined by their edits, and stories merged with
-    // another by the kinds of the two stories' first documents.
-    let mut missed: HashMap<String, (u64, u64)> = HashMap::new();
-    for (i, (&(story, is_copy), &kept)) in designed.iter().zip(&stored).enumerate() {
-        if is_copy {
-            let first = first_of[&story] as usize;
             let kind = if kinds[i].contains('+') {
                 "copy:combo"
             } else {
                 kinds[i].as_str()
             };
-            let e = missed.entry(kind.to_string()).or_default();
+            let e = missed.entry(kind).or_default();
             e.0 += 1;
             e.1 += u64::from(stored[first] != kept);
         }
     }
+    let copies: u64 = missed.values().map(|e| e.0).sum();
+    let joined = copies - missed.values().map(|e| e.1).sum::<u64>();
     let mut members: HashMap<u64, Vec<u64>> = HashMap::new();
     for (&(story, _), &kept) in designed.iter().zip(&stored) {
         let m = members.entry(kept).or_default();
@@ -501,14 +499,13 @@ fn quality(total: usize) {
         }
     }
     if examples {
-        let doc_of: HashMap<u64, usize> = first_of.iter().map(|(&s, &i)| (s, i as usize)).collect();
         let mut shown = 0;
         for (i, (&(story, is_copy), &kept)) in designed.iter().zip(&stored).enumerate() {
-            if is_copy && stored[doc_of[&story]] != kept && shown < 6 {
+            if is_copy && stored[first_of[&story]] != kept && shown < 6 {
                 shown += 1;
                 println!(
                     "EXAMPLE missed {}:\n--- original\n{}\n--- copy\n{}\n",
-                    kinds[i], texts[doc_of[&story]], texts[i]
+                    kinds[i], texts[first_of[&story]], texts[i]
                 );
             }
         }
@@ -518,7 +515,7 @@ fn quality(total: usize) {
                 shown += 1;
                 println!("EXAMPLE merged:");
                 for s in m {
-                    println!("--- {}\n{}", kinds[doc_of[s]], texts[doc_of[s]]);
+                    println!("--- {}\n{}", kinds[first_of[s]], texts[first_of[s]]);
                 }
                 println!();
             }
@@ -528,10 +525,7 @@ fn quality(total: usize) {
     for m in members.values().filter(|m| m.len() > 1) {
         for (a, &x) in m.iter().enumerate() {
             for &y in &m[a + 1..] {
-                let (mut kx, mut ky) = (
-                    kinds[first_of[&x] as usize].clone(),
-                    kinds[first_of[&y] as usize].clone(),
-                );
+                let (mut kx, mut ky) = (kinds[first_of[&x]].clone(), kinds[first_of[&y]].clone());
                 if kx > ky {
                     std::mem::swap(&mut kx, &mut ky);
                 }
@@ -551,13 +545,18 @@ fn quality(total: usize) {
     }
     let shared: u64 = openings.values().filter(|&&n| n > 1).sum();
     println!("QOPENINGS {} {shared}", first_of.len());
-    let (same, together, both) = (pairs(&by_designed), pairs(&by_stored), pairs(&by_both));
+    let stories = by_stored.len();
+    let (same, together, both) = (
+        pairs(by_designed.into_values().collect()),
+        pairs(by_stored.into_values().collect()),
+        pairs(by_both.into_values().collect()),
+    );
     let mut sorted = candidates;
     sorted.sort_unstable();
     println!(
         "QUALITY {} {} {:.4} {:.4} {copies} {:.4} {} {}",
         designed.len(),
-        by_stored.len(),
+        stories,
         both as f64 / together.max(1) as f64,
         both as f64 / same.max(1) as f64,
         joined as f64 / copies.max(1) as f64,

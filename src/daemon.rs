@@ -332,8 +332,8 @@ pub fn release_freed_memory() {
 /// that follows its store; `once` runs short and does not set it.
 pub fn return_large_blocks_when_freed() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes a tuning parameter of the allocator; it is called before
-    // the daemon's threads allocate from it in earnest and touches no allocation.
+    // SAFETY: mallopt changes a tuning parameter under the allocator's own lock and touches
+    // no allocation; blocks allocated before keep the way they were allocated.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
